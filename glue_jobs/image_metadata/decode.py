@@ -1,0 +1,208 @@
+"""Image header and metadata decoding: a seekable file object in, a typed record out.
+
+Never decodes pixels. Pillow's plugins are called directly (the same dispatch as
+``Image.open``) so a huge declared size stays metadata: there is no pixel buffer to bomb, and
+no process-wide ``MAX_IMAGE_PIXELS`` switch is needed. Only the formats listed in
+``SUPPORTED_FORMATS`` are opened; other recognised files are reported, not parsed.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import threading
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from PIL import Image
+
+from . import exif as exif_mod
+from . import xmp as xmp_mod
+from .exceptions import CorruptImage, ImageFailure, NotAnImage, UnsupportedFormat
+from .tiff import TiffReader, first_int
+
+SUPPORTED_FORMATS = (
+    "JPEG", "MPO", "PNG", "TIFF", "WEBP", "GIF", "BMP", "HEIF", "AVIF", "JPEG2000", "ICO",
+)
+# Recognisable files that are not raster images we read, by signature.
+_OTHER_SIGNATURES: tuple[tuple[bytes, str, type[ImageFailure]], ...] = (
+    (b"%PDF", "PDF document", UnsupportedFormat),
+    (b"<svg", "SVG drawing", UnsupportedFormat),
+    (b"8BPS", "Photoshop document", UnsupportedFormat),
+    (b"PK\x03\x04", "ZIP archive", NotAnImage),
+    (b"\x1f\x8b", "gzip data", NotAnImage),
+    (b"<!DOCTYPE html", "HTML page", NotAnImage),
+    (b"<html", "HTML page", NotAnImage),
+    (b"{", "JSON text", NotAnImage),
+)
+_PILLOW_ERRORS = (OSError, SyntaxError, ValueError, IndexError, TypeError, KeyError,
+                  EOFError, struct.error, MemoryError, ZeroDivisionError)
+_init_lock = threading.Lock()
+_initialised = False
+
+
+def _init_plugins() -> None:
+    global _initialised
+    with _init_lock:
+        if _initialised:
+            return
+        Image.init()
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:  # HEIF files are then reported as unsupported_format
+            pass
+        _initialised = True
+
+
+@dataclass
+class Decoded:
+    format: str
+    mode: str
+    width: int
+    height: int
+    exif: dict[str, str] = field(default_factory=dict)
+    typed: exif_mod.Typed = field(default_factory=exif_mod.Typed)
+    warnings: list[str] = field(default_factory=list)
+
+
+def decode(fp: BinaryIO) -> Decoded:
+    """Header, EXIF and XMP of the image in ``fp``; raises an ImageFailure subclass."""
+    _init_plugins()
+    fp.seek(0)
+    prefix = fp.read(16)
+    if not prefix:
+        raise NotAnImage("empty file (0 bytes)")
+    image = _open(fp, prefix)
+    width, height = image.size
+    result = Decoded(format=image.format or "", mode=image.mode, width=width, height=height)
+    info = dict(image.info)
+    del image  # not closed: close() would close the caller's file object too
+    if result.format == "TIFF":
+        exif_data, xmp_raw = _tiff_metadata(fp, result)
+    else:
+        blob = info.get("exif")
+        if blob is None and result.format == "PNG":
+            blob = png_exif_after_image_data(fp)
+        exif_data = exif_mod.read_exif(io.BytesIO(exif_mod.strip_exif_header(blob))) if blob \
+            else exif_mod.ExifData()
+        xmp_raw = info.get("xmp") or info.get("XML:com.adobe.xmp")
+    result.exif = exif_data.tags
+    result.warnings.extend(exif_data.warnings)
+    result.typed = exif_mod.typed_fields(exif_data, result.warnings)
+    _fill_from_xmp(result, xmp_raw)
+    return result
+
+
+def decode_bytes(data: bytes) -> Decoded:
+    return decode(io.BytesIO(data))
+
+
+def _open(fp: BinaryIO, prefix: bytes) -> Image.Image:
+    accepted_by: list[str] = []
+    errors: list[str] = []
+    for fmt in Image.ID:
+        factory, accept = Image.OPEN[fmt]
+        if accept is None:
+            continue  # plugins without a signature test would claim arbitrary bytes
+        try:
+            verdict = accept(prefix)
+        except _PILLOW_ERRORS:
+            continue
+        if not verdict:
+            continue
+        accepted_by.append(fmt)
+        if fmt not in SUPPORTED_FORMATS:
+            continue
+        fp.seek(0)
+        try:
+            return factory(fp, None)
+        except ImageFailure:
+            raise
+        except _PILLOW_ERRORS as e:
+            errors.append(f"{fmt}: {' '.join(str(e).split()) or type(e).__name__}")
+    supported = [f for f in accepted_by if f in SUPPORTED_FORMATS]
+    if supported:
+        raise CorruptImage(f"cannot read the {supported[0]} header: {'; '.join(errors)[:300]}")
+    if accepted_by:
+        raise UnsupportedFormat(f"{accepted_by[0]} files are not supported")
+    head = prefix.lstrip()
+    for signature, what, failure in _OTHER_SIGNATURES:
+        if head.lower().startswith(signature.lower()):
+            raise failure(f"{what}, not an image")
+    raise NotAnImage(f"no image signature in the first bytes ({prefix[:8].hex()})")
+
+
+def _tiff_metadata(fp: BinaryIO, result: Decoded) -> tuple[exif_mod.ExifData, bytes | None]:
+    data = exif_mod.read_exif(fp, 0)
+    _full_resolution_size(fp, result)
+    xmp_entry = data.entry("IFD0", 0x02BC)
+    xmp_raw = xmp_entry.value if xmp_entry and isinstance(xmp_entry.value, bytes) else None
+    return data, xmp_raw
+
+
+def _full_resolution_size(fp: BinaryIO, result: Decoded) -> None:
+    """For raw files whose IFD0 is a preview (NewSubfileType bit 0), the main image's size."""
+    try:
+        reader = TiffReader(fp, 0)
+    except ValueError:
+        return
+    ifd0, next_offset = reader.read_ifd(reader.first_ifd, "IFD0")
+    if not (first_int(ifd0.get(0x00FE)) or 0) & 1:
+        return
+    candidates: list[tuple[int, int]] = []
+    pending = [o for o in _ints(ifd0.get(0x014A))] + ([next_offset] if next_offset else [])
+    while pending and len(reader._visited) < 32:
+        offset = pending.pop(0)
+        entries, nxt = reader.read_ifd(offset, "SubIFD")
+        pending += _ints(entries.get(0x014A))
+        if nxt:
+            pending.append(nxt)
+        if (first_int(entries.get(0x00FE)) or 0) & 1:
+            continue
+        width, height = first_int(entries.get(0x0100)), first_int(entries.get(0x0101))
+        if width and height:
+            candidates.append((width, height))
+    if candidates:
+        width, height = max(candidates, key=lambda wh: wh[0] * wh[1])
+        if width * height > result.width * result.height:
+            result.width, result.height = width, height
+
+
+def _ints(entry: exif_mod.Entry | None) -> list[int]:
+    if entry is None or not isinstance(entry.value, tuple):
+        return []
+    return [v for v in entry.value if isinstance(v, int) and v > 0][:16]
+
+
+def png_exif_after_image_data(fp: BinaryIO, max_chunks: int = 100_000) -> bytes | None:
+    """Walk PNG chunk headers (skipping IDAT payloads) to an eXIf chunk written after them."""
+    fp.seek(8)
+    for _ in range(max_chunks):
+        header = fp.read(8)
+        if len(header) < 8:
+            return None
+        length, kind = struct.unpack(">L4s", header)
+        if kind == b"eXIf":
+            data = fp.read(length)
+            return data if len(data) == length else None
+        if kind == b"IEND":
+            return None
+        fp.seek(length + 4, io.SEEK_CUR)
+    return None
+
+
+def _fill_from_xmp(result: Decoded, raw: bytes | str | None) -> None:
+    typed = result.typed
+    if not raw or (typed.datetime_original and typed.gps_latitude is not None):
+        return
+    facts = xmp_mod.read_xmp(raw)
+    if typed.datetime_original is None and facts.datetime_original is not None:
+        typed.datetime_original = facts.datetime_original
+        result.warnings.append(f"datetime_original: from XMP {facts.datetime_source}")
+    if typed.gps_latitude is None and facts.gps_latitude is not None:
+        typed.gps_latitude, typed.gps_longitude = facts.gps_latitude, facts.gps_longitude
+        result.warnings.append("gps_latitude/gps_longitude: from XMP")
+        if typed.gps_altitude is None and facts.gps_altitude is not None:
+            typed.gps_altitude = facts.gps_altitude

@@ -1,0 +1,210 @@
+"""EXIF: IFD0, Exif, GPS and Interop IFDs to a map of readable text plus the typed columns."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+import piexif
+
+from . import gps, text
+from .tiff import Entry, TiffReader, first_int
+
+EXIF_POINTER, GPS_POINTER, INTEROP_POINTER, SUBIFDS = 0x8769, 0x8825, 0xA005, 0x014A
+_POINTERS = {EXIF_POINTER, GPS_POINTER, INTEROP_POINTER, SUBIFDS}
+
+# IFD name -> tag table (piexif's tables carry names and types for every standard tag).
+_TABLES = {
+    "IFD0": piexif.TAGS["Image"],
+    "Exif": {**piexif.TAGS["Image"], **piexif.TAGS["Exif"]},
+    "GPS": piexif.TAGS["GPS"],
+    "Interop": piexif.TAGS["Interop"],
+}
+_ENCODED_TEXT = {"UserComment", "GPSProcessingMethod", "GPSAreaInformation"}
+_XP_TEXT = {"XPTitle", "XPComment", "XPAuthor", "XPKeywords", "XPSubject"}
+_VERSIONS = {"ExifVersion", "FlashpixVersion", "InteroperabilityVersion"}
+MAX_LISTED_VALUES = 64
+
+
+@dataclass
+class ExifData:
+    tags: dict[str, str] = field(default_factory=dict)
+    entries: dict[str, dict[int, Entry]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def entry(self, ifd: str, tag: int) -> Entry | None:
+        return self.entries.get(ifd, {}).get(tag)
+
+
+def strip_exif_header(blob: bytes) -> bytes:
+    """The TIFF structure inside an EXIF blob (JPEG APP1, PNG eXIf, WebP EXIF, HEIF Exif item)."""
+    if blob.startswith(b"Exif\x00\x00"):
+        return blob[6:]
+    for marker in (b"II*\x00", b"MM\x00*"):
+        at = blob.find(marker, 0, 16)
+        if at >= 0:
+            return blob[at:]
+    return blob
+
+
+def read_exif(fp: BinaryIO, base: int = 0) -> ExifData:
+    """Read the EXIF IFDs of the TIFF structure at ``base``; problems become warnings."""
+    data = ExifData()
+    try:
+        reader = TiffReader(fp, base)
+    except ValueError as e:
+        data.warnings.append(f"EXIF: {e}; EXIF ignored")
+        return data
+    ifd0, _next = reader.read_ifd(reader.first_ifd, "IFD0")
+    data.entries["IFD0"] = ifd0
+    for ifd_name, parent, pointer in (
+        ("Exif", "IFD0", EXIF_POINTER),
+        ("GPS", "IFD0", GPS_POINTER),
+        ("Interop", "Exif", INTEROP_POINTER),
+    ):
+        offset = first_int(data.entry(parent, pointer))
+        if offset:
+            data.entries[ifd_name], _ = reader.read_ifd(offset, ifd_name)
+    data.warnings.extend(reader.warnings)
+    for ifd_name, entries in data.entries.items():
+        table = _TABLES[ifd_name]
+        for tag, entry in entries.items():
+            if tag in _POINTERS and ifd_name in ("IFD0", "Exif"):
+                continue
+            name = table.get(tag, {}).get("name") or f"Tag0x{tag:04X}"
+            if name in data.tags:
+                continue
+            value, warning = format_value(name, entry, reader.order)
+            if warning:
+                data.warnings.append(f"{name}: {warning}")
+            if value is not None:
+                data.tags[name] = value
+    return data
+
+
+def format_value(name: str, entry: Entry, order: str) -> tuple[str | None, str | None]:
+    """One entry as readable text; ``(None, reason)`` when the tag has to be dropped."""
+    value = entry.value
+    if value is None:
+        return f"<binary, {entry.nbytes} bytes>", None
+    if isinstance(value, bytes):
+        return _format_bytes(name, entry.type, value, order)
+    if entry.count > MAX_LISTED_VALUES:
+        return f"<{entry.count} values>", None
+    parts: list[str] = []
+    for item in value:
+        if isinstance(item, tuple):
+            number = gps.to_float(item)
+            if number is None:
+                return None, "zero denominator"
+            parts.append(_number(number))
+        elif isinstance(item, float):
+            if not math.isfinite(item):  # FLOAT/DOUBLE tags can hold NaN or infinity
+                return None, f"{item} is not a finite number"
+            parts.append(_number(item))
+        else:
+            parts.append(str(item))
+    return " ".join(parts), None
+
+
+def _format_bytes(name: str, type_id: int, raw: bytes, order: str) -> tuple[str | None, str | None]:
+    if name in _ENCODED_TEXT:
+        return text.clean(text.decode_prefixed(raw, order)), None
+    if name in _XP_TEXT:
+        return text.clean(raw.decode("utf-16-le", errors="replace")), None
+    if type_id == 2:  # ASCII
+        return text.clean(text.decode_bytes(raw)), None
+    if name in _VERSIONS and len(raw) <= 8:
+        return text.clean(text.decode_bytes(raw)), None
+    if name == "MakerNote" or len(raw) > 16:
+        return f"<binary, {len(raw)} bytes>", None
+    return " ".join(str(b) for b in raw), None
+
+
+def _number(value: float) -> str:
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.10g}"
+
+
+@dataclass
+class Typed:
+    make: str | None = None
+    model: str | None = None
+    lens_model: str | None = None
+    software: str | None = None
+    datetime_original: datetime | None = None
+    orientation: int | None = None
+    gps_latitude: float | None = None
+    gps_longitude: float | None = None
+    gps_altitude: float | None = None
+    gps_timestamp: datetime | None = None
+
+
+def typed_fields(data: ExifData, warnings: list[str]) -> Typed:
+    tags = data.tags
+    out = Typed(
+        make=tags.get("Make") or None,
+        model=tags.get("Model") or None,
+        lens_model=tags.get("LensModel") or None,
+        software=tags.get("Software") or None,
+    )
+    if "DateTimeOriginal" in tags:
+        out.datetime_original, warning = parse_datetime(
+            tags["DateTimeOriginal"], tags.get("SubSecTimeOriginal")
+        )
+        if warning:
+            warnings.append(f"DateTimeOriginal: {warning}")
+    orientation = first_int(data.entry("IFD0", 0x0112))
+    if orientation is not None:
+        if 1 <= orientation <= 8:
+            out.orientation = orientation
+        else:
+            warnings.append(f"Orientation: {orientation} is not 1 to 8")
+    _gps_fields(data, out, warnings)
+    return out
+
+
+def _gps_fields(data: ExifData, out: Typed, warnings: list[str]) -> None:
+    if "GPS" not in data.entries:
+        return
+    tags = data.tags
+
+    def values(tag: int) -> tuple | None:
+        entry = data.entry("GPS", tag)
+        return entry.value if entry is not None and isinstance(entry.value, tuple) else None
+
+    lat, lon = values(2), values(4)
+    if lat is not None or lon is not None:
+        out.gps_latitude, w1 = gps.coordinate(lat, tags.get("GPSLatitudeRef"), "latitude")
+        out.gps_longitude, w2 = gps.coordinate(lon, tags.get("GPSLongitudeRef"), "longitude")
+        if out.gps_latitude is None or out.gps_longitude is None:
+            out.gps_latitude = out.gps_longitude = None  # half a position is no position
+        warnings.extend(w for w in (w1, w2) if w)
+    alt = values(6)
+    ref = first_int(data.entry("GPS", 5))
+    out.gps_altitude, warning = gps.altitude(alt[0] if alt else None, ref)
+    if warning:
+        warnings.append(warning)
+    out.gps_timestamp, warning = gps.timestamp(tags.get("GPSDateStamp"), values(7))
+    if warning:
+        warnings.append(warning)
+
+
+def parse_datetime(value: str, subsec: str | None = None) -> tuple[datetime | None, str | None]:
+    """EXIF ``YYYY:MM:DD HH:MM:SS`` (also ISO forms) as a naive wall-clock time tagged UTC."""
+    cleaned = value.strip().replace("T", " ").replace("-", ":", 2)[:19]
+    for pattern in ("%Y:%m:%d %H:%M:%S", "%Y:%m:%d %H:%M", "%Y:%m:%d"):
+        try:
+            parsed = datetime.strptime(cleaned, pattern)
+            break
+        except ValueError:
+            continue
+    else:
+        return None, f"{value!r} is not a date and time"
+    digits = "".join(ch for ch in (subsec or "") if ch.isdigit())[:6]
+    if digits:
+        parsed = parsed.replace(microsecond=int(digits.ljust(6, "0")))
+    return parsed.replace(tzinfo=UTC), None

@@ -1,0 +1,196 @@
+"""Manifest discovery and format detection, done on the driver before any Spark work.
+
+Only the first bytes of each manifest are read here (to detect CSV, TSV or a plain URL list,
+the header and the URL/id columns); Spark reads the rows. A manifest that cannot be used
+raises ManifestError naming the file and what was found in it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .exceptions import ManifestError
+
+log = logging.getLogger(__name__)
+
+HEAD_BYTES = 64 * 1024
+SAMPLE_LINES = 50
+_URL_PREFIXES = ("s3://", "http://", "https://", "file://", "/")
+
+
+@dataclass(frozen=True)
+class ManifestFormat:
+    kind: str  # csv | tsv | list
+    header: bool
+    url_index: int
+    id_index: int | None
+    columns: tuple[str, ...]  # header names, or c0, c1, ... without a header
+
+    @property
+    def delimiter(self) -> str:
+        return "\t" if self.kind == "tsv" else ","
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    path: str
+    format: ManifestFormat
+
+
+def looks_like_url(value: str) -> bool:
+    value = value.strip().strip('"')
+    return value.lower().startswith(_URL_PREFIXES) and " " not in value
+
+
+def discover(path: str, *, s3_client: Any = None) -> list[str]:
+    """The manifest files at ``path``: one file, or every visible file under a folder/prefix."""
+    if path.startswith("s3://"):
+        return _discover_s3(path, s3_client)
+    local = path[len("file://"):] if path.startswith("file://") else path
+    if os.path.isdir(local):
+        found = []
+        for root, dirs, files in os.walk(local):
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+            found += [os.path.join(root, f) for f in sorted(files) if not f.startswith((".", "_"))]
+        if not found:
+            raise ManifestError(f"manifest folder {path} holds no files")
+        return found
+    if not os.path.exists(local):
+        raise ManifestError(f"manifest {path} does not exist")
+    if not os.access(local, os.R_OK):
+        raise ManifestError(f"manifest {path} is not readable (check its permissions)")
+    return [local]
+
+
+def _discover_s3(path: str, s3_client: Any) -> list[str]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    parts = urlsplit(path)
+    bucket, prefix = parts.netloc, parts.path.lstrip("/")
+    client = s3_client or _default_s3()
+    found: list[str] = []
+    try:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                name = key.rsplit("/", 1)[-1]
+                exact = key == prefix
+                below = prefix.endswith("/") or prefix == "" or key[len(prefix):].startswith("/")
+                if name and not name.startswith((".", "_")) and (exact or below):
+                    found.append(f"s3://{bucket}/{key}")
+    except (ClientError, BotoCoreError) as e:
+        raise ManifestError(f"cannot list manifest location {path}: {e}") from None
+    if not found:
+        raise ManifestError(f"no manifest objects at {path}")
+    return sorted(found)
+
+
+def _default_s3() -> Any:
+    import boto3
+
+    return boto3.session.Session().client("s3")
+
+
+def read_head(path: str, *, s3_client: Any = None, size: int = HEAD_BYTES) -> bytes:
+    try:
+        if path.startswith("s3://"):
+            parts = urlsplit(path)
+            client = s3_client or _default_s3()
+            if client.head_object(Bucket=parts.netloc, Key=parts.path.lstrip("/"))[
+                "ContentLength"
+            ] == 0:
+                return b""
+            resp = client.get_object(
+                Bucket=parts.netloc, Key=parts.path.lstrip("/"), Range=f"bytes=0-{size - 1}"
+            )
+            return resp["Body"].read()
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except OSError as e:
+        raise ManifestError(f"cannot read manifest {path}: {e.strerror or e}") from None
+    except Exception as e:  # botocore errors: keep the message, drop the stack
+        raise ManifestError(f"cannot read manifest {path}: {e}") from None
+
+
+def sniff(
+    head: bytes, path: str, *, url_column: str = "url", id_column: str | None = None
+) -> ManifestFormat:
+    """Detect the manifest format from its first bytes (content, not file extension)."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    if len(head) == HEAD_BYTES and "\n" in text:
+        text = text[: text.rfind("\n")]  # drop a possibly cut last line
+    lines = [line for line in text.splitlines() if line.strip()][:SAMPLE_LINES]
+    if not lines:
+        raise ManifestError(f"manifest {path} is empty (no rows)")
+    first = lines[0]
+    if "\t" in first:
+        kind = "tsv"
+    elif "," in first and not (len(lines) > 0 and _is_url_list(lines)):
+        kind = "csv"
+    else:
+        kind = "list"
+    delimiter = "\t" if kind == "tsv" else ","
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)) \
+        if kind != "list" else [[line.strip()] for line in lines]
+    fields = [f.strip() for f in rows[0]]
+    lowered = [f.lower() for f in fields]
+    has_header = url_column.lower() in lowered or not any(looks_like_url(f) for f in fields)
+    if has_header:
+        if url_column.lower() not in lowered:
+            shown = ", ".join(repr(f) for f in fields[:20]) or "(none)"
+            raise ManifestError(
+                f"manifest {path} has no {url_column!r} column; its header has {shown}. "
+                f"Name the URL column with --url-column."
+            )
+        if len(lines) == 1 and len(head) < HEAD_BYTES:
+            raise ManifestError(f"manifest {path} has a header ({first.strip()!r}) but no rows")
+        url_index = lowered.index(url_column.lower())
+        id_name = (id_column or "id").lower()
+        id_index = lowered.index(id_name) if id_name in lowered else None
+        if id_column and id_index is None:
+            raise ManifestError(
+                f"manifest {path} has no {id_column!r} id column; its header has "
+                f"{', '.join(repr(f) for f in fields[:20])}"
+            )
+        return ManifestFormat(kind, True, url_index, id_index, tuple(fields))
+    url_index = next(i for i, f in enumerate(fields) if looks_like_url(f))
+    others = [i for i in range(len(fields)) if i != url_index]
+    id_index = others[0] if others else None
+    return ManifestFormat(kind, False, url_index, id_index,
+                          tuple(f"c{i}" for i in range(len(fields))))
+
+
+def _is_url_list(lines: list[str]) -> bool:
+    """Commas inside URLs do not make a CSV: a list has one URL-like token per line."""
+    body = lines[1:] if lines and not looks_like_url(lines[0]) else lines
+    if not body:
+        return False
+    for line in body:
+        token = line.strip()
+        if not looks_like_url(token):
+            return False
+        tail = token.split(",")[1:]
+        if tail and all("/" not in part and "." not in part for part in tail):
+            return False  # url,id shaped
+    return True
+
+
+def inspect(
+    path: str, *, url_column: str = "url", id_column: str | None = None, s3_client: Any = None
+) -> list[ManifestFile]:
+    """Discover and sniff every manifest file at ``path``; raise ManifestError on any problem."""
+    files = discover(path, s3_client=s3_client)
+    result = []
+    for file in files:
+        head = read_head(file, s3_client=s3_client)
+        fmt = sniff(head, file, url_column=url_column, id_column=id_column)
+        log.info("manifest %s: %s, header=%s, url column %d", file, fmt.kind, fmt.header,
+                 fmt.url_index)
+        result.append(ManifestFile(file, fmt))
+    return result

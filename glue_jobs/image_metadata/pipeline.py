@@ -1,0 +1,292 @@
+"""The Spark job: manifest -> distinct URLs -> extraction (once) -> images/ failures/ runs/.
+
+The only module that imports pyspark. Extraction results are persisted once to a staging
+dataset; both output datasets and the run summary are derived from it, so no URL is fetched
+twice. Output files carry the run id in their names, which makes a re-run of the same run id
+replace that run's rows and lets different runs accumulate side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from . import manifest as manifest_mod
+from .exceptions import ManifestError
+from .extract import ExtractSettings, extract_partition
+from .schema import FAILURES_COLUMNS, IMAGES_COLUMNS, PARTITION_COLUMN, ddl, names, result_columns
+
+log = logging.getLogger(__name__)
+progress_log = logging.getLogger("image_metadata.progress")
+RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+ROWS_PER_PARTITION = 2000
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    manifest: str
+    output: str
+    run_id: str = ""
+    partitions: int | None = None
+    url_column: str = "url"
+    id_column: str | None = None
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def local_session(master: str = "local[*]", app_name: str = "image-metadata",
+                  show_progress: bool = False) -> SparkSession:
+    """A local SparkSession configured as the Glue job's (UTC, Python from this interpreter)."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    return (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", str(show_progress).lower())
+        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
+        .getOrCreate()
+    )
+
+
+def run(spark: SparkSession, config: RunConfig) -> dict[str, Any]:
+    """Run one extraction; returns the run summary that is also written under ``runs/``."""
+    started = time.monotonic()
+    run_id = config.run_id or new_run_id()
+    if not RUN_ID_PATTERN.match(run_id):
+        raise ManifestError(
+            f"run id {run_id!r} is not usable: letters, digits, '.', '_' and '-' only, "
+            "at most 100 characters, starting with a letter or digit"
+        )
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    output = _absolute(config.output)
+    files = manifest_mod.inspect(
+        config.manifest, url_column=config.url_column, id_column=config.id_column
+    )
+    rows = read_manifest(spark, files)
+    counts = rows.agg(
+        F.count(F.lit(1)).alias("input_rows"),
+        F.sum(F.when(F.col("url").isNull() | (F.col("url") == ""), 1).otherwise(0)).alias("blank"),
+    ).first()
+    input_rows, blank = int(counts["input_rows"]), int(counts["blank"] or 0)
+    distinct = distinct_urls(rows)
+    partitions = config.partitions or max(
+        spark.sparkContext.defaultParallelism, math.ceil((input_rows - blank) / ROWS_PER_PARTITION)
+    )
+    log.info("run %s: %d input rows, %d blank, %d partitions", run_id, input_rows, blank,
+             partitions)
+    dt = datetime.now(UTC).strftime("%Y-%m-%d")
+    staging = f"{output}/_staging/{run_id}"
+    results = extract_urls(spark, distinct.repartition(partitions), config.extract, run_id)
+    with _progress(spark, "extracting"):
+        results.withColumn(PARTITION_COLUMN.name, F.lit(dt)).write.mode("overwrite").parquet(
+            f"{staging}/results"
+        )
+    stored = spark.read.parquet(f"{staging}/results")
+    _write_dataset(stored, "ok", IMAGES_COLUMNS, f"{staging}/images")
+    _write_dataset(stored, "failed", FAILURES_COLUMNS, f"{staging}/failures")
+    summary = _summary(stored, run_id, config, input_rows, blank, dt)
+    fs = _FileSystem(spark, output)
+    for dataset in ("images", "failures"):
+        fs.commit(f"{staging}/{dataset}", f"{output}/{dataset}", run_id)
+    summary["seconds"] = round(time.monotonic() - started, 3)
+    fs.write_text(f"{output}/runs/{run_id}.json", json.dumps(summary, indent=2, sort_keys=True))
+    fs.delete(staging)
+    fs.delete_if_empty(f"{output}/_staging")
+    return summary
+
+
+@contextmanager
+def _progress(spark: SparkSession, label: str, every: float = 10.0) -> Iterator[None]:
+    """Log finished/total tasks of the running stages every ``every`` seconds."""
+    tracker = spark.sparkContext.statusTracker()
+    stop = threading.Event()
+
+    def report() -> None:
+        while not stop.wait(every):
+            for stage_id in tracker.getActiveStageIds():
+                info = tracker.getStageInfo(stage_id)
+                if info is not None:
+                    progress_log.info("%s: %d of %d tasks done (%d running)", label,
+                                      info.numCompletedTasks, info.numTasks,
+                                      info.numActiveTasks)
+
+    thread = threading.Thread(target=report, name="imgmeta-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def read_manifest(spark: SparkSession, files: list[manifest_mod.ManifestFile]) -> DataFrame:
+    """All manifest rows as (url, id, position), trimmed; one read per distinct format."""
+    groups: dict[manifest_mod.ManifestFormat, list[str]] = {}
+    for file in files:
+        groups.setdefault(file.format, []).append(_spark_path(file.path))
+    frames = []
+    for fmt, paths in groups.items():
+        if fmt.kind == "list":
+            frame = spark.read.text(paths).select(F.col("value").alias("_url"))
+            if fmt.header:
+                frame = frame.where(F.trim(F.col("_url")) != fmt.columns[0])
+            frame = frame.select(F.col("_url").alias("url"), F.lit(None).cast("string").alias("id"))
+        else:
+            frame = spark.read.csv(
+                paths, sep=fmt.delimiter, header=fmt.header, quote='"', escape='"',
+                mode="PERMISSIVE", inferSchema=False, encoding="UTF-8",
+            )
+            columns = frame.columns
+            id_col = (F.col(f"`{columns[fmt.id_index]}`") if fmt.id_index is not None
+                      and fmt.id_index < len(columns) else F.lit(None).cast("string"))
+            frame = frame.select(
+                F.col(f"`{columns[fmt.url_index]}`").alias("url"), id_col.alias("id")
+            )
+        frames.append(frame)
+    combined = frames[0]
+    for frame in frames[1:]:
+        combined = combined.unionByName(frame)
+    return combined.select(
+        F.trim(F.col("url")).alias("url"),
+        F.trim(F.col("id")).alias("id"),
+        F.monotonically_increasing_id().alias("position"),  # grows with file and row order
+    )
+
+
+def distinct_urls(rows: DataFrame) -> DataFrame:
+    """One row per non-blank URL, with the id of its first occurrence in the manifest."""
+    return (
+        rows.where(F.col("url").isNotNull() & (F.col("url") != ""))
+        .groupBy("url")
+        .agg(F.min_by("id", "position").alias("id"))
+    )
+
+
+def extract_urls(
+    spark: SparkSession, urls: DataFrame, settings: ExtractSettings, run_id: str
+) -> DataFrame:
+    """The per-URL results (``schema.result_columns()``), computed in ``mapPartitions``."""
+
+    def partition(rows: Any) -> Any:
+        return extract_partition(((r.url, r.id) for r in rows), settings, run_id)
+
+    return spark.createDataFrame(urls.rdd.mapPartitions(partition), schema=ddl(result_columns()))
+
+
+def _write_dataset(stored: DataFrame, status: str, columns: tuple, path: str) -> None:
+    (
+        stored.where(F.col("status") == status)
+        .select(*names(columns), PARTITION_COLUMN.name)
+        .write.mode("overwrite")
+        .partitionBy(PARTITION_COLUMN.name)
+        .parquet(path)
+    )
+
+
+def _summary(stored: DataFrame, run_id: str, config: RunConfig, input_rows: int, blank: int,
+             dt: str) -> dict[str, Any]:
+    by_type = {
+        row["error_type"]: row["count"]
+        for row in stored.where(F.col("status") == "failed").groupBy("error_type").count().collect()
+    }
+    totals = stored.agg(
+        F.count(F.lit(1)).alias("distinct"),
+        F.sum(F.when(F.col("status") == "ok", 1).otherwise(0)).alias("succeeded"),
+        F.sum("bytes_read").alias("bytes_read"),
+        F.sum("file_size").alias("file_bytes"),
+    ).first()
+    distinct = int(totals["distinct"])
+    succeeded = int(totals["succeeded"] or 0)
+    failed = sum(by_type.values())
+    duplicates = input_rows - blank - distinct
+    return {
+        "run_id": run_id,
+        "dt": dt,
+        "manifest": config.manifest,
+        "output": config.output,
+        "input_rows": input_rows,
+        "blank": blank,
+        "duplicates": duplicates,
+        "distinct_urls": distinct,
+        "succeeded": succeeded,
+        "failed": failed,
+        "failed_by_error_type": dict(sorted(by_type.items())),
+        "bytes_read": int(totals["bytes_read"] or 0),
+        "file_bytes_of_successes": int(totals["file_bytes"] or 0),
+        "accounted": succeeded + failed + duplicates + blank == input_rows,
+        "settings": {k: v for k, v in asdict(config.extract).items() if k != "fetch"},
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _absolute(path: str) -> str:
+    if "://" in path:
+        return path.rstrip("/")
+    return "file://" + os.path.abspath(path)
+
+
+def _spark_path(path: str) -> str:
+    return path if "://" in path else "file://" + os.path.abspath(path)
+
+
+class _FileSystem:
+    """Hadoop FileSystem calls through the JVM: one code path for local disks and S3."""
+
+    def __init__(self, spark: SparkSession, root: str) -> None:
+        self._jvm = spark.sparkContext._jvm
+        conf = spark.sparkContext._jsc.hadoopConfiguration()
+        self._fs = self._path(root).getFileSystem(conf)
+
+    def _path(self, path: str) -> Any:
+        return self._jvm.org.apache.hadoop.fs.Path(path)
+
+    def commit(self, staged: str, final: str, run_id: str) -> None:
+        """Replace this run's files under ``final`` with the staged ones, renamed by run id."""
+        for old in self._fs.globStatus(self._path(f"{final}/*/{run_id}-*")) or []:
+            self._fs.delete(old.getPath(), False)
+        for status in self._fs.globStatus(self._path(f"{staged}/*/part-*")) or []:
+            src = status.getPath()
+            target_dir = self._path(f"{final}/{src.getParent().getName()}")
+            self._fs.mkdirs(target_dir)
+            dst = self._jvm.org.apache.hadoop.fs.Path(target_dir, f"{run_id}-{src.getName()}")
+            if not self._fs.rename(src, dst):
+                raise OSError(f"could not move {src} to {dst}")
+
+    def write_text(self, path: str, text: str) -> None:
+        stream = self._fs.create(self._path(path), True)
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+
+    def delete(self, path: str) -> None:
+        self._fs.delete(self._path(path), True)
+
+    def delete_if_empty(self, path: str) -> None:
+        folder = self._path(path)
+        if self._fs.exists(folder) and not self._fs.listStatus(folder):
+            self._fs.delete(folder, False)

@@ -1,0 +1,167 @@
+"""A seekable, lazily filled file object over a byte source.
+
+Pillow and the metadata parsers read through this object; only the blocks they touch are
+fetched. The first request asks for a prefix large enough for most metadata; later misses
+fetch whole blocks, and the read-ahead doubles while the reader keeps consuming forward.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Protocol
+
+from .exceptions import ImageFailure, TooLarge
+
+BLOCK = 64 * 1024
+
+
+class ByteSource(Protocol):
+    size: int | None
+    bytes_read: int
+
+    def fetch(self, start: int, length: int) -> bytes: ...
+
+
+class RangedFile(io.RawIOBase):
+    def __init__(
+        self,
+        source: ByteSource,
+        *,
+        first_read: int = BLOCK,
+        max_bytes: int = 32 * 1024 * 1024,
+        max_readahead: int = 16 * BLOCK,
+    ) -> None:
+        super().__init__()
+        self._source = source
+        self._first_read = max(BLOCK, (first_read + BLOCK - 1) // BLOCK * BLOCK)
+        self._max_bytes = max_bytes
+        self._max_readahead = max_readahead
+        self._blocks: dict[int, bytes] = {}
+        self._pos = 0
+        self._readahead = BLOCK
+        self._last_end = 0
+        self.failure: ImageFailure | None = None  # first fetch failure, even if a reader hid it
+
+    # -- the io protocol -------------------------------------------------------------------
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            pos = offset
+        elif whence == io.SEEK_CUR:
+            pos = self._pos + offset
+        elif whence == io.SEEK_END:
+            pos = self.size + offset
+        else:
+            raise ValueError(f"invalid whence {whence}")
+        if pos < 0:
+            raise OSError(f"negative seek position {pos}")
+        self._pos = pos
+        return pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            size = max(0, self.size - self._pos)
+        data = self._read_at(self._pos, size)
+        self._pos += len(data)
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    # -- what the reader cost ------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """Object size; unknown sizes (a streamed response without length) are read out."""
+        if self._source.size is None:
+            self._ensure(0, 1)
+        if self._source.size is None:
+            self._read_at(0, self._max_bytes + 1)
+        return self._source.size if self._source.size is not None else 0
+
+    @property
+    def bytes_read(self) -> int:
+        return self._source.bytes_read
+
+    # -- block cache ---------------------------------------------------------------------
+    def _read_at(self, start: int, length: int) -> bytes:
+        if length <= 0:
+            return b""
+        known = self._source.size
+        if known is not None:
+            length = min(length, known - start)
+            if length <= 0:
+                return b""
+        self._ensure(start, start + length)
+        out = bytearray()
+        block = start // BLOCK
+        offset = start - block * BLOCK
+        while len(out) < length:
+            data = self._blocks.get(block)
+            if not data:
+                break
+            out += data[offset : offset + length - len(out)]
+            if len(data) < BLOCK:
+                break
+            block += 1
+            offset = 0
+        return bytes(out)
+
+    def _ensure(self, start: int, end: int) -> None:
+        first, last = start // BLOCK, (end - 1) // BLOCK
+        block = first
+        while block <= last:
+            if block in self._blocks:
+                block += 1
+                continue
+            run_start = block
+            while block <= last and block not in self._blocks:
+                block += 1
+            self._fill(run_start, block - run_start)
+
+    def _fill(self, first_block: int, count: int) -> None:
+        start = first_block * BLOCK
+        want = count * BLOCK
+        if not self._blocks:
+            want = max(want, self._first_read)
+        elif start == self._last_end:  # the reader walks forward: widen the window
+            self._readahead = min(self._readahead * 2, self._max_readahead)
+            want = max(want, self._readahead)
+        size = self._source.size
+        if size is not None:
+            want = min(want, max(size - start, 0))
+            if want == 0:
+                return
+        if self._source.bytes_read + want > self._max_bytes:
+            want = max(count * BLOCK, 0)
+            if self._source.bytes_read + want > self._max_bytes:
+                self._fail(
+                    TooLarge(
+                        f"reading the metadata needs more than the {self._max_bytes}-byte cap "
+                        f"(at offset {start})"
+                    )
+                )
+        try:
+            data = self._source.fetch(start, want)
+        except ImageFailure as failure:
+            self._fail(failure)
+        for i in range(0, max(len(data), 1), BLOCK):
+            self._blocks[first_block + i // BLOCK] = data[i : i + BLOCK]
+        self._last_end = start + len(data)
+
+    def _fail(self, failure: ImageFailure) -> None:
+        if self.failure is None:
+            self.failure = failure
+        raise failure

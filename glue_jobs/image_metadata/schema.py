@@ -1,0 +1,115 @@
+"""The output data contract, defined once.
+
+Every consumer reads the columns from here: the Spark job (as a DDL string), the Glue tables
+(as Hive/Glue type names, which are the same spelling), the queries and the tests. Types are
+written in the shared Spark/Glue spelling so no translation table is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    comment: str
+
+
+IMAGES_COLUMNS: tuple[Column, ...] = (
+    Column("url", "string", "Image URL as given in the manifest (trimmed)"),
+    Column("id", "string", "Identifier carried from the manifest's id column, if any"),
+    Column("format", "string", "Pillow format name: JPEG, PNG, TIFF, WEBP, HEIF, AVIF, GIF, ..."),
+    Column("mode", "string", "Pillow mode: RGB, RGBA, L, CMYK, I;16, ..."),
+    Column("width", "int", "Width in pixels (full-resolution image for raw files)"),
+    Column("height", "int", "Height in pixels (full-resolution image for raw files)"),
+    Column("file_size", "bigint", "Size of the object in bytes"),
+    Column("bytes_read", "bigint", "Bytes actually transferred to read the metadata"),
+    Column("etag", "string", "ETag of the object (S3/HTTP), if any"),
+    Column("last_modified", "timestamp", "Last-Modified of the object, UTC"),
+    Column("make", "string", "EXIF Make"),
+    Column("model", "string", "EXIF Model"),
+    Column("lens_model", "string", "EXIF LensModel"),
+    Column("software", "string", "EXIF Software"),
+    Column("datetime_original", "timestamp", "Capture time as the camera's wall clock"),
+    Column("orientation", "int", "EXIF Orientation, 1 to 8"),
+    Column("gps_latitude", "double", "Decimal degrees, south negative"),
+    Column("gps_longitude", "double", "Decimal degrees, west negative"),
+    Column("gps_altitude", "double", "Metres, below sea level negative"),
+    Column("gps_timestamp", "timestamp", "GPS date and time, UTC"),
+    Column("exif", "map<string,string>", "All EXIF/GPS/Interop tags as readable text"),
+    Column("warnings", "array<string>", "Problems that lost a tag, never the image"),
+    Column("run_id", "string", "The run that produced this row"),
+    Column("extracted_at", "timestamp", "When the row was produced, UTC"),
+)
+
+FAILURES_COLUMNS: tuple[Column, ...] = (
+    Column("url", "string", "Image URL as given in the manifest (trimmed)"),
+    Column("id", "string", "Identifier carried from the manifest's id column, if any"),
+    Column("error_type", "string", "One value of the closed vocabulary in ERROR_TYPES"),
+    Column("error_message", "string", "One line, bounded length"),
+    Column("http_status", "int", "Last HTTP status seen, if any"),
+    Column("attempts", "int", "Requests made for the failing read, retries included"),
+    Column("stage", "string", "manifest | fetch | decode"),
+    Column("run_id", "string", "The run that produced this row"),
+    Column("extracted_at", "timestamp", "When the row was produced, UTC"),
+)
+
+PARTITION_COLUMN = Column("dt", "string", "Extraction date, yyyy-MM-dd (UTC)")
+
+STAGES = ("manifest", "fetch", "decode")
+
+# Closed vocabulary: adding a value is a contract change (README, queries, tests).
+ERROR_TYPES: dict[str, str] = {
+    "invalid_url": "The manifest value is not a usable URL (no host, bad characters, too long)",
+    "unsupported_scheme": "A scheme other than s3, http, https (or file for local runs)",
+    "blocked_address": "The host resolves to an address the job may not contact",
+    "not_found": "HTTP 404/410 or S3 NoSuchKey/NoSuchBucket, or a missing local file",
+    "access_denied": "HTTP 401/403 or S3 AccessDenied, or an unreadable local file",
+    "timeout": "Connect or read timeout after all retries",
+    "throttled": "HTTP 429, or 503 SlowDown, after all retries",
+    "http_error": "Any other HTTP status that is not success, after retries for 5xx",
+    "connection_error": "DNS failure, refused or reset connection, TLS failure, bad redirect",
+    "too_large": "Reading the metadata needed more bytes than the per-image cap",
+    "not_an_image": "The bytes are empty or match no image signature",
+    "unsupported_format": "A recognised file type this tool does not read (PDF, SVG, ...)",
+    "corrupt_image": "A supported format whose header cannot be parsed",
+}
+
+# Columns of the combined per-URL result computed once by the job: the union of both tables
+# plus a status discriminator. Kept here so the pipeline and tests agree on it.
+STATUS_COLUMN = Column("status", "string", "ok | failed")
+
+
+def result_columns() -> tuple[Column, ...]:
+    seen: dict[str, Column] = {}
+    for column in (STATUS_COLUMN, *IMAGES_COLUMNS, *FAILURES_COLUMNS):
+        seen.setdefault(column.name, column)
+    return tuple(seen.values())
+
+
+def ddl(columns: tuple[Column, ...]) -> str:
+    """A Spark DDL schema string, e.g. ``url string, width int``."""
+    return ", ".join(f"`{c.name}` {c.type}" for c in columns)
+
+
+def names(columns: tuple[Column, ...]) -> list[str]:
+    return [c.name for c in columns]
+
+
+def markdown() -> str:
+    """The contract as README tables; a test keeps the README equal to this."""
+    lines = []
+    for title, columns in (("images", IMAGES_COLUMNS), ("failures", FAILURES_COLUMNS)):
+        lines += [f"`{title}` (partitioned by `dt`)", "", "| column | type | meaning |",
+                  "|---|---|---|"]
+        lines += [f"| `{c.name}` | `{c.type}` | {c.comment} |" for c in columns]
+        lines.append("")
+    lines += ["| error_type | meaning |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in ERROR_TYPES.items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())

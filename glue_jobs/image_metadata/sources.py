@@ -1,0 +1,417 @@
+"""Byte sources: ranged reads from S3, HTTP(S) and local files, with retries and limits.
+
+A source answers ``fetch(start, length)`` and keeps what a result row needs: object size,
+ETag, Last-Modified, bytes transferred, requests and attempts. Clients are created once per
+partition (``Clients``) and shared by that partition's threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    ResponseError,
+    SSLError,
+)
+from urllib3.util.retry import Retry
+
+from . import exceptions as exc
+from .urls import Location, redact
+
+log = logging.getLogger(__name__)
+
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+USER_AGENT = "image-metadata/1.0 (+metadata reader; ranged GET)"
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    retries: int = 3  # retries after the first attempt
+    backoff_factor: float = 0.25
+    backoff_max: float = 10.0
+    max_redirects: int = 5
+    max_retry_after: float = 10.0
+    pool_size: int = 16
+
+
+class _CappedRetry(Retry):
+    """urllib3 Retry whose Retry-After sleep is bounded: a server must not stall a worker."""
+
+    max_retry_after: float = 10.0
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.max_retry_after)
+
+
+@dataclass
+class Clients:
+    """One HTTP pool and one S3 client per partition, created on first use."""
+
+    settings: FetchSettings = field(default_factory=FetchSettings)
+    s3_client: Any = None
+    _http: urllib3.PoolManager | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def http(self) -> urllib3.PoolManager:
+        with self._lock:
+            return self._http_locked()
+
+    def _http_locked(self) -> urllib3.PoolManager:
+        if self._http is None:
+            self._http = urllib3.PoolManager(
+                num_pools=64,
+                maxsize=self.settings.pool_size,
+                headers={"User-Agent": USER_AGENT},
+            )
+        return self._http
+
+    def s3(self) -> Any:
+        with self._lock:  # creating boto3 clients is not thread-safe; using them is
+            return self._s3_locked()
+
+    def _s3_locked(self) -> Any:
+        if self.s3_client is None:
+            import boto3
+            from botocore.config import Config
+
+            s = self.settings
+            self.s3_client = boto3.session.Session().client(
+                "s3",
+                config=Config(
+                    retries={"mode": "standard", "total_max_attempts": s.retries + 1},
+                    connect_timeout=s.connect_timeout,
+                    read_timeout=s.read_timeout,
+                    max_pool_connections=s.pool_size,
+                    user_agent_extra="image-metadata/1.0",
+                ),
+            )
+        return self.s3_client
+
+    def retry(self) -> Retry:
+        s = self.settings
+        retry = _CappedRetry(
+            total=s.retries + s.max_redirects,
+            connect=s.retries,
+            read=s.retries,
+            status=s.retries,
+            other=s.retries,
+            redirect=s.max_redirects,
+            backoff_factor=s.backoff_factor,
+            backoff_max=s.backoff_max,
+            backoff_jitter=s.backoff_factor,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=("GET",),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        retry.max_retry_after = s.max_retry_after
+        return retry
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.clear()
+
+
+class Source:
+    """Common bookkeeping. ``fetch`` returns up to ``length`` bytes starting at ``start``."""
+
+    def __init__(self, location: Location) -> None:
+        self.location = location
+        self.size: int | None = None
+        self.etag: str | None = None
+        self.last_modified: datetime | None = None
+        self.bytes_read = 0
+        self.requests = 0
+        self.attempts = 0
+        self.http_status: int | None = None
+
+    def fetch(self, start: int, length: int) -> bytes:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections; the default source holds none."""
+
+
+class FileSource(Source):
+    def __init__(self, location: Location) -> None:
+        super().__init__(location)
+        path = location.url
+        try:
+            self._fd = os.open(path, os.O_RDONLY)
+            st = os.fstat(self._fd)
+        except FileNotFoundError:
+            raise exc.NotFound(f"no such file: {path}") from None
+        except PermissionError:
+            raise exc.AccessDenied(f"permission denied: {path}") from None
+        except IsADirectoryError:
+            raise exc.NotFound(f"is a directory, not a file: {path}") from None
+        except OSError as e:
+            raise exc.FetchConnectionError(f"cannot open {path}: {e.strerror}") from None
+        if not os.path.isfile(path):
+            os.close(self._fd)
+            raise exc.NotFound(f"not a regular file: {path}")
+        self.size = st.st_size
+        self.attempts = 1
+        self.last_modified = datetime.fromtimestamp(st.st_mtime, tz=UTC)
+
+    def fetch(self, start: int, length: int) -> bytes:
+        self.requests += 1
+        data = os.pread(self._fd, length, start)
+        self.bytes_read += len(data)
+        return data
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+class HttpSource(Source):
+    """Ranged GETs; falls back to reading one streamed response when Range is ignored."""
+
+    def __init__(self, location: Location, clients: Clients) -> None:
+        super().__init__(location)
+        self._clients = clients
+        self._stream: Any = None  # an open 200 response when the server ignores Range
+        self._streamed = bytearray()
+
+    def fetch(self, start: int, length: int) -> bytes:
+        if self._stream is not None or (self.requests and self._streamed):
+            return self._from_stream(start, length)
+        resp = self._get(start, length)
+        status = resp.status
+        if status == 206:
+            first, total = _parse_content_range(resp.headers.get("Content-Range"), self)
+            if first != start:
+                resp.release_conn()
+                raise exc.HttpError(
+                    f"server answered Range {start}- with Content-Range starting at {first}",
+                    http_status=206,
+                    attempts=self.attempts,
+                )
+            self.size = total
+            return self._read_body(resp, length)
+        if status == 200:  # Range ignored: read forward from this one response
+            declared = resp.headers.get("Content-Length")
+            self.size = int(declared) if declared and declared.isdigit() else None
+            self._stream = resp
+            return self._from_stream(start, length)
+        resp.release_conn()
+        raise _status_failure(status, resp.headers, self.attempts)
+
+    def _get(self, start: int, length: int) -> Any:
+        headers = {"Range": f"bytes={start}-{start + length - 1}"}
+        retry = self._clients.retry()
+        self.requests += 1
+        timeout = urllib3.Timeout(
+            connect=self._clients.settings.connect_timeout,
+            read=self._clients.settings.read_timeout,
+        )
+        try:
+            resp = self._clients.http().request(
+                "GET",
+                self.location.url,
+                headers=headers,
+                retries=retry,
+                timeout=timeout,
+                preload_content=False,
+                decode_content=False,
+            )
+        except MaxRetryError as e:
+            self.attempts = _attempts_from(e, retry)
+            raise _network_failure(e.reason, self.location, self.attempts) from None
+        except (ProtocolError, SSLError, ReadTimeoutError, ConnectTimeoutError) as e:
+            raise _network_failure(e, self.location, 1) from None
+        self.attempts = len(resp.retries.history) + 1 if resp.retries else 1
+        self.http_status = resp.status
+        self.etag = resp.headers.get("ETag")
+        self.last_modified = _http_date(resp.headers.get("Last-Modified"))
+        return resp
+
+    def _read_body(self, resp: Any, length: int) -> bytes:
+        try:
+            data = resp.read(length)
+        except (ProtocolError, ReadTimeoutError, SSLError) as e:
+            raise _network_failure(e, self.location, self.attempts) from None
+        finally:
+            resp.release_conn()
+        self.bytes_read += len(data)
+        return data
+
+    def _from_stream(self, start: int, length: int) -> bytes:
+        end = start + length
+        while len(self._streamed) < end and self._stream is not None:
+            try:
+                chunk = self._stream.read(max(end - len(self._streamed), 65536))
+            except (ProtocolError, ReadTimeoutError, SSLError) as e:
+                self.close()
+                raise _network_failure(e, self.location, self.attempts) from None
+            if not chunk:
+                self.close()
+                break
+            self._streamed += chunk
+            self.bytes_read += len(chunk)
+        if self._stream is None and self.size is None:
+            self.size = len(self._streamed)
+        return bytes(self._streamed[start:end])
+
+    def close(self) -> None:
+        if self._stream is not None:
+            # Unread body: drop the connection instead of draining a possibly huge file.
+            self._stream.close()
+            self._stream = None
+
+
+class S3Source(Source):
+    def __init__(self, location: Location, clients: Clients) -> None:
+        super().__init__(location)
+        self._clients = clients
+
+    def fetch(self, start: int, length: int) -> bytes:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        loc = self.location
+        self.requests += 1
+        try:
+            resp = self._clients.s3().get_object(
+                Bucket=loc.bucket, Key=loc.key, Range=f"bytes={start}-{start + length - 1}"
+            )
+            meta = resp.get("ResponseMetadata", {})
+            self.attempts = meta.get("RetryAttempts", 0) + 1
+            self.http_status = meta.get("HTTPStatusCode")
+            data = resp["Body"].read()
+        except ClientError as e:
+            meta = e.response.get("ResponseMetadata", {})
+            self.attempts = meta.get("RetryAttempts", 0) + 1
+            self.http_status = meta.get("HTTPStatusCode")
+            code = e.response.get("Error", {}).get("Code", "")
+            if code == "InvalidRange":  # a zero-byte object
+                self.size = 0
+                return b""
+            raise _s3_failure(code, self.http_status, self.attempts, loc) from None
+        except BotoCoreError as e:
+            raise _s3_network_failure(e, loc, self.attempts or 1) from None
+        content_range = resp.get("ContentRange")
+        if content_range:
+            _first, self.size = _parse_content_range(content_range, self)
+        else:
+            self.size = resp.get("ContentLength")
+        self.etag = resp.get("ETag")
+        modified = resp.get("LastModified")
+        self.last_modified = modified.astimezone(UTC) if modified else None
+        self.bytes_read += len(data)
+        return data[:length]
+
+
+def open_source(location: Location, clients: Clients) -> Source:
+    if location.scheme == "file":
+        return FileSource(location)
+    if location.scheme == "s3":
+        return S3Source(location, clients)
+    return HttpSource(location, clients)
+
+
+def _parse_content_range(value: str | None, source: Source) -> tuple[int, int | None]:
+    match = _CONTENT_RANGE.match(value or "")
+    if not match:
+        raise exc.HttpError(
+            f"partial response with a missing or malformed Content-Range: {value!r}",
+            http_status=206,
+            attempts=source.attempts,
+        )
+    total = match.group(3)
+    return int(match.group(1)), (None if total == "*" else int(total))
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _attempts_from(error: MaxRetryError, retry: Retry) -> int:
+    # MaxRetryError does not carry the final Retry; every allowed attempt was used.
+    budget = retry.read if isinstance(error.reason, ReadTimeoutError) else retry.connect
+    return (budget or 0) + 1
+
+
+def _status_failure(status: int, headers: Any, attempts: int) -> exc.ImageFailure:
+    if status in (404, 410):
+        return exc.NotFound(f"HTTP {status}", http_status=status, attempts=attempts)
+    if status in (401, 403):
+        return exc.AccessDenied(f"HTTP {status}", http_status=status, attempts=attempts)
+    if status == 429 or (status == 503 and headers.get("Retry-After")):
+        return exc.Throttled(f"HTTP {status} after retries", http_status=status, attempts=attempts)
+    if status == 416:
+        return exc.NotAnImage("empty object (HTTP 416 for the first byte)", http_status=416,
+                              attempts=attempts)
+    return exc.HttpError(f"HTTP {status}", http_status=status, attempts=attempts)
+
+
+def _network_failure(reason: Any, location: Location, attempts: int) -> exc.ImageFailure:
+    where = redact(location.url)
+    # Order matters: urllib3's NewConnectionError subclasses ConnectTimeoutError.
+    if isinstance(reason, NameResolutionError):
+        return exc.FetchConnectionError(f"DNS lookup failed for {where}", attempts=attempts)
+    if isinstance(reason, NewConnectionError):
+        return exc.FetchConnectionError(f"cannot connect to {where}: {_short(reason)}",
+                                        attempts=attempts)
+    if isinstance(reason, (ConnectTimeoutError, ReadTimeoutError, TimeoutError)):
+        return exc.FetchTimeout(f"timed out reading {where}", attempts=attempts)
+    if isinstance(reason, SSLError):
+        return exc.FetchConnectionError(f"TLS failure for {where}: {_short(reason)}",
+                                        attempts=attempts)
+    if isinstance(reason, ResponseError):
+        return exc.FetchConnectionError(f"{_short(reason)} for {where}", attempts=attempts)
+    if isinstance(reason, ProtocolError):
+        return exc.FetchConnectionError(f"connection broken reading {where}", attempts=attempts)
+    return exc.FetchConnectionError(f"cannot connect to {where}: {_short(reason)}",
+                                    attempts=attempts)
+
+
+def _s3_failure(code: str, status: int | None, attempts: int, loc: Location) -> exc.ImageFailure:
+    where = f"s3://{loc.bucket}/{loc.key}"
+    message = f"S3 {code or status} for {where}"
+    if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
+        return exc.NotFound(message, http_status=status, attempts=attempts)
+    if code in ("AccessDenied", "403", "AllAccessDisabled", "InvalidAccessKeyId",
+                "SignatureDoesNotMatch", "ExpiredToken"):
+        return exc.AccessDenied(message, http_status=status, attempts=attempts)
+    if code in ("SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded",
+                "TooManyRequests", "503"):
+        return exc.Throttled(message, http_status=status, attempts=attempts)
+    return exc.HttpError(message, http_status=status, attempts=attempts)
+
+
+def _s3_network_failure(error: Exception, loc: Location, attempts: int) -> exc.ImageFailure:
+    from botocore.exceptions import ConnectTimeoutError as BotoConnectTimeout
+    from botocore.exceptions import ReadTimeoutError as BotoReadTimeout
+
+    where = f"s3://{loc.bucket}/{loc.key}"
+    if isinstance(error, (BotoConnectTimeout, BotoReadTimeout)):
+        return exc.FetchTimeout(f"timed out reading {where}", attempts=attempts)
+    return exc.FetchConnectionError(f"cannot read {where}: {_short(error)}", attempts=attempts)
+
+
+def _short(error: Any) -> str:
+    text = " ".join(str(error).split())
+    return text[:200]

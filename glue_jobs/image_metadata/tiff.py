@@ -1,0 +1,139 @@
+"""A tolerant reader of TIFF-structured data (EXIF blocks, TIFF and TIFF-based raw files).
+
+Reads IFD entries through a seekable file object, touching only the bytes it needs. Every
+problem (a truncated value, an offset outside the data, an IFD loop, an absurd count) drops
+that entry or IFD with a warning; nothing here raises for bad data except a bad header.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import BinaryIO
+
+# type id -> (struct code, size in bytes)
+TYPES: dict[int, tuple[str, int]] = {
+    1: ("B", 1),  # BYTE
+    2: ("s", 1),  # ASCII
+    3: ("H", 2),  # SHORT
+    4: ("L", 4),  # LONG
+    5: ("LL", 8),  # RATIONAL
+    6: ("b", 1),  # SBYTE
+    7: ("s", 1),  # UNDEFINED
+    8: ("h", 2),  # SSHORT
+    9: ("l", 4),  # SLONG
+    10: ("ll", 8),  # SRATIONAL
+    11: ("f", 4),  # FLOAT
+    12: ("d", 8),  # DOUBLE
+    13: ("L", 4),  # IFD
+}
+BYTES_TYPES = (1, 2, 7)  # kept as raw bytes
+RATIONAL_TYPES = (5, 10)
+MAX_ENTRIES = 1024  # per IFD; real files stay far below
+MAX_VALUE_BYTES = 1 << 20  # larger values are summarised from their size, never read
+MAX_IFDS = 64
+
+Value = bytes | tuple
+
+
+@dataclass(frozen=True)
+class Entry:
+    tag: int
+    type: int
+    count: int
+    value: Value | None  # None when the value was too large to read (size is count*type size)
+
+    @property
+    def nbytes(self) -> int:
+        return self.count * TYPES[self.type][1]
+
+
+class TiffReader:
+    """Reads IFDs of one TIFF structure that starts at ``base`` inside ``fp``."""
+
+    def __init__(self, fp: BinaryIO, base: int = 0) -> None:
+        self.fp = fp
+        self.base = base
+        self.warnings: list[str] = []
+        fp.seek(base)
+        header = fp.read(8)
+        if len(header) < 8 or header[:2] not in (b"II", b"MM"):
+            raise ValueError("not a TIFF header (expected II or MM byte order mark)")
+        self.order = "<" if header[:2] == b"II" else ">"
+        magic, self.first_ifd = struct.unpack(self.order + "HL", header[2:8])
+        if magic != 42:
+            raise ValueError(f"unsupported TIFF magic number {magic} (BigTIFF is 43)")
+        self._visited: set[int] = set()
+
+    def read_ifd(self, offset: int, name: str) -> tuple[dict[int, Entry], int]:
+        """Entries of the IFD at ``offset`` and the offset of the next IFD (0 when none)."""
+        if offset < 0:  # a pointer written with a signed type (SLONG, SSHORT)
+            self.warnings.append(f"{name}: IFD offset {offset} is negative; skipped")
+            return {}, 0
+        if offset in self._visited:
+            self.warnings.append(f"{name}: IFD at offset {offset} already read (loop); skipped")
+            return {}, 0
+        if len(self._visited) >= MAX_IFDS:
+            self.warnings.append(f"{name}: more than {MAX_IFDS} IFDs; rest skipped")
+            return {}, 0
+        self._visited.add(offset)
+        self.fp.seek(self.base + offset)
+        raw_count = self.fp.read(2)
+        if len(raw_count) < 2:
+            self.warnings.append(f"{name}: IFD offset {offset} is beyond the data; skipped")
+            return {}, 0
+        (count,) = struct.unpack(self.order + "H", raw_count)
+        if count > MAX_ENTRIES:
+            self.warnings.append(f"{name}: {count} entries declared; read the first {MAX_ENTRIES}")
+            count = MAX_ENTRIES
+        table = self.fp.read(12 * count + 4)
+        whole = len(table) // 12
+        if whole < count:
+            self.warnings.append(f"{name}: IFD truncated after {whole} of {count} entries")
+        entries: dict[int, Entry] = {}
+        for i in range(min(whole, count)):
+            entry = self._entry(table[12 * i : 12 * i + 12], name)
+            if entry is not None:
+                entries.setdefault(entry.tag, entry)
+        next_offset = 0
+        if len(table) >= 12 * count + 4:
+            (next_offset,) = struct.unpack(self.order + "L", table[12 * count : 12 * count + 4])
+        return entries, next_offset
+
+    def _entry(self, raw: bytes, ifd: str) -> Entry | None:
+        tag, type_id, count = struct.unpack(self.order + "HHL", raw[:8])
+        if type_id not in TYPES:
+            self.warnings.append(f"{ifd}: tag 0x{tag:04X} has unknown type {type_id}; skipped")
+            return None
+        code, size = TYPES[type_id]
+        nbytes = count * size
+        if nbytes > MAX_VALUE_BYTES:
+            return Entry(tag, type_id, count, None)
+        if nbytes <= 4:
+            data = raw[8 : 8 + nbytes]
+        else:
+            (offset,) = struct.unpack(self.order + "L", raw[8:12])
+            self.fp.seek(self.base + offset)
+            data = self.fp.read(nbytes)
+            if len(data) < nbytes:
+                self.warnings.append(
+                    f"{ifd}: tag 0x{tag:04X} value at offset {offset} is truncated; skipped"
+                )
+                return None
+        if type_id in BYTES_TYPES:
+            return Entry(tag, type_id, count, data)
+        if type_id in RATIONAL_TYPES:
+            flat = struct.unpack(f"{self.order}{2 * count}{code[0]}", data)
+            pairs = tuple(zip(flat[0::2], flat[1::2], strict=True))
+            return Entry(tag, type_id, count, pairs)
+        return Entry(tag, type_id, count, struct.unpack(f"{self.order}{count}{code}", data))
+
+
+def first_int(entry: Entry | None) -> int | None:
+    """The first value of a numeric entry, or None."""
+    if entry is None or not entry.value:
+        return None
+    if isinstance(entry.value, bytes):  # BYTE/UNDEFINED hold small numbers as raw bytes
+        return entry.value[0] if entry.type in (1, 7) else None
+    value = entry.value[0]
+    return value if isinstance(value, int) else None

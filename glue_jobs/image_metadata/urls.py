@@ -1,0 +1,100 @@
+"""URL validation and redaction: pure functions, no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from .exceptions import InvalidUrl, UnsupportedScheme
+
+MAX_URL_LENGTH = 8192
+SCHEMES = ("s3", "http", "https", "file")
+
+# Query parameters that authenticate a request: never echoed in messages or logs.
+_SECRET_PARAMS = re.compile(
+    r"^(x-amz-(signature|credential|security-token)|signature|sig|token|access_token|"
+    r"x-goog-signature|x-goog-credential|awsaccesskeyid|api[-_]?key|key)$",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SPACE = re.compile(r"\s")
+
+
+@dataclass(frozen=True)
+class Location:
+    scheme: str  # s3 | http | file ('https' keeps 'https')
+    url: str  # the URL to request (for file: a filesystem path)
+    bucket: str | None = None
+    key: str | None = None
+
+
+def parse(raw: str, *, allow_local_files: bool) -> Location:
+    """Validate one manifest value; raise InvalidUrl/UnsupportedScheme naming what is wrong."""
+    url = raw.strip()
+    if not url:
+        raise InvalidUrl("blank URL")
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidUrl(f"URL is {len(url)} characters long; the limit is {MAX_URL_LENGTH}")
+    if _CONTROL.search(url):
+        raise InvalidUrl(f"URL contains control characters: {redact(url)!r}")
+    # S3 keys and local paths may hold spaces (both are raw names); URLs must use %20.
+    if _SPACE.search(url) and not url.lower().startswith(("s3://", "/")):
+        raise InvalidUrl(f"URL contains whitespace (encode it as %20): {redact(url)!r}")
+    if url.startswith("/"):
+        return _local(url, url, allow_local_files)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if len(scheme) == 1:  # a Windows drive letter is not a scheme
+        raise InvalidUrl(f"not a URL (use file:// for local paths): {redact(url)!r}")
+    if not scheme:
+        raise InvalidUrl(f"no scheme (expected s3://, http://, https://): {redact(url)!r}")
+    if scheme not in SCHEMES:
+        raise UnsupportedScheme(f"scheme {scheme!r} is not supported (use s3, http or https)")
+    if scheme == "file":
+        if parts.netloc not in ("", "localhost"):
+            raise InvalidUrl(f"file URL with a remote host: {redact(url)!r}")
+        return _local(url, unquote(parts.path), allow_local_files)
+    if not parts.hostname:
+        raise InvalidUrl(f"no host in {redact(url)!r}")
+    if scheme == "s3":
+        key = parts.path.lstrip("/")
+        if not key:
+            raise InvalidUrl(f"S3 URL without an object key: {redact(url)!r}")
+        if parts.query or parts.fragment:
+            key = url.split(f"{parts.netloc}/", 1)[1]  # '?' and '#' are legal in S3 keys
+        return Location("s3", url, bucket=parts.netloc, key=key)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise InvalidUrl(f"bad port in {redact(url)!r}: {exc}") from None
+    return Location(scheme, url)
+
+
+def _local(url: str, path: str, allow: bool) -> Location:
+    if not allow:
+        raise UnsupportedScheme(
+            "local files are not readable in this run (only s3://, http://, https://)"
+        )
+    if not PurePosixPath(path).is_absolute():
+        raise InvalidUrl(f"local path must be absolute: {path!r}")
+    return Location("file", path)
+
+
+def redact(url: str) -> str:
+    """The URL without userinfo and without signing query parameters, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode(
+            [(k, "***" if _SECRET_PARAMS.match(k) else v) for k, v in pairs], safe="*/:"
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

@@ -1,0 +1,93 @@
+"""The few XMP properties that fill gaps in EXIF: capture time and GPS position.
+
+XMP is untrusted XML; rather than parse it (entity expansion, deep nesting), look up the
+handful of properties by name, as attributes or as simple elements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+MAX_XMP = 1 << 20
+_ISO_DATE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?"
+)
+_COORD = re.compile(r"^\s*(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?\s*([NSEW])\s*$")
+
+
+@dataclass
+class XmpFacts:
+    datetime_original: datetime | None = None
+    datetime_source: str | None = None
+    gps_latitude: float | None = None
+    gps_longitude: float | None = None
+    gps_altitude: float | None = None
+
+
+def _property(packet: str, name: str) -> str | None:
+    pattern = rf"{re.escape(name)}\s*=\s*\"([^\"<]{{0,200}})\"|<{re.escape(name)}>([^<]{{0,200}})<"
+    match = re.search(pattern, packet)
+    if not match:
+        return None
+    return (match.group(1) or match.group(2) or "").strip() or None
+
+
+def read_xmp(raw: bytes | str | None) -> XmpFacts:
+    facts = XmpFacts()
+    if not raw:
+        return facts
+    packet = raw if isinstance(raw, str) else raw[:MAX_XMP].decode("utf-8", errors="replace")
+    for name in ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate"):
+        value = _property(packet, name)
+        parsed = _iso_datetime(value) if value else None
+        if parsed:
+            facts.datetime_original, facts.datetime_source = parsed, name
+            break
+    lat = _coordinate(_property(packet, "exif:GPSLatitude"), "NS", 90)
+    lon = _coordinate(_property(packet, "exif:GPSLongitude"), "EW", 180)
+    if lat is not None and lon is not None:
+        facts.gps_latitude, facts.gps_longitude = lat, lon
+    facts.gps_altitude = _altitude(
+        _property(packet, "exif:GPSAltitude"), _property(packet, "exif:GPSAltitudeRef")
+    )
+    return facts
+
+
+def _iso_datetime(value: str) -> datetime | None:
+    """An XMP date as the wall-clock time it states (any zone designator is dropped)."""
+    match = _ISO_DATE.match(value)
+    if not match:
+        return None
+    y, mo, d, h, mi, s, frac = match.groups()
+    try:
+        return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
+                        int((frac or "0").ljust(6, "0")), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _coordinate(value: str | None, refs: str, limit: float) -> float | None:
+    match = _COORD.match(value or "")
+    if not match or match.group(4) not in refs:
+        return None
+    degrees, minutes = float(match.group(1)), float(match.group(2))
+    seconds = float(match.group(3) or 0)
+    if minutes >= 60 or seconds >= 60:
+        return None
+    result = degrees + minutes / 60 + seconds / 3600
+    if result > limit:
+        return None
+    return -result if match.group(4) == refs[1] else result
+
+
+def _altitude(value: str | None, ref: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        num, _, den = value.partition("/")
+        metres = float(num) / float(den or 1)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return -abs(metres) if (ref or "").strip() == "1" else metres

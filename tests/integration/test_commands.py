@@ -1,0 +1,64 @@
+"""The two ways users start a run: the imgmeta command and the Glue entry script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.dataset as ds
+
+from image_metadata import samples
+from image_metadata.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+GLUE_SCRIPT = ROOT / "glue_jobs" / "extract_image_metadata.py"
+
+
+def test_extract_with_a_bad_manifest_exits_2_naming_the_columns(tmp_path, capsys):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("name,link\na,b\n")
+    assert main(["extract", str(manifest), "--output", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert str(manifest) in error and "'name', 'link'" in error
+
+
+def test_extract_with_a_missing_manifest_exits_2(tmp_path, capsys):
+    assert main(["extract", str(tmp_path / "nope.csv"), "--output", str(tmp_path)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_imgmeta_extract_runs_the_demo_set_and_prints_the_summary(tmp_path):
+    manifest = samples.write_demo_set(tmp_path / "demo")
+    output = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "image_metadata.cli", "extract", str(manifest), "--output",
+         str(output), "--run-id", "demo", "--master", "local[2]"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "all rows accounted for  yes" in done.stdout
+    images = ds.dataset(output / "images", partitioning="hive").to_table()
+    failures = ds.dataset(output / "failures", partitioning="hive").to_table()
+    assert images.num_rows == 8 and failures.num_rows == 7
+
+
+def test_glue_entry_script_runs_with_glue_style_arguments(tmp_path, http_server):
+    http_server.files["/glue/a.jpg"] = samples.encode("JPEG", (64, 32))
+    local = tmp_path / "local.jpg"
+    local.write_bytes(samples.encode("JPEG", (8, 8)))
+    manifest = tmp_path / "manifest.txt"
+    manifest.write_text(f"{http_server.url('glue/a.jpg')}\n{local}\n")
+    output = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, str(GLUE_SCRIPT), "--JOB_NAME", "image-metadata", "--manifest",
+         str(manifest), "--output", str(output), "--run_id", "glue-1", "--concurrency", "4",
+         "--enable-metrics", "true"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((output / "runs" / "glue-1.json").read_text())
+    # Local files are refused unless --allow_local_files is set, as on Glue.
+    assert (summary["succeeded"], summary["failed_by_error_type"]) == (
+        1, {"unsupported_scheme": 1})

@@ -1,0 +1,226 @@
+"""Compatibility with exiftool on the shared reference corpus (skipped when it is absent).
+
+For every corpus file, ``decode_bytes`` must agree with ``exif-samples.exiftool.json``
+(exiftool 12.57, ``-json -n -G -r``) on size, make, model, capture time and GPS position.
+Every known difference is listed below with its reason; an entry that stops being true fails,
+so the tables cannot go stale.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from image_metadata.decode import Decoded, decode_bytes
+from image_metadata.exceptions import ImageFailure
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+REFERENCE = CORPUS / "exif-samples.exiftool.json"
+MIN_READ_SHARE = 0.95
+
+if not REFERENCE.is_file():
+    pytest.skip(f"{REFERENCE} is not present", allow_module_level=True)
+
+pytestmark = pytest.mark.corpus
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A known difference on one field: our value must match the ``instead`` keys instead."""
+
+    reason: str
+    instead: tuple[str, ...]
+
+
+# Files that exiftool reports as errors (ExifTool:Error) or that our decoder rejects, with why.
+# None in this corpus today; a new one fails test_file_agrees until it is listed here.
+UNREADABLE: dict[str, str] = {}
+
+_XMP_TIME = "no EXIF DateTimeOriginal; we deliberately fall back to XMP ({key}), exiftool does not"
+_HEIF_ROTATED = (
+    "HEIF irot 270: pillow-heif applies the rotation and resets EXIF Orientation to 1, so we "
+    "report the displayed size; exiftool reports the stored (ispe) size"
+)
+EXPECTED_DIFFERENCES: dict[tuple[str, str], Expected] = {
+    ("exif-samples/heic/mobile/iphone_13_pro_max.HEIC", "size"):
+        Expected(_HEIF_ROTATED, ("File:ImageHeight", "File:ImageWidth")),
+    ("exif-samples/heic/mobile/HMD_Nokia_8.3_5G.heif", "size"):
+        Expected(_HEIF_ROTATED, ("File:ImageHeight", "File:ImageWidth")),
+    ("exif-samples/jpg/invalid/image00971.jpg", "datetime_original"):
+        Expected(_XMP_TIME.format(key="xmp:CreateDate"), ("XMP:CreateDate",)),
+    ("exif-samples/jpg/invalid/image01088.jpg", "datetime_original"):
+        Expected(_XMP_TIME.format(key="xmp:CreateDate"), ("XMP:CreateDate",)),
+    ("exif-samples/jpg/invalid/image01137.jpg", "datetime_original"):
+        Expected(_XMP_TIME.format(key="xmp:CreateDate"), ("XMP:CreateDate",)),
+    ("exif-samples/jpg/invalid/image01551.jpg", "datetime_original"):
+        Expected(_XMP_TIME.format(key="xmp:CreateDate"), ("XMP:CreateDate",)),
+    ("exif-samples/jpg/invalid/image01713.jpg", "datetime_original"):
+        Expected(_XMP_TIME.format(key="xmp:CreateDate"), ("XMP:CreateDate",)),
+    ("exif-samples/jpg/invalid/image01980.jpg", "datetime_original"):
+        Expected(_XMP_TIME.format(key="xmp:CreateDate"), ("XMP:CreateDate",)),
+    ("exif-samples/jpg/invalid/image02206.jpg", "datetime_original"):
+        Expected(_XMP_TIME.format(key="xmp:CreateDate"), ("XMP:CreateDate",)),
+    ("exif-samples/jpg/xmp/no_exif.jpg", "datetime_original"):
+        Expected(_XMP_TIME.format(key="xmp:CreateDate"), ("XMP:CreateDate",)),
+    ("exif-samples/jpg/long_description.jpg", "datetime_original"):
+        Expected(_XMP_TIME.format(key="photoshop:DateCreated, a date only"), ("XMP:DateCreated",)),
+    # Its ExifOffset has type ASCII; neither side follows it, so the Exif IFD is unread.
+    ("exif-samples/jpg/tests/30-type_error.jpg", "datetime_original"):
+        Expected(_XMP_TIME.format(key="exif:DateTimeOriginal"), ("XMP:DateTimeOriginal",)),
+    ("exif-samples/jpg/tests/87_OSError.jpg", "gps_altitude"): Expected(
+        "GPSAltitudeRef is absent; we take the EXIF default 0 (above sea level), exiftool's "
+        "Composite:GPSAltitude requires a reference",
+        ("EXIF:GPSAltitude",),
+    ),
+}
+
+
+def _load_reference() -> dict[str, dict[str, Any]]:
+    records = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    return {record["SourceFile"]: record for record in records}
+
+
+RECORDS = _load_reference()
+
+
+@functools.cache
+def _decode(source: str) -> Decoded | str:
+    """Our reading of a corpus file, or the rejection message (cached: several tests use it)."""
+    try:
+        return decode_bytes((CORPUS / source).read_bytes())
+    except ImageFailure as e:
+        return f"{type(e).__name__}: {e}"
+
+
+# --- fields: each gives the exiftool keys to compare with and a comparison of the values ---
+
+
+def _size_keys(record: dict[str, Any]) -> tuple[str, ...]:
+    # exiftool has no File:ImageWidth for TIFF; its size is then IFD0's EXIF:ImageWidth.
+    if "File:ImageWidth" in record:
+        return ("File:ImageWidth", "File:ImageHeight")
+    return ("EXIF:ImageWidth", "EXIF:ImageHeight")
+
+
+def _text(value: Any) -> str | None:
+    # -n makes number-like strings JSON numbers (a Model of "100"); compare as text.
+    return (str(value).strip() or None) if value is not None else None
+
+
+def _seconds(value: Any) -> str | None:
+    """An exiftool date (``YYYY:MM:DD HH:MM:SS[.ss][zone]`` or a date only) to the second."""
+    if value is None:
+        return None
+    text = str(value)
+    return text[:19] if len(text) >= 19 else f"{text[:10]} 00:00:00"
+
+
+def _near(tolerance: float) -> Callable[[Any, float | None], bool]:
+    def compare(reference: Any, ours: float | None) -> bool:
+        if reference is None or ours is None:
+            return reference is None and ours is None
+        return abs(float(reference) - ours) <= tolerance
+
+    return compare
+
+
+@dataclass(frozen=True)
+class Field:
+    keys: Callable[[dict[str, Any]], tuple[str, ...]]
+    ours: Callable[[Decoded], Any]
+    same: Callable[[Any, Any], bool]  # (exiftool value, our value)
+
+
+def _same_text(reference: Any, ours: str | None) -> bool:
+    return _text(reference) == _text(ours)
+
+
+def _same_time(reference: Any, ours: Any) -> bool:
+    ours_text = ours.strftime("%Y:%m:%d %H:%M:%S") if ours is not None else None
+    return _seconds(reference) == ours_text
+
+
+FIELDS: dict[str, Field] = {
+    "size": Field(_size_keys, lambda d: (d.width, d.height), lambda r, o: r == o),
+    "make": Field(lambda _: ("EXIF:Make",), lambda d: d.typed.make, _same_text),
+    "model": Field(lambda _: ("EXIF:Model",), lambda d: d.typed.model, _same_text),
+    "datetime_original": Field(
+        lambda _: ("EXIF:DateTimeOriginal",), lambda d: d.typed.datetime_original, _same_time
+    ),
+    "gps_latitude": Field(
+        lambda _: ("Composite:GPSLatitude",), lambda d: d.typed.gps_latitude, _near(1e-6)
+    ),
+    "gps_longitude": Field(
+        lambda _: ("Composite:GPSLongitude",), lambda d: d.typed.gps_longitude, _near(1e-6)
+    ),
+    "gps_altitude": Field(
+        lambda _: ("Composite:GPSAltitude",), lambda d: d.typed.gps_altitude, _near(0.01)
+    ),
+}
+
+
+def _reference_value(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    values = tuple(record.get(key) for key in keys)
+    return values if len(values) > 1 else values[0]
+
+
+def _mismatches(source: str, record: dict[str, Any], decoded: Decoded) -> list[str]:
+    problems: list[str] = []
+    for name, field in FIELDS.items():
+        ours = field.ours(decoded)
+        keys = field.keys(record)
+        reference = _reference_value(record, keys)
+        expected = EXPECTED_DIFFERENCES.get((source, name))
+        if expected is None:
+            if not field.same(reference, ours):
+                problems.append(f"{name}: exiftool {keys}={reference!r}, ours {ours!r}")
+            continue
+        if field.same(reference, ours):
+            problems.append(f"{name}: listed as an expected difference but agrees; remove it")
+        instead = _reference_value(record, expected.instead)
+        if not field.same(instead, ours):
+            problems.append(
+                f"{name}: expected difference ({expected.reason}) but ours {ours!r} does not "
+                f"match {expected.instead}={instead!r} either"
+            )
+    return problems
+
+
+@pytest.mark.parametrize("source", sorted(RECORDS))
+def test_file_agrees(source: str) -> None:
+    if not (CORPUS / source).is_file():
+        pytest.skip(f"{source} is not in this copy of the corpus")
+    record = RECORDS[source]
+    decoded = _decode(source)
+    failures = [why for why in (record.get("ExifTool:Error"), decoded) if isinstance(why, str)]
+    if source in UNREADABLE:
+        assert failures, f"listed as unreadable ({UNREADABLE[source]}) but both sides read it"
+        return
+    assert not failures, f"unreadable: {failures}; list it in UNREADABLE with the reason"
+    assert isinstance(decoded, Decoded)
+    problems = _mismatches(source, record, decoded)
+    assert not problems, "\n".join(problems)
+
+
+def test_we_read_nearly_every_file_exiftool_reads() -> None:
+    read_by_exiftool = [
+        s for s, r in RECORDS.items() if "ExifTool:Error" not in r and (CORPUS / s).is_file()
+    ]
+    read_by_us = [s for s in read_by_exiftool if isinstance(_decode(s), Decoded)]
+    assert read_by_exiftool
+    share = len(read_by_us) / len(read_by_exiftool)
+    assert share >= MIN_READ_SHARE, f"read {len(read_by_us)} of {len(read_by_exiftool)} files"
+
+
+def test_difference_tables_name_corpus_files_and_fields() -> None:
+    for source, name in EXPECTED_DIFFERENCES:
+        assert source in RECORDS, f"{source} is not in the reference"
+        assert name in FIELDS, f"{name} is not a compared field"
+    for source in UNREADABLE:
+        assert source in RECORDS, f"{source} is not in the reference"

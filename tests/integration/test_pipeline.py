@@ -1,0 +1,163 @@
+"""The Spark job end to end with local[2]: S3 (moto), HTTP and local files in one manifest."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from image_metadata import pipeline, samples
+from image_metadata.exceptions import ManifestError
+from image_metadata.extract import ExtractSettings
+from image_metadata.schema import FAILURES_COLUMNS, IMAGES_COLUMNS, names
+from image_metadata.sources import FetchSettings
+
+pytestmark = pytest.mark.spark
+BUCKET = "pipeline-images"
+SETTINGS = ExtractSettings(
+    concurrency=4, allow_local_files=True,
+    fetch=FetchSettings(retries=1, backoff_factor=0.01, backoff_max=0.05),
+)
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory, s3, http_server) -> dict[str, str]:
+    """Eight distinct URLs over three schemes: five readable, three failing."""
+    folder = tmp_path_factory.mktemp("local-images")
+    s3.create_bucket(Bucket=BUCKET)
+    paris = samples.exif_bytes(make="Canon", model="EOS R5", place=samples.PLACES["paris"])
+    s3.put_object(Bucket=BUCKET, Key="paris.jpg", Body=samples.encode("JPEG", (320, 240),
+                                                                        exif=paris))
+    s3.put_object(Bucket=BUCKET, Key="broken.jpg", Body=b"\xff\xd8\xff\xe0garbage")
+    rio = samples.exif_bytes(make="NIKON", model="Z 6", place=samples.PLACES["rio"])
+    http_server.files["/pipeline/rio.jpg"] = samples.encode("JPEG", (240, 320), exif=rio)
+    http_server.files["/pipeline/sydney.png"] = samples.png_with_exif_after_idat(
+        (30, 20), samples.exif_bytes(place=samples.PLACES["sydney"]))
+    (folder / "dead_sea.tiff").write_bytes(samples.encode(
+        "TIFF", (16, 12), exif=samples.exif_bytes(place=samples.PLACES["dead_sea"])))
+    (folder / "plain.gif").write_bytes(samples.encode("GIF", (9, 9), mode="P"))
+    return {
+        "paris": f"s3://{BUCKET}/paris.jpg",
+        "broken": f"s3://{BUCKET}/broken.jpg",
+        "missing": f"s3://{BUCKET}/missing.jpg",
+        "rio": http_server.url("pipeline/rio.jpg"),
+        "sydney": http_server.url("pipeline/sydney.png"),
+        "gone": http_server.url("pipeline/gone.jpg"),
+        "dead_sea": str(folder / "dead_sea.tiff"),
+        "gif": f"file://{folder / 'plain.gif'}",
+    }
+
+
+def write_manifest(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "url"])
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def first_run(spark, sources, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    rows = [(f"id-{name}", url) for name, url in sources.items()]
+    rows += [("dup-1", sources["paris"]), ("dup-2", sources["rio"]), ("blank-1", "  "),
+             ("blank-2", "")]
+    manifest = write_manifest(folder / "manifest.csv", rows)
+    output = folder / "out"
+    config = pipeline.RunConfig(str(manifest), str(output), run_id="run-a", extract=SETTINGS)
+    summary = pipeline.run(spark, config)
+    return summary, output, manifest
+
+
+def read(output: Path, dataset: str) -> list[dict]:
+    table = ds.dataset(output / dataset, format="parquet", partitioning="hive").to_table()
+    return table.to_pylist()
+
+
+def test_every_input_row_is_accounted_for(first_run):
+    summary, _, _ = first_run
+    assert summary["input_rows"] == 12
+    assert (summary["blank"], summary["duplicates"], summary["distinct_urls"]) == (2, 2, 8)
+    assert (summary["succeeded"], summary["failed"]) == (5, 3)
+    assert summary["succeeded"] + summary["failed"] + summary["duplicates"] + summary["blank"] \
+        == summary["input_rows"]
+    assert summary["accounted"] is True
+
+
+def test_failures_are_classified_by_error_type(first_run):
+    summary, output, _ = first_run
+    assert summary["failed_by_error_type"] == {"corrupt_image": 1, "not_found": 2}
+    failures = {row["id"]: row for row in read(output, "failures")}
+    assert failures["id-missing"]["http_status"] == 404
+    assert failures["id-gone"]["stage"] == "fetch"
+    assert failures["id-broken"]["stage"] == "decode"
+
+
+def test_outputs_have_exactly_the_contract_columns(first_run):
+    _, output, _ = first_run
+    images = ds.dataset(output / "images", format="parquet", partitioning="hive").schema
+    failures = ds.dataset(output / "failures", format="parquet", partitioning="hive").schema
+    assert images.names == [*names(IMAGES_COLUMNS), "dt"]
+    assert failures.names == [*names(FAILURES_COLUMNS), "dt"]
+
+
+def test_images_carry_ids_positions_and_the_run_id(first_run):
+    _, output, _ = first_run
+    images = {row["id"]: row for row in read(output, "images")}
+    assert set(images) == {"id-paris", "id-rio", "id-sydney", "id-dead_sea", "id-gif"}
+    assert images["id-rio"]["gps_latitude"] == pytest.approx(-22.951917, abs=1e-6)
+    assert images["id-dead_sea"]["gps_altitude"] == pytest.approx(-430.5)
+    assert images["id-sydney"]["format"] == "PNG"
+    assert dict(images["id-paris"]["exif"])["Make"] == "Canon"  # pyarrow maps: pairs
+    assert {row["run_id"] for row in images.values()} == {"run-a"}
+
+
+def test_each_distinct_url_is_fetched_once(first_run, http_server):
+    # rio appears twice in the manifest; two datasets and the summary are written.
+    assert http_server.count("pipeline/rio.jpg") == 1
+    assert http_server.count("pipeline/sydney.png") == 1
+    assert http_server.count("pipeline/gone.jpg") == 1
+
+
+def test_run_summary_is_written_under_runs(first_run):
+    summary, output, _ = first_run
+    stored = json.loads((output / "runs" / "run-a.json").read_text())
+    assert stored["input_rows"] == summary["input_rows"] == 12
+    assert not (output / "_staging").exists()
+
+
+def test_same_run_id_replaces_and_new_run_id_accumulates(spark, first_run):
+    _, output, manifest = first_run
+    again = pipeline.RunConfig(str(manifest), str(output), run_id="run-a", extract=SETTINGS)
+    pipeline.run(spark, again)
+    assert len(read(output, "images")) == 5
+    assert len(read(output, "failures")) == 3
+    other = pipeline.RunConfig(str(manifest), str(output), run_id="run-b", extract=SETTINGS)
+    pipeline.run(spark, other)
+    rows = read(output, "images")
+    assert sorted({r["run_id"] for r in rows}) == ["run-a", "run-b"]
+    assert len(rows) == 10
+
+
+def test_manifest_without_url_column_stops_before_spark_work(spark, tmp_path):
+    manifest = tmp_path / "bad.csv"
+    manifest.write_text("name,link\na,http://x/y.jpg\n")
+    with pytest.raises(ManifestError, match=r"no 'url' column.*'name', 'link'"):
+        pipeline.run(spark, pipeline.RunConfig(str(manifest), str(tmp_path / "out")))
+    assert not (tmp_path / "out").exists()
+
+
+def test_folder_of_mixed_manifests_is_read_as_one(spark, sources, tmp_path):
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    (folder / "a.tsv").write_text(f"url\tid\n{sources['rio']}\tr1\n")
+    (folder / "b.txt").write_text(f"{sources['paris']}\n{sources['rio']}\n")
+    (folder / "_ignored.csv").write_text("not,a,manifest\n")
+    summary = pipeline.run(spark, pipeline.RunConfig(str(folder), str(tmp_path / "out"),
+                                                     run_id="folder", extract=SETTINGS))
+    assert (summary["input_rows"], summary["duplicates"], summary["succeeded"]) == (3, 1, 2)
+    ids = {row["id"] for row in read(tmp_path / "out", "images")}
+    assert ids == {"r1", None}

@@ -1,0 +1,114 @@
+"""Reading images over real HTTP from a local server with Range support."""
+
+from __future__ import annotations
+
+import pytest
+
+from image_metadata import samples
+from image_metadata.extract import ExtractSettings, extract_one
+from image_metadata.sources import Clients, FetchSettings
+
+FAST = FetchSettings(retries=2, backoff_factor=0.01, backoff_max=0.05, read_timeout=5)
+SETTINGS = ExtractSettings(concurrency=4, fetch=FAST)
+
+
+def big_jpeg() -> bytes:
+    """A camera-like JPEG: EXIF up front, then about 1.5 MB of image data."""
+    exif = samples.exif_bytes(make="Canon", model="EOS R5", place=samples.PLACES["paris"])
+    return samples.encode("JPEG", (1200, 900), exif=exif) + b"\x00" * 1_500_000
+
+
+def extract(url: str, settings: ExtractSettings = SETTINGS) -> dict:
+    return extract_one(url, "id-1", Clients(settings.fetch), settings, "run-1")
+
+
+def test_ranged_read_fetches_only_the_first_block_of_a_large_jpeg(http_server):
+    data = big_jpeg()
+    http_server.files["/big.jpg"] = data
+    row = extract(http_server.url("big.jpg"))
+    assert row["status"] == "ok", row
+    assert (row["width"], row["height"]) == (1200, 900)
+    assert row["file_size"] == len(data)
+    assert row["bytes_read"] <= 64 * 1024
+    assert http_server.count("big.jpg") == 1
+
+
+def test_success_row_carries_etag_last_modified_and_position(http_server):
+    http_server.files["/paris.jpg"] = big_jpeg()
+    row = extract(http_server.url("paris.jpg"))
+    assert row["etag"] and '"' not in row["etag"]
+    assert row["last_modified"].isoformat() == "2024-05-14T08:00:00+00:00"
+    assert row["gps_latitude"] == pytest.approx(48.858222, abs=1e-6)
+    assert row["gps_longitude"] == pytest.approx(2.2945, abs=1e-6)
+    assert row["id"] == "id-1" and row["run_id"] == "run-1"
+
+
+def test_server_ignoring_range_is_read_only_as_far_as_needed(http_server):
+    data = big_jpeg()
+    http_server.files["/whole.jpg"] = data
+    row = extract(http_server.url("norange/whole.jpg"))
+    assert row["status"] == "ok", row
+    assert row["file_size"] == len(data)
+    assert row["bytes_read"] < 256 * 1024
+
+
+def test_redirect_is_followed(http_server):
+    http_server.files["/moved.jpg"] = samples.encode("JPEG", (10, 20))
+    row = extract(http_server.url("redirect/moved.jpg"))
+    assert row["status"] == "ok", row
+    assert (row["width"], row["height"]) == (10, 20)
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [(404, "not_found"), (410, "not_found"), (403, "access_denied"), (401, "access_denied"),
+     (400, "http_error")],
+)
+def test_client_errors_fail_at_once_with_their_type(http_server, status, error_type):
+    row = extract(http_server.url(f"status/{status}/x.jpg"))
+    assert row["status"] == "failed"
+    assert (row["error_type"], row["http_status"], row["attempts"]) == (error_type, status, 1)
+    assert row["stage"] == "fetch"
+    assert http_server.count(f"status/{status}/x.jpg") == 1
+
+
+def test_server_errors_are_retried_then_reported(http_server):
+    row = extract(http_server.url("status/500/x.jpg"))
+    assert (row["error_type"], row["http_status"]) == ("http_error", 500)
+    assert row["attempts"] == FAST.retries + 1
+    assert http_server.count("status/500/x.jpg") == FAST.retries + 1
+
+
+def test_throttling_is_classified_after_retries(http_server):
+    row = extract(http_server.url("status/429/x.jpg"))
+    assert (row["error_type"], row["http_status"], row["attempts"]) == ("throttled", 429, 3)
+
+
+def test_transient_503_then_success_counts_attempts(http_server):
+    http_server.files["/flaky.jpg"] = samples.encode("JPEG", (8, 8))
+    http_server.fail_first["/flaky.jpg"] = 1
+    row = extract(http_server.url("flaky.jpg"))
+    assert row["status"] == "ok", row
+    assert http_server.count("flaky.jpg") == 2
+
+
+def test_empty_object_is_not_an_image(http_server):
+    http_server.files["/empty.jpg"] = b""
+    row = extract(http_server.url("empty.jpg"))
+    assert row["error_type"] == "not_an_image"
+
+
+def test_refused_connection_is_a_connection_error():
+    row = extract("http://127.0.0.1:9/photo.jpg")
+    assert row["error_type"] == "connection_error"
+    assert row["attempts"] == FAST.retries + 1
+
+
+def test_byte_cap_turns_an_oversized_read_into_too_large(http_server):
+    # EXIF pushed 200 KiB into the file by a large comment segment before it.
+    data = samples.encode("JPEG", (16, 16))
+    padded = data[:2] + b"\xff\xfe" + (65533).to_bytes(2, "big") + b"\x00" * 65531
+    http_server.files["/padded.jpg"] = padded * 1 + data[2:]
+    capped = ExtractSettings(max_bytes=64 * 1024, fetch=FAST)
+    row = extract(http_server.url("padded.jpg"), capped)
+    assert row["error_type"] == "too_large", row

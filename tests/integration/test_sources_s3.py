@@ -1,0 +1,66 @@
+"""Reading images from S3 through a real moto server (boto3 over HTTP, ranged GETs)."""
+
+from __future__ import annotations
+
+import pytest
+
+from image_metadata import samples
+from image_metadata.extract import ExtractSettings, extract_one
+from image_metadata.sources import Clients, FetchSettings
+
+BUCKET = "source-images"
+SETTINGS = ExtractSettings(fetch=FetchSettings(retries=1, backoff_factor=0.01))
+
+
+@pytest.fixture(scope="module")
+def bucket(s3):
+    s3.create_bucket(Bucket=BUCKET)
+    return BUCKET
+
+
+def extract(url: str) -> dict:
+    return extract_one(url, None, Clients(SETTINGS.fetch), SETTINGS, "run-s3")
+
+
+def test_s3_object_is_read_with_a_ranged_get(s3, bucket):
+    exif = samples.exif_bytes(make="SONY", model="ILCE-7M4", place=samples.PLACES["new_york"])
+    data = samples.encode("JPEG", (800, 600), exif=exif) + b"\x00" * 500_000
+    s3.put_object(Bucket=bucket, Key="photos/ny.jpg", Body=data)
+    row = extract(f"s3://{bucket}/photos/ny.jpg")
+    assert row["status"] == "ok", row
+    assert (row["format"], row["width"], row["height"]) == ("JPEG", 800, 600)
+    assert row["file_size"] == len(data)
+    assert row["bytes_read"] <= 64 * 1024
+    assert row["make"] == "SONY"
+    assert row["gps_longitude"] == pytest.approx(-74.044502, abs=1e-6)
+
+
+def test_s3_row_carries_etag_and_last_modified(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="a.png", Body=samples.encode("PNG", (5, 7)))
+    head = s3.head_object(Bucket=bucket, Key="a.png")
+    row = extract(f"s3://{bucket}/a.png")
+    assert row["etag"] == head["ETag"].strip('"')
+    assert row["last_modified"] == head["LastModified"]
+
+
+def test_missing_key_is_not_found(bucket):
+    row = extract(f"s3://{bucket}/nope.jpg")
+    assert (row["error_type"], row["http_status"], row["stage"]) == ("not_found", 404, "fetch")
+
+
+def test_missing_bucket_is_not_found(moto_endpoint):
+    row = extract("s3://no-such-bucket-here/x.jpg")
+    assert row["error_type"] == "not_found"
+
+
+def test_empty_object_is_not_an_image(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="empty.jpg", Body=b"")
+    row = extract(f"s3://{bucket}/empty.jpg")
+    assert row["error_type"] == "not_an_image"
+
+
+def test_key_with_spaces_and_unicode_is_read(s3, bucket):
+    key = "albums/été 2024/photo #1.webp"
+    s3.put_object(Bucket=bucket, Key=key, Body=samples.encode("WEBP", (30, 20)))
+    row = extract(f"s3://{bucket}/{key}")
+    assert (row["status"], row["format"]) == ("ok", "WEBP"), row

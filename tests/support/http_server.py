@@ -1,0 +1,119 @@
+"""A real HTTP server on 127.0.0.1 for tests and benchmarks: Range support, request counting,
+injected latency, and a few scripted misbehaviours selected by path."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+
+
+class ImageServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, latency: float = 0.0) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.files: dict[str, bytes] = {}
+        self.requests: Counter[str] = Counter()
+        self.fail_first: Counter[str] = Counter()  # path -> number of 503s before success
+        self.latency = latency
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def count(self, path: str) -> int:
+        return self.requests["/" + path.lstrip("/")]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that hang up once they have their bytes are expected here
+
+    def start(self) -> ImageServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: ImageServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        with self.server._lock:
+            self.server.requests[path] += 1
+            failing = self.server.fail_first[path] > 0
+            if failing:
+                self.server.fail_first[path] -= 1
+        if self.server.latency:
+            time.sleep(self.server.latency)
+        if failing:
+            return self._status(503)
+        if path.startswith("/status/"):
+            return self._status(int(path.split("/")[2]))
+        if path.startswith("/redirect/"):
+            self.send_response(302)
+            self.send_header("Location", "/" + path[len("/redirect/"):])
+            self.send_header("Content-Length", "0")
+            return self.end_headers()
+        honour_range = not path.startswith("/norange/")
+        key = path[len("/norange"):] if not honour_range else path
+        data = self.server.files.get(key)
+        if data is None:
+            return self._status(404)
+        self._send(data, self.headers.get("Range") if honour_range else None)
+
+    def _send(self, data: bytes, range_header: str | None) -> None:
+        match = _RANGE.match(range_header or "")
+        common = {"ETag": f'"{len(data):x}-{hash(data) & 0xFFFF:x}"',
+                  "Last-Modified": "Tue, 14 May 2024 08:00:00 GMT",
+                  "Accept-Ranges": "bytes" if range_header is not None else "none"}
+        if match and data:
+            start = int(match.group(1))
+            end = min(int(match.group(2)) if match.group(2) else len(data) - 1, len(data) - 1)
+            if start >= len(data):
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(data)}")
+                self.send_header("Content-Length", "0")
+                return self.end_headers()
+            body = data[start : end + 1]
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        elif match and not data:
+            self.send_response(416)
+            self.send_header("Content-Range", "bytes */0")
+            self.send_header("Content-Length", "0")
+            return self.end_headers()
+        else:
+            body = data
+            self.send_response(200)
+        for name, value in common.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)  # a client may hang up once it has read what it needed
+
+    def _status(self, status: int) -> None:
+        body = f"status {status}\n".encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)

@@ -1,0 +1,13 @@
+"""The README documents the contract exactly as schema.py defines it."""
+
+from pathlib import Path
+
+from image_metadata.schema import markdown
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_column_and_error_tables_equal_the_schema():
+    text = README.read_text()
+    documented = text.split("<!-- contract:begin -->\n", 1)[1].split("\n<!-- contract:end -->")[0]
+    assert documented == markdown()
