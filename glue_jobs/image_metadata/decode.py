@@ -35,6 +35,7 @@ _OTHER_SIGNATURES: tuple[tuple[bytes, str, type[ImageFailure]], ...] = (
     (b"<html", "HTML page", NotAnImage),
     (b"{", "JSON text", NotAnImage),
 )
+_XML_PROLOG_BYTES = 1024
 _PILLOW_ERRORS = (OSError, SyntaxError, ValueError, IndexError, TypeError, KeyError,
                   EOFError, struct.error, MemoryError, ZeroDivisionError)
 _init_lock = threading.Lock()
@@ -128,18 +129,36 @@ def _open(fp: BinaryIO, prefix: bytes) -> Image.Image:
     if accepted_by:
         raise UnsupportedFormat(f"{accepted_by[0]} files are not supported")
     head = prefix.lstrip()
+    if head.lower().startswith((b"<?xml", b"<!doctype svg")) and _svg_root(fp):
+        raise UnsupportedFormat("SVG drawing, not an image")
     for signature, what, failure in _OTHER_SIGNATURES:
         if head.lower().startswith(signature.lower()):
             raise failure(f"{what}, not an image")
     raise NotAnImage(f"no image signature in the first bytes ({prefix[:8].hex()})")
 
 
+def _svg_root(fp: BinaryIO) -> bool:
+    """Most SVG files open with an XML prolog; the ``<svg`` root follows within a few lines."""
+    fp.seek(0)
+    return b"<svg" in fp.read(_XML_PROLOG_BYTES).lower()
+
+
 def _tiff_metadata(fp: BinaryIO, result: Decoded) -> tuple[exif_mod.ExifData, bytes | None]:
     data = exif_mod.read_exif(fp, 0)
+    _stored_size(data, result)
     _full_resolution_size(fp, result)
     xmp_entry = data.entry("IFD0", 0x02BC)
     xmp_raw = xmp_entry.value if xmp_entry and isinstance(xmp_entry.value, bytes) else None
     return data, xmp_raw
+
+
+def _stored_size(data: exif_mod.ExifData, result: Decoded) -> None:
+    """IFD0's own width and height: Pillow turns a TIFF's size for orientations 5 to 8, while
+    every other format reports the stored size next to the orientation."""
+    width = first_int(data.entry("IFD0", 0x0100))
+    height = first_int(data.entry("IFD0", 0x0101))
+    if width and height and (height, width) == (result.width, result.height):
+        result.width, result.height = width, height
 
 
 def _full_resolution_size(fp: BinaryIO, result: Decoded) -> None:

@@ -168,10 +168,9 @@ def sniff(
 
 def _is_url_list(lines: list[str]) -> bool:
     """Commas inside URLs do not make a CSV: a list has one URL-like token per line."""
-    body = lines[1:] if lines and not looks_like_url(lines[0]) else lines
-    if not body:
-        return False
-    for line in body:
+    if not lines or not looks_like_url(lines[0]):
+        return False  # a header holding a comma names CSV columns; a list's header is one name
+    for line in lines:
         token = line.strip()
         if not looks_like_url(token):
             return False

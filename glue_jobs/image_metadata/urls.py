@@ -44,7 +44,10 @@ def parse(raw: str, *, allow_local_files: bool) -> Location:
         raise InvalidUrl(f"URL contains whitespace (encode it as %20): {redact(url)!r}")
     if url.startswith("/"):
         return _local(url, url, allow_local_files)
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise InvalidUrl(f"unparseable URL: {exc}") from None
     scheme = parts.scheme.lower()
     if len(scheme) == 1:  # a Windows drive letter is not a scheme
         raise InvalidUrl(f"not a URL (use file:// for local paths): {redact(url)!r}")

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from . import gps
+
 MAX_XMP = 1 << 20
 _ISO_DATE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?"
@@ -87,7 +89,9 @@ def _altitude(value: str | None, ref: str | None) -> float | None:
         return None
     try:
         num, _, den = value.partition("/")
-        metres = float(num) / float(den or 1)
-    except (ValueError, ZeroDivisionError):
+        rational = (float(num), float(den or 1))
+    except ValueError:
         return None
-    return -abs(metres) if (ref or "").strip() == "1" else metres
+    # The EXIF rules apply: zero denominator, NaN, infinity or an impossible height give None.
+    metres, _warning = gps.altitude(rational, 1 if (ref or "").strip() == "1" else 0)
+    return metres

@@ -1,0 +1,335 @@
+"""exif.py and tiff.py: EXIF IFDs become a map of readable text; bad data loses only bad tags."""
+
+from __future__ import annotations
+
+import io
+import struct
+from datetime import UTC, datetime
+
+import piexif
+import pytest
+
+from image_metadata import exif, samples
+
+from .tiff_bytes import (
+    ASCII,
+    FLOAT,
+    HEADER_SIZE,
+    LONG,
+    RATIONAL,
+    SHORT,
+    SLONG,
+    UNDEFINED,
+    entry,
+    header,
+    ifd,
+    ifd_size,
+)
+
+MAKE, MODEL, ORIENTATION, EXIF_POINTER = 0x010F, 0x0110, 0x0112, 0x8769
+
+
+def read(blob: bytes) -> exif.ExifData:
+    return exif.read_exif(io.BytesIO(blob))
+
+
+def read_sample(**kwargs) -> exif.ExifData:
+    return read(samples.exif_bytes(**kwargs))
+
+
+# -- well-formed EXIF, as piexif writes it -----------------------------------------------------
+
+
+def test_ifd0_and_exif_tags_are_keyed_by_tag_name():
+    tags = read_sample(make="Canon", model="EOS R5").tags
+    assert tags["Make"] == "Canon"
+    assert tags["Model"] == "EOS R5"
+    assert tags["DateTimeOriginal"] == "2024:05:17 12:30:00"
+    assert tags["LensModel"] == "Example 24-70mm f/2.8"
+    assert tags["ISOSpeedRatings"] == "200"
+
+
+def test_pointer_tags_are_not_listed_as_values():
+    tags = read_sample(place=samples.PLACES["paris"]).tags
+    assert "ExifTag" not in tags
+    assert "GPSTag" not in tags
+
+
+def test_well_formed_exif_gives_no_warnings():
+    assert read_sample(place=samples.PLACES["paris"]).warnings == []
+
+
+def test_rational_is_rendered_as_a_decimal_number():
+    assert read_sample().tags["FNumber"] == "2.8"
+
+
+def test_small_rational_is_rendered_as_a_decimal_not_a_fraction():
+    assert read_sample().tags["ExposureTime"] == "0.004"
+
+
+def test_whole_rational_is_rendered_without_a_decimal_point():
+    data = read_sample(extra_exif={piexif.ExifIFD.FocalLength: (50, 1)})
+    assert data.tags["FocalLength"] == "50"
+
+
+def test_multi_value_rational_is_rendered_as_space_separated_numbers():
+    data = read_sample(place=samples.PLACES["paris"])
+    assert data.tags["GPSTimeStamp"] == "10 30 0"
+
+
+def test_signed_rational_keeps_its_sign():
+    data = read_sample(extra_exif={piexif.ExifIFD.ExposureBiasValue: (-2, 3)})
+    assert data.tags["ExposureBiasValue"] == "-0.6666666667"
+
+
+def test_zero_denominator_rational_drops_that_tag_with_a_warning():
+    data = read_sample(extra_exif={piexif.ExifIFD.FNumber: (28, 0)})
+    assert "FNumber" not in data.tags
+    assert "FNumber: zero denominator" in data.warnings
+
+
+def test_zero_denominator_rational_leaves_the_other_tags_intact():
+    data = read_sample(make="Canon", extra_exif={piexif.ExifIFD.FNumber: (28, 0)})
+    assert data.tags["ExposureTime"] == "0.004"
+    assert data.tags["Make"] == "Canon"
+
+
+def test_ascii_tag_ends_at_the_first_nul():
+    data = read_sample(extra_ifd0={piexif.ImageIFD.Make: b"Canon\x00garbage after"})
+    assert data.tags["Make"] == "Canon"
+
+
+def test_ascii_tag_with_invalid_utf8_becomes_valid_text():
+    data = read_sample(extra_ifd0={piexif.ImageIFD.Artist: b"Jos\xe9 \xff"})
+    assert data.tags["Artist"] == "José ÿ"
+
+
+def test_long_text_tag_is_bounded():
+    data = read_sample(extra_ifd0={piexif.ImageIFD.ImageDescription: b"d" * 10_000})
+    assert len(data.tags["ImageDescription"]) == 2000
+    assert data.tags["ImageDescription"].endswith("…")
+
+
+def test_version_tag_is_rendered_as_its_ascii_digits():
+    data = read_sample(extra_exif={piexif.ExifIFD.ExifVersion: b"0232"})
+    assert data.tags["ExifVersion"] == "0232"
+
+
+def test_maker_note_is_summarised_by_size_not_dumped():
+    data = read_sample(extra_exif={piexif.ExifIFD.MakerNote: b"\x01\x02\xff" * 100})
+    assert data.tags["MakerNote"] == "<binary, 300 bytes>"
+
+
+def test_short_maker_note_is_summarised_too():
+    data = read_sample(extra_exif={piexif.ExifIFD.MakerNote: b"\x01\x02"})
+    assert data.tags["MakerNote"] == "<binary, 2 bytes>"
+
+
+def test_long_undefined_blob_is_summarised_by_size():
+    data = read_sample(extra_exif={piexif.ExifIFD.ComponentsConfiguration: bytes(range(40))})
+    assert data.tags["ComponentsConfiguration"] == "<binary, 40 bytes>"
+
+
+def test_short_undefined_value_is_listed_as_numbers():
+    data = read_sample(extra_exif={piexif.ExifIFD.ComponentsConfiguration: b"\x01\x02\x03\x00"})
+    assert data.tags["ComponentsConfiguration"] == "1 2 3 0"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"ASCII\x00\x00\x00Hello", "Hello"),
+        (b"UNICODE\x00" + "Cristo ☀".encode("utf-16-be"), "Cristo ☀"),
+        (b"UNICODE\x00" + "Cristo ☀".encode("utf-16-le"), "Cristo ☀"),
+        (b"UNICODE\x00\xff\xfe" + "Cristo ☀".encode("utf-16-le"), "Cristo ☀"),
+        (b"JIS\x00\x00\x00\x00\x00%F%9%H", "テスト"),
+        (b"\x00" * 8 + b"undefined code", "undefined code"),
+    ],
+    ids=["ascii", "unicode-be", "unicode-le", "unicode-bom", "jis", "undefined"],
+)
+def test_user_comment_is_decoded_by_its_character_code(raw, expected):
+    data = read_sample(extra_exif={piexif.ExifIFD.UserComment: raw})
+    assert data.tags["UserComment"] == expected
+
+
+def test_xp_tags_are_decoded_as_utf16_little_endian():
+    title = "Über ☀ テスト".encode("utf-16-le") + b"\x00\x00"
+    data = read_sample(extra_ifd0={piexif.ImageIFD.XPTitle: title})
+    assert data.tags["XPTitle"] == "Über ☀ テスト"
+
+
+def test_gps_tags_are_listed_with_readable_values():
+    tags = read_sample(place=samples.PLACES["rio"]).tags
+    assert tags["GPSLatitudeRef"] == "S"
+    assert tags["GPSLongitudeRef"] == "W"
+    assert tags["GPSDateStamp"] == "2024:05:17"
+    assert tags["GPSVersionID"] == "2 3 0 0"
+
+
+def test_exif_blob_with_the_exif_header_is_stripped_to_the_tiff_structure():
+    blob = samples.exif_bytes()
+    assert exif.strip_exif_header(b"Exif\x00\x00" + blob) == blob
+
+
+def test_exif_blob_with_leading_junk_is_stripped_to_the_byte_order_mark():
+    blob = samples.exif_bytes()
+    assert exif.strip_exif_header(b"\x00\x00junk" + blob) == blob
+
+
+# -- typed columns ---------------------------------------------------------------------------
+
+
+def test_typed_fields_take_make_model_lens_and_software():
+    typed = exif.typed_fields(read_sample(make="Canon", model="EOS R5"), [])
+    assert (typed.make, typed.model, typed.lens_model, typed.software) == (
+        "Canon", "EOS R5", "Example 24-70mm f/2.8", "image-metadata samples"
+    )
+
+
+def test_typed_datetime_original_is_the_wall_clock_tagged_utc():
+    typed = exif.typed_fields(read_sample(when="2023:12:24 18:05:10"), [])
+    assert typed.datetime_original == datetime(2023, 12, 24, 18, 5, 10, tzinfo=UTC)
+
+
+def test_typed_datetime_original_takes_sub_seconds():
+    data = read_sample(extra_exif={piexif.ExifIFD.SubSecTimeOriginal: b"25"})
+    typed = exif.typed_fields(data, [])
+    assert typed.datetime_original == datetime(2024, 5, 17, 12, 30, 0, 250000, tzinfo=UTC)
+
+
+def test_unparseable_datetime_original_is_none_with_a_warning():
+    warnings: list[str] = []
+    typed = exif.typed_fields(read_sample(when="not a date"), warnings)
+    assert typed.datetime_original is None
+    assert warnings == ["DateTimeOriginal: 'not a date' is not a date and time"]
+
+
+def test_typed_orientation_is_the_orientation_tag():
+    assert exif.typed_fields(read_sample(orientation=8), []).orientation == 8
+
+
+def test_orientation_outside_one_to_eight_is_none_with_a_warning():
+    warnings: list[str] = []
+    typed = exif.typed_fields(read_sample(orientation=9), warnings)
+    assert typed.orientation is None
+    assert warnings == ["Orientation: 9 is not 1 to 8"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024:05:17 12:30:00", datetime(2024, 5, 17, 12, 30, tzinfo=UTC)),
+        ("2024-05-17T12:30:00", datetime(2024, 5, 17, 12, 30, tzinfo=UTC)),
+        ("2024:05:17 12:30", datetime(2024, 5, 17, 12, 30, tzinfo=UTC)),
+        ("2024:05:17", datetime(2024, 5, 17, tzinfo=UTC)),
+    ],
+)
+def test_parse_datetime_accepts_exif_and_iso_forms(value, expected):
+    assert exif.parse_datetime(value) == (expected, None)
+
+
+def test_parse_datetime_rejects_the_all_blank_placeholder():
+    parsed, warning = exif.parse_datetime("    :  :     :  :  ")
+    assert parsed is None
+    assert warning is not None
+
+
+# -- broken structures (hand-packed): lose the bad tags, keep the rest, never raise ---------
+
+
+def test_entry_count_larger_than_the_data_keeps_the_whole_entries():
+    table = [entry(MAKE, ASCII, 4, b"Abc\x00"), entry(MODEL, ASCII, 4, b"Xyz\x00")]
+    blob = header() + ifd(table, declared=5)
+    data = read(blob)
+    assert data.tags == {"Make": "Abc", "Model": "Xyz"}
+    assert data.warnings == ["IFD0: IFD truncated after 2 of 5 entries"]
+
+
+def test_value_offset_past_the_end_drops_only_that_tag():
+    table = [entry(MAKE, ASCII, 10, 5000), entry(MODEL, ASCII, 4, b"Xyz\x00")]
+    data = read(header() + ifd(table))
+    assert data.tags == {"Model": "Xyz"}
+    assert data.warnings == ["IFD0: tag 0x010F value at offset 5000 is truncated; skipped"]
+
+
+def test_unknown_type_drops_only_that_tag():
+    table = [entry(MAKE, 99, 1, 0), entry(MODEL, ASCII, 4, b"Xyz\x00")]
+    data = read(header() + ifd(table))
+    assert data.tags == {"Model": "Xyz"}
+    assert data.warnings == ["IFD0: tag 0x010F has unknown type 99; skipped"]
+
+
+def test_ifd_pointing_to_itself_is_read_once_with_a_warning():
+    table = [entry(MAKE, ASCII, 4, b"Abc\x00"), entry(EXIF_POINTER, LONG, 1, HEADER_SIZE)]
+    data = read(header() + ifd(table))
+    assert data.tags == {"Make": "Abc"}
+    assert data.warnings == [f"Exif: IFD at offset {HEADER_SIZE} already read (loop); skipped"]
+
+
+def test_exif_pointer_past_the_end_keeps_ifd0():
+    table = [entry(MAKE, ASCII, 4, b"Abc\x00"), entry(EXIF_POINTER, LONG, 1, 90_000)]
+    data = read(header() + ifd(table))
+    assert data.tags == {"Make": "Abc"}
+    assert data.warnings == ["Exif: IFD offset 90000 is beyond the data; skipped"]
+
+
+def test_zero_denominator_in_a_hand_packed_ifd_drops_only_that_tag():
+    values_at = HEADER_SIZE + ifd_size(2)
+    table = [entry(0x011A, RATIONAL, 1, values_at), entry(ORIENTATION, SHORT, 1, 6)]
+    data = read(header() + ifd(table) + (72).to_bytes(4, "little") + bytes(4))
+    assert data.tags == {"Orientation": "6"}
+    assert data.warnings == ["XResolution: zero denominator"]
+
+
+def test_ifd_pointer_written_as_a_negative_signed_long_is_skipped_with_a_warning():
+    pointer = entry(EXIF_POINTER, SLONG, 1, struct.pack("<l", -4))
+    table = [entry(MAKE, ASCII, 4, b"Abc\x00"), pointer]
+    data = read(header() + ifd(table))
+    assert data.tags == {"Make": "Abc"}
+    assert data.warnings == ["Exif: IFD offset -4 is negative; skipped"]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_float_tag_that_is_not_finite_drops_only_that_tag(value):
+    table = [entry(MAKE, ASCII, 4, b"Abc\x00"), entry(0x011A, FLOAT, 1, struct.pack("<f", value))]
+    data = read(header() + ifd(table))
+    assert data.tags == {"Make": "Abc"}
+    assert data.warnings == [f"XResolution: {value} is not a finite number"]
+
+
+def test_finite_float_tag_is_rendered_as_a_number():
+    data = read(header() + ifd([entry(0x011A, FLOAT, 1, struct.pack("<f", 1.5))]))
+    assert data.tags == {"XResolution": "1.5"}
+
+
+def test_absurd_count_is_summarised_without_reading_the_value():
+    table = [entry(0x927C, UNDEFINED, 50_000_000, 16)]
+    data = read(header() + ifd(table))
+    assert data.tags == {"Tag0x927C": "<binary, 50000000 bytes>"}
+
+
+def test_unknown_tag_is_named_by_its_number():
+    data = read(header() + ifd([entry(0xC7FF, SHORT, 1, 3)]))
+    assert data.tags == {"Tag0xC7FF": "3"}
+
+
+def test_missing_byte_order_mark_ignores_the_exif_with_a_warning():
+    data = read(b"XX*\x00\x08\x00\x00\x00")
+    assert data.tags == {}
+    assert data.warnings == [
+        "EXIF: not a TIFF header (expected II or MM byte order mark); EXIF ignored"
+    ]
+
+
+def test_bigtiff_magic_ignores_the_exif_with_a_warning():
+    data = read(b"II+\x00\x08\x00\x00\x00")
+    assert data.tags == {}
+    assert data.warnings == [
+        "EXIF: unsupported TIFF magic number 43 (BigTIFF is 43); EXIF ignored"
+    ]
+
+
+def test_empty_blob_ignores_the_exif_with_a_warning():
+    data = read(b"")
+    assert data.tags == {}
+    assert len(data.warnings) == 1

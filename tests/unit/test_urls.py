@@ -1,0 +1,187 @@
+"""urls.py: manifest values are validated into locations; secrets never reach messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from image_metadata.exceptions import InvalidUrl, UnsupportedScheme
+from image_metadata.urls import MAX_URL_LENGTH, Location, parse, redact
+
+
+def remote(url: str) -> Location:
+    return parse(url, allow_local_files=False)
+
+
+def local(url: str) -> Location:
+    return parse(url, allow_local_files=True)
+
+
+# -- accepted --------------------------------------------------------------------------------
+
+
+def test_s3_url_gives_bucket_and_key():
+    assert remote("s3://my-bucket/photos/2024/a.jpg") == Location(
+        "s3", "s3://my-bucket/photos/2024/a.jpg", bucket="my-bucket", key="photos/2024/a.jpg"
+    )
+
+
+def test_s3_key_keeps_question_marks_hashes_and_spaces():
+    location = remote("s3://b/odd name?v=1#frag.jpg")
+    assert location.key == "odd name?v=1#frag.jpg"
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_http_and_https_urls_are_accepted_as_given(scheme):
+    url = f"{scheme}://images.example.com:8443/a.jpg?size=large"
+    assert remote(url) == Location(scheme, url)
+
+
+def test_scheme_is_matched_case_insensitively():
+    assert remote("HTTPS://images.example.com/a.jpg").scheme == "https"
+
+
+def test_surrounding_whitespace_is_trimmed():
+    assert remote("  https://images.example.com/a.jpg\n").url == "https://images.example.com/a.jpg"
+
+
+def test_absolute_path_is_a_local_file_when_local_files_are_allowed():
+    assert local("/data/images/a b.jpg") == Location("file", "/data/images/a b.jpg")
+
+
+def test_file_url_is_a_local_file_with_its_path_unquoted():
+    assert local("file:///data/images/a%20b.jpg") == Location("file", "/data/images/a b.jpg")
+
+
+def test_file_url_with_localhost_is_a_local_file():
+    assert local("file://localhost/data/a.jpg") == Location("file", "/data/a.jpg")
+
+
+# -- rejected --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["", "   ", "\t\n"])
+def test_blank_value_is_invalid(url):
+    with pytest.raises(InvalidUrl, match="blank URL"):
+        remote(url)
+
+
+@pytest.mark.parametrize("url", ["images/a.jpg", "./a.jpg", "a.jpg"])
+def test_relative_path_is_invalid(url):
+    with pytest.raises(InvalidUrl, match="no scheme"):
+        local(url)
+
+
+def test_windows_drive_path_is_invalid_not_a_scheme():
+    with pytest.raises(InvalidUrl, match="use file://"):
+        local("C:/images/a.jpg")
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/a.jpg", "gs://bucket/a.jpg", "data:image/png"])
+def test_other_scheme_is_unsupported(url):
+    with pytest.raises(UnsupportedScheme, match="is not supported"):
+        remote(url)
+
+
+@pytest.mark.parametrize("url", ["/data/a.jpg", "file:///data/a.jpg"])
+def test_local_file_is_unsupported_when_local_files_are_not_allowed(url):
+    with pytest.raises(UnsupportedScheme, match="local files are not readable"):
+        remote(url)
+
+
+def test_file_url_with_a_remote_host_is_invalid():
+    with pytest.raises(InvalidUrl, match="remote host"):
+        local("file://fileserver/share/a.jpg")
+
+
+@pytest.mark.parametrize("url", ["https:///a.jpg", "http://:80/a.jpg", "s3:///key.jpg"])
+def test_url_without_a_host_is_invalid(url):
+    with pytest.raises(InvalidUrl, match="no host"):
+        remote(url)
+
+
+def test_s3_url_without_a_key_is_invalid():
+    with pytest.raises(InvalidUrl, match="without an object key"):
+        remote("s3://bucket/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://h.example/a\x00.jpg", "https://h.example/a\x1b.jpg", "s3://b/a\x7f.jpg",
+     "/data/a\nb.jpg"],
+    ids=["nul", "escape", "delete", "newline"],
+)
+def test_control_characters_are_invalid(url):
+    with pytest.raises(InvalidUrl, match="control characters"):
+        local(url)
+
+
+def test_space_inside_an_http_url_is_invalid():
+    with pytest.raises(InvalidUrl, match="whitespace"):
+        remote("https://h.example/a b.jpg")
+
+
+def test_url_longer_than_the_limit_is_invalid():
+    url = "https://h.example/" + "a" * MAX_URL_LENGTH
+    with pytest.raises(InvalidUrl, match=f"characters long; the limit is {MAX_URL_LENGTH}"):
+        remote(url)
+
+
+@pytest.mark.parametrize("url", ["http://h.example:99999/a.jpg", "http://h.example:abc/a.jpg"])
+def test_bad_port_is_invalid(url):
+    with pytest.raises(InvalidUrl, match="bad port"):
+        remote(url)
+
+
+def test_unparseable_url_is_invalid():
+    with pytest.raises(InvalidUrl, match="unparseable URL"):
+        remote("http://[::1/a.jpg")
+
+
+def test_failures_carry_their_error_type_and_stage():
+    with pytest.raises(InvalidUrl) as invalid:
+        remote("")
+    with pytest.raises(UnsupportedScheme) as unsupported:
+        remote("ftp://h.example/a.jpg")
+    assert (invalid.value.error_type, invalid.value.stage) == ("invalid_url", "manifest")
+    assert (unsupported.value.error_type, unsupported.value.stage) == (
+        "unsupported_scheme", "manifest"
+    )
+
+
+def test_error_message_does_not_echo_credentials():
+    url = "https://alice:hunter2@h.example/a b.jpg?X-Amz-Signature=deadbeef"
+    with pytest.raises(InvalidUrl) as raised:
+        remote(url)
+    assert "hunter2" not in str(raised.value)
+    assert "deadbeef" not in str(raised.value)
+
+
+# -- redact ----------------------------------------------------------------------------------
+
+
+def test_redact_hides_userinfo():
+    assert redact("https://alice:hunter2@h.example/a.jpg") == "https://***@h.example/a.jpg"
+
+
+@pytest.mark.parametrize(
+    "param",
+    ["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "x-amz-signature", "token",
+     "access_token", "Signature", "sig", "api_key", "X-Goog-Signature"],
+)
+def test_redact_hides_signing_query_parameters(param):
+    assert redact(f"https://h.example/a.jpg?{param}=s3cr3t") == (
+        f"https://h.example/a.jpg?{param}=***"
+    )
+
+
+def test_redact_keeps_ordinary_query_parameters():
+    url = "https://h.example/a.jpg?width=10&X-Amz-Credential=AKIA%2F20240101&v=2"
+    assert redact(url) == "https://h.example/a.jpg?width=10&X-Amz-Credential=***&v=2"
+
+
+def test_redact_leaves_a_plain_url_unchanged():
+    assert redact("s3://bucket/photos/a.jpg") == "s3://bucket/photos/a.jpg"
+
+
+def test_redact_of_an_unparseable_url_hides_it_entirely():
+    assert redact("http://[::1/a.jpg?token=s3cr3t") == "<unparseable URL>"
