@@ -34,6 +34,7 @@ from .urls import Location, redact
 
 log = logging.getLogger(__name__)
 
+_BODY_ERRORS = (ProtocolError, ReadTimeoutError, SSLError)
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 USER_AGENT = "image-metadata/1.0 (+metadata reader; ranged GET)"
 
@@ -193,10 +194,19 @@ class HttpSource(Source):
     def fetch(self, start: int, length: int) -> bytes:
         if self._stream is not None or (self.requests and self._streamed):
             return self._from_stream(start, length)
-        resp = self._get(start, length)
-        status = resp.status
-        if status == 206:
-            first, total = _parse_content_range(resp.headers.get("Content-Range"), self)
+        retry = self._clients.retry()
+        while True:
+            resp = self._get(start, length, retry)
+            status = resp.status
+            if status == 200:  # Range ignored: read forward from this one response
+                declared = resp.headers.get("Content-Length")
+                self.size = int(declared) if declared and declared.isdigit() else None
+                self._stream = resp
+                return self._from_stream(start, length)
+            if status != 206:
+                resp.release_conn()
+                raise _status_failure(status, resp.headers, self.attempts)
+            first, last, total = _parse_content_range(resp.headers.get("Content-Range"), self)
             if first != start:
                 resp.release_conn()
                 raise exc.HttpError(
@@ -205,18 +215,21 @@ class HttpSource(Source):
                     attempts=self.attempts,
                 )
             self.size = total
-            return self._read_body(resp, length)
-        if status == 200:  # Range ignored: read forward from this one response
-            declared = resp.headers.get("Content-Length")
-            self.size = int(declared) if declared and declared.isdigit() else None
-            self._stream = resp
-            return self._from_stream(start, length)
-        resp.release_conn()
-        raise _status_failure(status, resp.headers, self.attempts)
+            try:
+                data = resp.read(length)
+                if len(data) < min(length, last - first + 1):
+                    raise ProtocolError(f"body ended after {len(data)} of {last - first + 1} bytes")
+            except _BODY_ERRORS as error:  # reset or truncated mid-body: ask again
+                resp.close()
+                failure = _network_failure(error, self.location, self.attempts)
+                retry = _next_attempt(resp.retries or retry, error, self.location.url, failure)
+                continue
+            resp.release_conn()
+            self.bytes_read += len(data)
+            return data
 
-    def _get(self, start: int, length: int) -> Any:
+    def _get(self, start: int, length: int, retry: Retry) -> Any:
         headers = {"Range": f"bytes={start}-{start + length - 1}"}
-        retry = self._clients.retry()
         self.requests += 1
         timeout = urllib3.Timeout(
             connect=self._clients.settings.connect_timeout,
@@ -236,22 +249,12 @@ class HttpSource(Source):
             self.attempts = _attempts_from(e, retry)
             raise _network_failure(e.reason, self.location, self.attempts) from None
         except (ProtocolError, SSLError, ReadTimeoutError, ConnectTimeoutError) as e:
-            raise _network_failure(e, self.location, 1) from None
+            raise _network_failure(e, self.location, self.attempts + 1) from None
         self.attempts = len(resp.retries.history) + 1 if resp.retries else 1
         self.http_status = resp.status
         self.etag = resp.headers.get("ETag")
         self.last_modified = _http_date(resp.headers.get("Last-Modified"))
         return resp
-
-    def _read_body(self, resp: Any, length: int) -> bytes:
-        try:
-            data = resp.read(length)
-        except (ProtocolError, ReadTimeoutError, SSLError) as e:
-            raise _network_failure(e, self.location, self.attempts) from None
-        finally:
-            resp.release_conn()
-        self.bytes_read += len(data)
-        return data
 
     def _from_stream(self, start: int, length: int) -> bytes:
         end = start + length
@@ -283,6 +286,17 @@ class S3Source(Source):
         self._clients = clients
 
     def fetch(self, start: int, length: int) -> bytes:
+        retry = self._clients.retry()
+        self.attempts = 0  # attempts of this read, as the failure row reports them
+        while True:
+            try:
+                return self._fetch_once(start, length)
+            except _S3BodyError as body:  # reset or truncated mid-body: ask again
+                failure = _s3_network_failure(body.error, self.location, self.attempts)
+                retry = _next_attempt(retry, body.error, self.location.url, failure)
+                self.attempts += 1
+
+    def _fetch_once(self, start: int, length: int) -> bytes:
         from botocore.exceptions import BotoCoreError, ClientError
 
         loc = self.location
@@ -291,13 +305,9 @@ class S3Source(Source):
             resp = self._clients.s3().get_object(
                 Bucket=loc.bucket, Key=loc.key, Range=f"bytes={start}-{start + length - 1}"
             )
-            meta = resp.get("ResponseMetadata", {})
-            self.attempts = meta.get("RetryAttempts", 0) + 1
-            self.http_status = meta.get("HTTPStatusCode")
-            data = resp["Body"].read()
         except ClientError as e:
             meta = e.response.get("ResponseMetadata", {})
-            self.attempts = meta.get("RetryAttempts", 0) + 1
+            self.attempts += meta.get("RetryAttempts", 0) + 1
             self.http_status = meta.get("HTTPStatusCode")
             code = e.response.get("Error", {}).get("Code", "")
             if code == "InvalidRange":  # a zero-byte object
@@ -305,10 +315,22 @@ class S3Source(Source):
                 return b""
             raise _s3_failure(code, self.http_status, self.attempts, loc) from None
         except BotoCoreError as e:
-            raise _s3_network_failure(e, loc, self.attempts or 1) from None
+            raise _s3_network_failure(e, loc, self.attempts + 1) from None
+        meta = resp.get("ResponseMetadata", {})
+        self.attempts += meta.get("RetryAttempts", 0) + 1
+        self.http_status = meta.get("HTTPStatusCode")
+        try:
+            data = resp["Body"].read()
+        except (BotoCoreError, ProtocolError, ReadTimeoutError) as e:
+            resp["Body"].close()
+            raise _S3BodyError(e) from None
         content_range = resp.get("ContentRange")
         if content_range:
-            _first, self.size = _parse_content_range(content_range, self)
+            first, last, self.size = _parse_content_range(content_range, self)
+            if len(data) < last - first + 1:
+                raise _S3BodyError(
+                    ProtocolError(f"body ended after {len(data)} of {last - first + 1} bytes")
+                )
         else:
             self.size = resp.get("ContentLength")
         self.etag = resp.get("ETag")
@@ -316,6 +338,12 @@ class S3Source(Source):
         self.last_modified = modified.astimezone(UTC) if modified else None
         self.bytes_read += len(data)
         return data[:length]
+
+
+class _S3BodyError(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def open_source(location: Location, clients: Clients) -> Source:
@@ -326,7 +354,7 @@ def open_source(location: Location, clients: Clients) -> Source:
     return HttpSource(location, clients)
 
 
-def _parse_content_range(value: str | None, source: Source) -> tuple[int, int | None]:
+def _parse_content_range(value: str | None, source: Source) -> tuple[int, int, int | None]:
     match = _CONTENT_RANGE.match(value or "")
     if not match:
         raise exc.HttpError(
@@ -335,7 +363,7 @@ def _parse_content_range(value: str | None, source: Source) -> tuple[int, int | 
             attempts=source.attempts,
         )
     total = match.group(3)
-    return int(match.group(1)), (None if total == "*" else int(total))
+    return int(match.group(1)), int(match.group(2)), (None if total == "*" else int(total))
 
 
 def _http_date(value: str | None) -> datetime | None:
@@ -346,6 +374,17 @@ def _http_date(value: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _next_attempt(retry: Retry, error: Exception, url: str, failure: exc.ImageFailure) -> Retry:
+    """Count a failed body read against the same urllib3 Retry budget, then back off;
+    raise ``failure`` when the budget is spent."""
+    try:
+        retry = retry.increment("GET", url, error=error)
+    except MaxRetryError:
+        raise failure from None
+    retry.sleep()
+    return retry
 
 
 def _attempts_from(error: MaxRetryError, retry: Retry) -> int:

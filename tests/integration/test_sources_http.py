@@ -112,3 +112,20 @@ def test_byte_cap_turns_an_oversized_read_into_too_large(http_server):
     capped = ExtractSettings(max_bytes=64 * 1024, fetch=FAST)
     row = extract(http_server.url("padded.jpg"), capped)
     assert row["error_type"] == "too_large", row
+
+
+def test_body_cut_short_is_requested_again(http_server):
+    http_server.files["/cut.jpg"] = big_jpeg()
+    http_server.truncate_first["/cut.jpg"] = 1
+    row = extract(http_server.url("cut.jpg"))
+    assert row["status"] == "ok", row
+    assert http_server.count("cut.jpg") == 2
+
+
+def test_body_always_cut_short_fails_as_connection_error_after_retries(http_server):
+    http_server.files["/always-cut.jpg"] = big_jpeg()
+    http_server.truncate_first["/always-cut.jpg"] = 100
+    row = extract(http_server.url("always-cut.jpg"))
+    assert (row["error_type"], row["stage"]) == ("connection_error", "fetch"), row
+    assert http_server.count("always-cut.jpg") == FAST.retries + 1
+    assert row["attempts"] == FAST.retries + 1

@@ -21,6 +21,7 @@ class ImageServer(ThreadingHTTPServer):
         self.files: dict[str, bytes] = {}
         self.requests: Counter[str] = Counter()
         self.fail_first: Counter[str] = Counter()  # path -> number of 503s before success
+        self.truncate_first: Counter[str] = Counter()  # path -> bodies cut short before success
         self.latency = latency
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
@@ -61,6 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
             failing = self.server.fail_first[path] > 0
             if failing:
                 self.server.fail_first[path] -= 1
+            truncating = self.server.truncate_first[path] > 0
+            if truncating:
+                self.server.truncate_first[path] -= 1
         if self.server.latency:
             time.sleep(self.server.latency)
         if failing:
@@ -77,9 +81,9 @@ class _Handler(BaseHTTPRequestHandler):
         data = self.server.files.get(key)
         if data is None:
             return self._status(404)
-        self._send(data, self.headers.get("Range") if honour_range else None)
+        self._send(data, self.headers.get("Range") if honour_range else None, truncating)
 
-    def _send(self, data: bytes, range_header: str | None) -> None:
+    def _send(self, data: bytes, range_header: str | None, truncate: bool = False) -> None:
         match = _RANGE.match(range_header or "")
         common = {"ETag": f'"{len(data):x}-{hash(data) & 0xFFFF:x}"',
                   "Last-Modified": "Tue, 14 May 2024 08:00:00 GMT",
@@ -109,7 +113,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(body)  # a client may hang up once it has read what it needed
+            # A client may hang up once it has read what it needed.
+            self.wfile.write(body[: len(body) // 2] if truncate else body)
+        if truncate:
+            self.close_connection = True
 
     def _status(self, status: int) -> None:
         body = f"status {status}\n".encode()
