@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +29,15 @@ from pyspark.sql import functions as F
 from . import manifest as manifest_mod
 from .exceptions import ManifestError
 from .extract import ExtractSettings, extract_partition
-from .schema import FAILURES_COLUMNS, IMAGES_COLUMNS, PARTITION_COLUMN, ddl, names, result_columns
+from .schema import (
+    FAILURES_COLUMNS,
+    IMAGES_COLUMNS,
+    PARTITION_COLUMN,
+    RUNS_COLUMNS,
+    ddl,
+    names,
+    result_columns,
+)
 
 log = logging.getLogger(__name__)
 progress_log = logging.getLogger("image_metadata.progress")
@@ -108,12 +116,15 @@ def run(spark: SparkSession, config: RunConfig) -> dict[str, Any]:
     stored = spark.read.parquet(f"{staging}/results")
     _write_dataset(stored, "ok", IMAGES_COLUMNS, f"{staging}/images")
     _write_dataset(stored, "failed", FAILURES_COLUMNS, f"{staging}/failures")
-    summary = _summary(stored, run_id, config, input_rows, blank, dt)
+    counts = {"input_rows": input_rows, "blank": blank, "partitions": partitions}
+    summary = _summary(stored, run_id, config, counts, dt)
     fs = _FileSystem(spark, output)
     for dataset in ("images", "failures"):
         fs.commit(f"{staging}/{dataset}", f"{output}/{dataset}", run_id)
     summary["seconds"] = round(time.monotonic() - started, 3)
-    fs.write_text(f"{output}/runs/{run_id}.json", json.dumps(summary, indent=2, sort_keys=True))
+    summary["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    # One line: Athena's JSON SerDe reads one object per line.
+    fs.write_text(f"{output}/runs/{run_id}.json", json.dumps(summary) + "\n")
     fs.delete(staging)
     fs.delete_if_empty(f"{output}/_staging")
     return summary
@@ -207,8 +218,9 @@ def _write_dataset(stored: DataFrame, status: str, columns: tuple, path: str) ->
     )
 
 
-def _summary(stored: DataFrame, run_id: str, config: RunConfig, input_rows: int, blank: int,
+def _summary(stored: DataFrame, run_id: str, config: RunConfig, counts: dict[str, int],
              dt: str) -> dict[str, Any]:
+    """The run summary, keyed exactly by ``schema.RUNS_COLUMNS`` (``seconds`` set by run)."""
     by_type = {
         row["error_type"]: row["count"]
         for row in stored.where(F.col("status") == "failed").groupBy("error_type").count().collect()
@@ -219,11 +231,12 @@ def _summary(stored: DataFrame, run_id: str, config: RunConfig, input_rows: int,
         F.sum("bytes_read").alias("bytes_read"),
         F.sum("file_size").alias("file_bytes"),
     ).first()
+    input_rows, blank = counts["input_rows"], counts["blank"]
     distinct = int(totals["distinct"])
     succeeded = int(totals["succeeded"] or 0)
     failed = sum(by_type.values())
     duplicates = input_rows - blank - distinct
-    return {
+    values = {
         "run_id": run_id,
         "dt": dt,
         "manifest": config.manifest,
@@ -238,9 +251,13 @@ def _summary(stored: DataFrame, run_id: str, config: RunConfig, input_rows: int,
         "bytes_read": int(totals["bytes_read"] or 0),
         "file_bytes_of_successes": int(totals["file_bytes"] or 0),
         "accounted": succeeded + failed + duplicates + blank == input_rows,
-        "settings": {k: v for k, v in asdict(config.extract).items() if k != "fetch"},
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "concurrency": config.extract.concurrency,
+        "partitions": counts["partitions"],
+        "max_bytes": config.extract.max_bytes,
+        "seconds": None,
+        "finished_at": None,
     }
+    return {name: values[name] for name in names(RUNS_COLUMNS)}
 
 
 def _absolute(path: str) -> str:

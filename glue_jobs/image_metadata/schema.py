@@ -56,6 +56,29 @@ FAILURES_COLUMNS: tuple[Column, ...] = (
     Column("extracted_at", "timestamp", "When the row was produced, UTC"),
 )
 
+# One JSON object per run under runs/, one line each (what Athena's JSON SerDe reads).
+RUNS_COLUMNS: tuple[Column, ...] = (
+    Column("run_id", "string", "The run"),
+    Column("dt", "string", "The dt partition the run wrote"),
+    Column("manifest", "string", "Manifest file, folder or prefix"),
+    Column("output", "string", "Output root"),
+    Column("input_rows", "bigint", "Manifest rows read"),
+    Column("blank", "bigint", "Rows with a blank URL"),
+    Column("duplicates", "bigint", "Rows repeating a URL already listed"),
+    Column("distinct_urls", "bigint", "Distinct non-blank URLs"),
+    Column("succeeded", "bigint", "Rows written to images"),
+    Column("failed", "bigint", "Rows written to failures"),
+    Column("failed_by_error_type", "map<string,bigint>", "Failures per error_type"),
+    Column("bytes_read", "bigint", "Bytes transferred for the whole run"),
+    Column("file_bytes_of_successes", "bigint", "Total size of the images read"),
+    Column("accounted", "boolean", "input_rows = succeeded + failed + duplicates + blank"),
+    Column("concurrency", "int", "Parallel requests per partition"),
+    Column("partitions", "int", "Spark partitions used for extraction"),
+    Column("max_bytes", "bigint", "Per-image read cap"),
+    Column("seconds", "double", "Wall-clock duration of the run"),
+    Column("finished_at", "string", "ISO 8601 UTC time the run finished"),
+)
+
 PARTITION_COLUMN = Column("dt", "string", "Extraction date, yyyy-MM-dd (UTC)")
 
 STAGES = ("manifest", "fetch", "decode")
@@ -101,9 +124,11 @@ def names(columns: tuple[Column, ...]) -> list[str]:
 def markdown() -> str:
     """The contract as README tables; a test keeps the README equal to this."""
     lines = []
-    for title, columns in (("images", IMAGES_COLUMNS), ("failures", FAILURES_COLUMNS)):
-        lines += [f"`{title}` (partitioned by `dt`)", "", "| column | type | meaning |",
-                  "|---|---|---|"]
+    for title, columns in (
+        ("images", IMAGES_COLUMNS), ("failures", FAILURES_COLUMNS), ("runs", RUNS_COLUMNS)
+    ):
+        where = "partitioned by `dt`" if title != "runs" else "one JSON line per run"
+        lines += [f"`{title}` ({where})", "", "| column | type | meaning |", "|---|---|---|"]
         lines += [f"| `{c.name}` | `{c.type}` | {c.comment} |" for c in columns]
         lines.append("")
     lines += ["| error_type | meaning |", "|---|---|"]

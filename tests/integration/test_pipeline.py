@@ -12,7 +12,7 @@ import pytest
 from image_metadata import pipeline, samples
 from image_metadata.exceptions import ManifestError
 from image_metadata.extract import ExtractSettings
-from image_metadata.schema import FAILURES_COLUMNS, IMAGES_COLUMNS, names
+from image_metadata.schema import FAILURES_COLUMNS, IMAGES_COLUMNS, RUNS_COLUMNS, names
 from image_metadata.sources import FetchSettings
 
 pytestmark = pytest.mark.spark
@@ -124,7 +124,10 @@ def test_each_distinct_url_is_fetched_once(first_run, http_server):
 
 def test_run_summary_is_written_under_runs(first_run):
     summary, output, _ = first_run
-    stored = json.loads((output / "runs" / "run-a.json").read_text())
+    text = (output / "runs" / "run-a.json").read_text()
+    assert text.count("\n") == 1  # one JSON object per line, as Athena reads it
+    stored = json.loads(text)
+    assert list(stored) == names(RUNS_COLUMNS)
     assert stored["input_rows"] == summary["input_rows"] == 12
     assert not (output / "_staging").exists()
 

@@ -1,0 +1,89 @@
+"""The stack's settings: read once from CDK context (cdk.json or -c), validated, typed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from typing import Any
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Every value has a default that deploys a working stack; context overrides it."""
+
+    stack_name: str = "ImageMetadata"
+    # An existing bucket holding the images (the data-lake case); None creates one.
+    existing_image_bucket: str | None = None
+    # Key prefixes the job may read in the images bucket ('' = the whole bucket).
+    image_prefixes: tuple[str, ...] = ("",)
+    manifest_prefix: str = "manifests/"
+    job_name: str = "image-metadata-extract"
+    worker_count: int = 10
+    job_timeout_minutes: int = 480
+    max_concurrent_runs: int = 2
+    concurrency_per_partition: int = 32
+    database_name: str = "image_metadata"
+    workgroup_name: str = "image-metadata"
+    athena_bytes_scanned_cutoff: int = 10 * 1024**3
+    athena_results_expire_days: int = 30
+    destroy_data_on_delete: bool = False
+
+    @classmethod
+    def from_context(cls, context: dict[str, Any]) -> StackConfig:
+        """Build from a context mapping; unknown keys and bad values raise ValueError."""
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(context) - set(known))
+        if unknown:
+            raise ValueError(f"unknown context keys {unknown}; known keys: {sorted(known)}")
+        values: dict[str, Any] = {}
+        for key, raw in context.items():
+            values[key] = _coerce(key, raw, cls.__dataclass_fields__[key].type)
+        config = cls(**values)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        if self.existing_image_bucket is not None and not _BUCKET.match(self.existing_image_bucket):
+            raise ValueError(f"existing_image_bucket {self.existing_image_bucket!r} is not a "
+                             "valid S3 bucket name")
+        for prefix in (*self.image_prefixes, self.manifest_prefix):
+            if prefix.startswith("/") or "*" in prefix:
+                raise ValueError(f"prefix {prefix!r}: no leading '/' and no '*' (use '' for all)")
+        if not _NAME.match(self.database_name):
+            raise ValueError(f"database_name {self.database_name!r}: lower-case letters, "
+                             "digits and '_' only (Athena)")
+        for name, low, high in (
+            ("worker_count", 2, 299),
+            ("job_timeout_minutes", 1, 2880),
+            ("max_concurrent_runs", 1, 100),
+            ("concurrency_per_partition", 1, 256),
+            ("athena_results_expire_days", 1, 3650),
+        ):
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"{name} = {value} is outside {low}..{high}")
+        if self.athena_bytes_scanned_cutoff < 10 * 1024**2:
+            raise ValueError("athena_bytes_scanned_cutoff must be at least 10 MB (Athena minimum)")
+
+
+def _coerce(key: str, raw: Any, annotation: str) -> Any:
+    try:
+        if annotation == "int":
+            return int(raw)
+        if annotation == "bool":
+            if isinstance(raw, str):
+                if raw.lower() not in ("true", "false"):
+                    raise ValueError(raw)
+                return raw.lower() == "true"
+            return bool(raw)
+        if annotation.startswith("tuple"):
+            items = raw.split(",") if isinstance(raw, str) else list(raw)
+            return tuple(str(item).strip() for item in items)
+        if annotation.startswith("str | None"):
+            return str(raw) if raw not in (None, "") else None
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"context {key}={raw!r} is not a valid {annotation}") from None
