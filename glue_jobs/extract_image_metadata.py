@@ -33,7 +33,7 @@ OPTIONAL = {
 def parse_arguments(argv: list[str]) -> dict[str, str]:
     """Job arguments as strings; only the ones present are resolved (Glue style)."""
     present = {arg[2:].split("=", 1)[0] for arg in argv if arg.startswith("--")}
-    wanted = [*REQUIRED, *(name for name in OPTIONAL if name in present)]
+    wanted = [*REQUIRED, *(name for name in (*OPTIONAL, "JOB_RUN_ID") if name in present)]
     try:
         from awsglue.utils import getResolvedOptions
     except ImportError:
@@ -44,7 +44,10 @@ def parse_arguments(argv: list[str]) -> dict[str, str]:
         values = vars(parsed)
     else:
         values = getResolvedOptions(argv, wanted)
-    return {**OPTIONAL, **{k: v for k, v in values.items() if v is not None}}
+    resolved = {**OPTIONAL, **{k: v for k, v in values.items() if v is not None}}
+    if not resolved["run_id"] and resolved.get("JOB_RUN_ID"):
+        resolved["run_id"] = resolved["JOB_RUN_ID"]  # ties the output files to the Glue run
+    return resolved
 
 
 def _flag(value: str) -> bool:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,3 +77,37 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """The one synthesis of this test run: ``npx cdk synth`` of app.py, as a user runs it."""
+
+    directory: Path
+    template: dict[str, Any]
+    report: dict[str, Any]
+
+    def resources(self, kind: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.template["Resources"].items() if v["Type"] == kind}
+
+    def one(self, kind: str) -> dict[str, Any]:
+        found = list(self.resources(kind).values())
+        assert len(found) == 1, f"expected one {kind}, found {len(found)}"
+        return found[0]["Properties"]
+
+
+@pytest.fixture(scope="session")
+def assembly(tmp_path_factory) -> Assembly:
+    out = tmp_path_factory.mktemp("cdk.out")
+    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+           "CDK_DISABLE_CLI_TELEMETRY": "true"}
+    done = subprocess.run(
+        ["npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, f"cdk synth failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+    return Assembly(
+        directory=out,
+        template=json.loads((out / "ImageMetadata.template.json").read_text()),
+        report=json.loads((out / "validation-report.json").read_text()),
+    )

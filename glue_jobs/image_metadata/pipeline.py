@@ -90,6 +90,8 @@ def run(spark: SparkSession, config: RunConfig) -> dict[str, Any]:
             "at most 100 characters, starting with a letter or digit"
         )
     spark.conf.set("spark.sql.session.timeZone", "UTC")
+    # Athena engine v3 reads timestamp(3); millisecond Parquet timestamps avoid INT96 quirks.
+    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MILLIS")
     output = _absolute(config.output)
     files = manifest_mod.inspect(
         config.manifest, url_column=config.url_column, id_column=config.id_column
