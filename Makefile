@@ -4,12 +4,18 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+BUNDLE := layers/dist/image_metadata.gluewheels.zip
+LIBRARY := $(shell find glue_jobs -name '*.py' -o -name '*.sql' | grep -v egg-info)
 DEMO := demo
 export PYTHONDONTWRITEBYTECODE := 1
+# jsii warns on every call that Node 20 is past its end of life; the CDK works on it.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup demo test lint unit integration clean
+.PHONY: setup demo test lint unit integration infra bundle synth clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml layers/requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11" >&2; exit 1; }
@@ -19,6 +25,20 @@ $(STAMP): pyproject.toml layers/requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r layers/requirements.txt -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js 20 or later" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+# The Glue dependency bundle: rebuilt when the library or the pins change.
+$(BUNDLE): $(STAMP) layers/build_bundle.py $(LIBRARY)
+	$(BIN)/python layers/build_bundle.py
+
+bundle: $(BUNDLE)
+
+synth: $(STAMP) $(NODE_STAMP) $(BUNDLE)
+	npx --no-install cdk synth --quiet
 
 demo: $(STAMP)
 	rm -rf $(DEMO)
@@ -33,7 +53,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP) $(BUNDLE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -43,5 +63,8 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/python -m pytest tests/integration
 
+infra: $(STAMP) $(NODE_STAMP) $(BUNDLE)
+	$(BIN)/python -m pytest tests/infra
+
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache build *.egg-info glue_jobs/*.egg-info
+	rm -rf $(VENV) node_modules $(DEMO) layers/dist cdk.out .pytest_cache .ruff_cache build glue_jobs/*.egg-info

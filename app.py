@@ -13,8 +13,9 @@ from infra.config import StackConfig
 from infra.stack import ImageMetadataStack
 
 
-def build_app(context: dict | None = None) -> cdk.App:
-    app = cdk.App(context=context) if context is not None else cdk.App()
+def build_app(context: dict | None = None, outdir: str | None = None) -> cdk.App:
+    """The app; ``context``/``outdir`` replace what the CDK CLI passes (tests use them)."""
+    app = cdk.App(context=context, outdir=outdir) if context is not None else cdk.App()
     settings = app.node.try_get_context("image_metadata") or {}
     config = StackConfig.from_context(settings)
     ImageMetadataStack(app, config.stack_name, config=config)

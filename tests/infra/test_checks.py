@@ -38,7 +38,7 @@ def test_existing_data_lake_bucket_is_read_only_under_its_prefixes(tmp_path):
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     context["image_metadata"] = {"stack_name": "DataLake", "existing_image_bucket": "corp-lake",
                                  "image_prefixes": ["raw/photos/"]}
-    assembly = build_app({**context, "outdir": str(tmp_path)}).synth()
+    assembly = build_app(context, outdir=str(tmp_path)).synth()
     (report,) = json.loads((Path(assembly.directory) / "validation-report.json").read_text())[
         "pluginReports"]
     assert report["violations"] == []
