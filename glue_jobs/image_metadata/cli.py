@@ -9,6 +9,7 @@ from typing import Any
 
 from .exceptions import ManifestError
 from .extract import ExtractSettings
+from .tables import FORMATS, render
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -46,7 +47,37 @@ def build_parser() -> argparse.ArgumentParser:
                          help="per-image read cap in bytes (default 32 MiB)")
     extract.add_argument("--no-local-files", action="store_true",
                          help="refuse file:// and local paths in the manifest")
+    _add_aws_commands(commands)
     return parser
+
+
+def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
+    aws = commands.add_parser("aws", help="use the deployed stack (Glue job, Athena)")
+    aws_commands = aws.add_subparsers(dest="aws_command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--stack", default="ImageMetadata",
+                        help="CloudFormation stack name (default ImageMetadata)")
+    common.add_argument("--region", default=None, help="AWS region (default: your AWS config)")
+    start = aws_commands.add_parser(
+        "start-run", parents=[common], help="start the Glue job, optionally wait for it",
+        description="Start a run of the extraction job. Arguments not given keep the job's "
+        "defaults (manifest: s3://<images bucket>/manifests/).",
+    )
+    start.add_argument("--job-name", help="Glue job name (default: from the stack outputs)")
+    start.add_argument("--manifest", help="manifest object or prefix, s3://...")
+    start.add_argument("--run-id", help="run id (default: the Glue job run id)")
+    start.add_argument("--concurrency", type=_positive, help="parallel requests per partition")
+    start.add_argument("--wait", action="store_true", help="follow the run until it ends")
+    start.add_argument("--poll-seconds", type=float, default=30.0, help=argparse.SUPPRESS)
+    query = aws_commands.add_parser(
+        "query", parents=[common], help="run a named query or SQL in the Athena workgroup"
+    )
+    query.add_argument("query", help="a named query (see imgmeta query --list) or SQL text")
+    query.add_argument("--workgroup", help="workgroup (default: from the stack outputs)")
+    query.add_argument("--database", help="database (default: from the stack outputs)")
+    query.add_argument("--format", choices=FORMATS, default="table")
+    query.add_argument("--max-rows", type=_positive, default=1000)
+    query.add_argument("--poll-seconds", type=float, default=1.0, help=argparse.SUPPRESS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("image_metadata.progress").setLevel(logging.INFO)
     if args.command == "extract":
         return _extract(args)
+    if args.command == "aws":
+        return _aws(args)
     return EXIT_USAGE
 
 
@@ -93,6 +126,63 @@ def _extract(args: argparse.Namespace) -> int:
         spark.stop()
     print(format_summary(summary))
     return EXIT_OK if summary["accounted"] else EXIT_FAILED
+
+
+def _aws(args: argparse.Namespace) -> int:
+    import boto3
+
+    from . import queries, remote
+
+    session = boto3.session.Session(region_name=args.region)
+    try:
+        needs_stack = (args.aws_command == "start-run" and not args.job_name) or (
+            args.aws_command == "query" and not (args.workgroup and args.database))
+        info = remote.stack_info(session.client("cloudformation"), args.stack) \
+            if needs_stack else None
+        if args.aws_command == "start-run":
+            return _start_run(args, session.client("glue"), info)
+        try:
+            sql = queries.get(args.query).sql
+        except KeyError:
+            sql = args.query
+        columns, rows = remote.run_query(
+            session.client("athena"), sql,
+            workgroup=args.workgroup or info.workgroup,
+            database=args.database or info.database,
+            poll_seconds=args.poll_seconds, max_rows=args.max_rows,
+        )
+    except remote.RemoteError as e:
+        print(f"imgmeta: error: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    print(render(columns, rows, args.format))
+    return EXIT_OK
+
+
+def _start_run(args: argparse.Namespace, glue: Any, info: Any) -> int:
+    from . import remote
+
+    job_name = args.job_name or info.job_name
+    arguments = {name: str(value) for name, value in (
+        ("manifest", args.manifest), ("run_id", args.run_id), ("concurrency", args.concurrency),
+    ) if value is not None}
+    run_id = remote.start_run(glue, job_name, arguments)
+    print(f"started {job_name} run {run_id}")
+    if not args.wait:
+        return EXIT_OK
+
+    def report(state: str, elapsed: float) -> None:
+        print(f"  {elapsed:7.0f}s  {state}", flush=True)
+
+    run = remote.wait_for_run(glue, job_name, run_id, poll_seconds=args.poll_seconds,
+                              on_state=report)
+    state = run["JobRunState"]
+    duration = run.get("ExecutionTime")
+    print(f"{job_name} run {run_id}: {state}" + (f" after {duration}s" if duration else ""))
+    if state != "SUCCEEDED":
+        print(f"imgmeta: error: {run.get('ErrorMessage', 'no error message from Glue')}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def format_summary(summary: dict[str, Any]) -> str:

@@ -1,0 +1,133 @@
+"""imgmeta aws start-run / query against a moto server (Glue job runs, Athena, CloudFormation)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import boto3
+import pytest
+
+from image_metadata import queries, remote
+from image_metadata.cli import main
+
+JOB = "image-metadata-extract"
+STACK = "ImageMetadataTest"
+OUTPUTS = {"JobName": JOB, "WorkGroup": "image-metadata", "Database": "image_metadata",
+           "ManifestLocation": "s3://images/manifests/", "OutputLocation": "s3://metadata/"}
+
+
+def moto_api(endpoint: str, path: str, body: dict) -> None:
+    request = urllib.request.Request(f"{endpoint}{path}", data=json.dumps(body).encode(),
+                                     method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+@pytest.fixture(scope="module")
+def deployed(moto_endpoint):
+    """A stack with the real outputs' names, the Glue job and the Athena workgroup."""
+    session = boto3.session.Session()
+    template = {
+        "Resources": {"Placeholder": {"Type": "AWS::S3::Bucket"}},
+        "Outputs": {key: {"Value": value} for key, value in OUTPUTS.items()},
+    }
+    session.client("cloudformation").create_stack(StackName=STACK,
+                                                  TemplateBody=json.dumps(template))
+    glue = session.client("glue")
+    glue.create_job(Name=JOB, Role="arn:aws:iam::123456789012:role/glue", GlueVersion="5.1",
+                    Command={"Name": "glueetl", "ScriptLocation": "s3://metadata/job.py"},
+                    DefaultArguments={"--manifest": "s3://images/manifests/"},
+                    ExecutionProperty={"MaxConcurrentRuns": 50})
+    session.client("athena").create_work_group(Name="image-metadata")
+    return session
+
+
+@pytest.fixture()
+def manual_glue_states(moto_endpoint):
+    moto_api(moto_endpoint, "/moto-api/state-manager/set-transition",
+             {"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1}})
+    yield
+    moto_api(moto_endpoint, "/moto-api/state-manager/unset-transition",
+             {"model_name": "glue::job_run"})
+
+
+def last_run(session) -> dict:
+    runs = session.client("glue").get_job_runs(JobName=JOB)["JobRuns"]
+    return max(runs, key=lambda r: r["StartedOn"])
+
+
+def test_stack_outputs_name_the_job_workgroup_and_database(deployed):
+    info = remote.stack_info(deployed.client("cloudformation"), STACK)
+    assert (info.job_name, info.workgroup, info.database) == (
+        JOB, "image-metadata", "image_metadata")
+
+
+def test_missing_stack_is_a_clear_error(deployed, capsys):
+    assert main(["aws", "start-run", "--stack", "NoSuchStack"]) == 1
+    assert "cannot read stack 'NoSuchStack'" in capsys.readouterr().err
+
+
+def test_start_run_passes_only_the_given_arguments(deployed, capsys):
+    assert main(["aws", "start-run", "--stack", STACK, "--manifest", "s3://images/m/a.csv",
+                 "--concurrency", "8"]) == 0
+    run = last_run(deployed)
+    assert run["Arguments"]["--manifest"] == "s3://images/m/a.csv"
+    assert run["Arguments"]["--concurrency"] == "8"
+    assert "--run_id" not in run["Arguments"]
+    assert f"started {JOB} run {run['Id']}" in capsys.readouterr().out
+
+
+def test_wait_follows_the_run_through_its_states(deployed, manual_glue_states, capsys):
+    assert main(["aws", "start-run", "--stack", STACK, "--wait", "--poll-seconds", "0"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("RUNNING") < out.index("SUCCEEDED")
+    assert f"{JOB} run {last_run(deployed)['Id']}: SUCCEEDED after 123s" in out
+
+
+def test_failed_run_exits_non_zero_with_the_glue_error(deployed, monkeypatch, capsys):
+    # moto's job runs always succeed; the server is told to report this one as Glue would.
+    from moto.glue.models import FakeJobRun
+
+    plain = FakeJobRun.as_dict
+
+    def failing(self):
+        result = plain(self)
+        if (self.arguments or {}).get("--manifest", "").endswith("broken.csv"):
+            result.update(JobRunState="FAILED",
+                          ErrorMessage="ManifestError: manifest s3://images/broken.csv has no "
+                                       "'url' column")
+        return result
+
+    monkeypatch.setattr(FakeJobRun, "as_dict", failing)
+    code = main(["aws", "start-run", "--stack", STACK, "--job-name", JOB, "--manifest",
+                 "s3://images/broken.csv", "--wait", "--poll-seconds", "0"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert ": FAILED" in captured.out
+    assert "has no 'url' column" in captured.err
+
+
+def seed_athena(endpoint: str, header: list[str], rows: list[list[str]]) -> None:
+    table = [{"Data": [{"VarCharValue": v} for v in header]}]
+    table += [{"Data": [{"VarCharValue": v} for v in row]} for row in rows]
+    moto_api(endpoint, "/moto-api/static/athena/query-results", {"results": [{"rows": table}]})
+
+
+def test_named_query_runs_its_sql_in_the_stack_workgroup(deployed, moto_endpoint, capsys):
+    seed_athena(moto_endpoint, ["make", "model", "images"], [["Canon", "EOS R5", "12"]])
+    assert main(["aws", "query", "camera_models", "--stack", STACK, "--format", "csv",
+                 "--poll-seconds", "0"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["make,model,images", "Canon,EOS R5,12"]
+    athena = deployed.client("athena")
+    executions = athena.list_query_executions(WorkGroup="image-metadata")["QueryExecutionIds"]
+    sent = athena.get_query_execution(QueryExecutionId=executions[-1])["QueryExecution"]
+    assert sent["Query"] == queries.get("camera_models").sql
+    assert sent["QueryExecutionContext"]["Database"] == "image_metadata"
+
+
+def test_plain_sql_is_sent_as_given(deployed, moto_endpoint, capsys):
+    seed_athena(moto_endpoint, ["n"], [["3"]])
+    code = main(["aws", "query", "SELECT count(*) AS n FROM failures", "--workgroup",
+                 "image-metadata", "--database", "image_metadata", "--poll-seconds", "0"])
+    assert code == 0
+    assert capsys.readouterr().out.splitlines() == ["n", "-", "3", "(1 row)"]
