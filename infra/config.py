@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _NAME = re.compile(r"^[a-z0-9_]{1,64}$")
 
 
@@ -17,6 +18,8 @@ class StackConfig:
     stack_name: str = "ImageMetadata"
     # An existing bucket holding the images (the data-lake case); None creates one.
     existing_image_bucket: str | None = None
+    # The KMS key of an existing images bucket encrypted with SSE-KMS, if any.
+    image_kms_key_arn: str | None = None
     # Key prefixes the job may read in the images bucket ('' = the whole bucket).
     image_prefixes: tuple[str, ...] = ("",)
     manifest_prefix: str = "manifests/"
@@ -49,6 +52,9 @@ class StackConfig:
         if self.existing_image_bucket is not None and not _BUCKET.match(self.existing_image_bucket):
             raise ValueError(f"existing_image_bucket {self.existing_image_bucket!r} is not a "
                              "valid S3 bucket name")
+        if self.image_kms_key_arn is not None and not _KEY_ARN.match(self.image_kms_key_arn):
+            raise ValueError(f"image_kms_key_arn {self.image_kms_key_arn!r} is not a KMS key ARN "
+                             "(arn:aws:kms:REGION:ACCOUNT:key/ID)")
         for prefix in (*self.image_prefixes, self.manifest_prefix):
             if prefix.startswith("/") or "*" in prefix:
                 raise ValueError(f"prefix {prefix!r}: no leading '/' and no '*' (use '' for all)")

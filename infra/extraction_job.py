@@ -130,6 +130,12 @@ class ExtractionJob(Construct):
         if not read_all:
             listing.add_condition("StringLike", {"s3:prefix": [f"{p}*" for p in prefixes]})
         self.role.add_to_policy(listing)
+        if config.image_kms_key_arn:
+            self.role.add_to_policy(iam.PolicyStatement(
+                sid="DecryptImages", actions=["kms:Decrypt"],
+                resources=[config.image_kms_key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
+            ))
 
     def _grant_metadata(self, metadata: s3.IBucket) -> None:
         # No trailing slash: connectors also write sibling marker keys such as 'images_$folder$'.

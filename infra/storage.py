@@ -34,7 +34,7 @@ class Storage(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
             removal_policy=data_policy,
-            auto_delete_objects=False,
+            auto_delete_objects=destroy,
         )
         common = {
             "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
@@ -42,6 +42,8 @@ class Storage(Construct):
             "server_access_logs_bucket": self.access_logs,
             "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             "removal_policy": data_policy,
+            # A dev stack that may be destroyed must be able to empty its buckets first.
+            "auto_delete_objects": destroy,
         }
         if config.existing_image_bucket:
             self.images: s3.IBucket = s3.Bucket.from_bucket_name(

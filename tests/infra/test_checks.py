@@ -8,6 +8,7 @@ from pathlib import Path
 from cfnlint.api import ManualArgs, lint
 
 ROOT = Path(__file__).resolve().parents[2]
+LAKE_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def test_cdk_nag_finds_nothing_unacknowledged(assembly):
@@ -32,12 +33,15 @@ def test_cfn_lint_reports_no_errors_and_no_warnings(assembly):
     assert [f"{m.rule.id} {m.message}" for m in matches] == []
 
 
-def test_existing_data_lake_bucket_is_read_only_under_its_prefixes(tmp_path):
+def test_data_lake_dev_variant_reads_only_its_prefixes_and_can_be_destroyed(tmp_path):
+    """The second and last synthesis of the run: an existing images bucket, a dev stack."""
     from app import build_app
 
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     context["image_metadata"] = {"stack_name": "DataLake", "existing_image_bucket": "corp-lake",
-                                 "image_prefixes": ["raw/photos/"]}
+                                 "image_prefixes": ["raw/photos/"],
+                                 "image_kms_key_arn": LAKE_KEY,
+                                 "destroy_data_on_delete": True}
     assembly = build_app(context, outdir=str(tmp_path)).synth()
     (report,) = json.loads((Path(assembly.directory) / "validation-report.json").read_text())[
         "pluginReports"]
@@ -54,3 +58,11 @@ def test_existing_data_lake_bucket_is_read_only_under_its_prefixes(tmp_path):
     dumped = json.dumps(lake)
     assert "corp-lake/raw/photos/*" in dumped and "corp-lake/manifests/*" in dumped
     assert "corp-lake/*" not in dumped
+    decrypt = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
+               if s["Resource"] == LAKE_KEY]
+    assert [s["Action"] for s in decrypt] == ["kms:Decrypt"]
+    buckets = [r for r in template["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]
+    assert {b["DeletionPolicy"] for b in buckets} == {"Delete"}
+    emptied = [r for r in template["Resources"].values()
+               if r["Type"] == "Custom::S3AutoDeleteObjects"]
+    assert len(emptied) == 3

@@ -33,6 +33,7 @@ def test_unknown_key_is_rejected_with_the_known_keys():
     ("database_name", "Image-Metadata", "lower-case letters"),
     ("destroy_data_on_delete", "maybe", "not a valid bool"),
     ("athena_bytes_scanned_cutoff", 1000, "at least 10 MB"),
+    ("image_kms_key_arn", "alias/lake", "not a KMS key ARN"),
 ])
 def test_bad_values_name_the_setting(key, value, message):
     with pytest.raises(ValueError, match=message):
