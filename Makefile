@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup demo test lint unit integration infra bundle synth clean
+.PHONY: setup demo test lint unit integration infra bundle synth browser screenshots clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -31,6 +31,12 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# Debian's Chromium for the map's browser tests (Playwright drives it; nothing is downloaded).
+browser:
+	@command -v chromium >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "error: chromium is missing; run: sudo apt-get install chromium" >&2; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 # The Glue dependency bundle: rebuilt when the library or the pins change.
 $(BUNDLE): $(STAMP) layers/build_bundle.py $(LIBRARY)
 	$(BIN)/python layers/build_bundle.py
@@ -40,31 +46,41 @@ bundle: $(BUNDLE)
 synth: $(STAMP) $(NODE_STAMP) $(BUNDLE)
 	npx --no-install cdk synth --quiet
 
-demo: $(STAMP)
+demo: $(STAMP) $(NODE_STAMP)
 	rm -rf $(DEMO)
 	$(BIN)/python -m image_metadata.samples $(DEMO)/input
 	$(BIN)/imgmeta extract $(DEMO)/input/manifest.csv --output $(DEMO)/output --run-id demo --master 'local[2]'
+	@echo
+	$(BIN)/imgmeta query failures_by_error_type --output $(DEMO)/output
+	@echo
+	$(BIN)/imgmeta map $(DEMO)/output --html $(DEMO)/map.html --title "image-metadata demo"
 	@echo
 	@echo "Output (Parquet, partitioned by dt):"
 	@echo "  $(DEMO)/output/images/    one row per image read"
 	@echo "  $(DEMO)/output/failures/  one row per image that could not be read, with error_type"
 	@echo "  $(DEMO)/output/runs/demo.json  the run summary"
+	@echo "  $(DEMO)/map.html          the GPS map: open it in a browser"
+	@echo "More: $(BIN)/imgmeta query --list; $(BIN)/imgmeta query camera_models --output $(DEMO)/output"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) $(NODE_STAMP) $(BUNDLE)
+test: $(STAMP) $(NODE_STAMP) $(BUNDLE) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
-integration: $(STAMP)
+integration: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/python -m pytest tests/integration
 
 infra: $(STAMP) $(NODE_STAMP) $(BUNDLE)
 	$(BIN)/python -m pytest tests/infra
+
+# The README's map pictures, made by the same headless Chromium the tests use.
+screenshots: $(STAMP) $(NODE_STAMP) browser
+	$(BIN)/python docs/make_screenshots.py
 
 clean:
 	rm -rf $(VENV) node_modules $(DEMO) layers/dist cdk.out .pytest_cache .ruff_cache build glue_jobs/*.egg-info

@@ -111,3 +111,40 @@ def assembly(tmp_path_factory) -> Assembly:
         template=json.loads((out / "ImageMetadata.template.json").read_text()),
         report=json.loads((out / "validation-report.json").read_text()),
     )
+
+
+@pytest.fixture(scope="session")
+def demo_output(spark, tmp_path_factory) -> Path:
+    """The demo data set (make demo's) extracted once by the Spark job."""
+    from image_metadata import pipeline, samples
+    from image_metadata.extract import ExtractSettings
+    from image_metadata.sources import FetchSettings
+
+    folder = tmp_path_factory.mktemp("demo")
+    manifest = samples.write_demo_set(folder / "input")
+    output = folder / "output"
+    settings = ExtractSettings(allow_local_files=True, fetch=FetchSettings(retries=0))
+    pipeline.run(spark, pipeline.RunConfig(str(manifest), str(output), run_id="demo",
+                                           extract=settings))
+    return output
+
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (no downloaded browser build)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("chromium is not installed: run `make browser` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()

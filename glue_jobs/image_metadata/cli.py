@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from typing import Any
 
@@ -48,6 +49,26 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--no-local-files", action="store_true",
                          help="refuse file:// and local paths in the manifest")
     _add_aws_commands(commands)
+    query = commands.add_parser(
+        "query", help="run a named query or Athena SQL on a local output folder (DuckDB)",
+        description="Run a named query (the same files the Athena workgroup has) or SQL in "
+        "Athena's dialect against the Parquet output, with the tables images, failures, runs.",
+    )
+    query.add_argument("query", nargs="?", help="named query or SQL text")
+    query.add_argument("--output", help="output folder of imgmeta extract")
+    query.add_argument("--format", choices=FORMATS, default="table")
+    query.add_argument("--list", action="store_true", help="list the named queries")
+    gps_map = commands.add_parser(
+        "map", help="write an interactive map of the images with GPS positions",
+        description="Write one HTML file with a clustered Leaflet map of every image that has "
+        "a GPS position, a heat layer and counts. It opens from disk; only the map tiles "
+        "come from the network.",
+    )
+    gps_map.add_argument("output", help="output folder of imgmeta extract")
+    gps_map.add_argument("--html", default="map.html", help="file to write (default map.html)")
+    gps_map.add_argument("--where", help="SQL predicate on the images table, Athena dialect")
+    gps_map.add_argument("--limit", type=_positive, default=None, help="at most N images")
+    gps_map.add_argument("--title", default="Image locations")
     return parser
 
 
@@ -91,7 +112,56 @@ def main(argv: list[str] | None = None) -> int:
         return _extract(args)
     if args.command == "aws":
         return _aws(args)
+    if args.command == "query":
+        return _query(args)
+    if args.command == "map":
+        return _map(args)
     return EXIT_USAGE
+
+
+def _query(args: argparse.Namespace) -> int:
+    from . import localsql, queries
+
+    if args.list:
+        print(render(["name", "description"],
+                     [(q.name, q.description) for q in queries.load_all()], "table"))
+        return EXIT_OK
+    if not args.query or not args.output:
+        print("imgmeta: error: query needs a named query or SQL, and --output", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        sql = queries.get(args.query).sql
+    except KeyError:
+        if re.fullmatch(r"[A-Za-z_]\w*", args.query.strip()):
+            print(f"imgmeta: error: no named query {args.query!r}; see imgmeta query --list",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        sql = args.query
+    try:
+        columns, rows = localsql.run(localsql.connect(args.output), sql)
+    except localsql.QueryError as e:
+        print(f"imgmeta: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(render(columns, rows, args.format))
+    return EXIT_OK
+
+
+def _map(args: argparse.Namespace) -> int:
+    from . import gps_map
+
+    try:
+        result = gps_map.write_map(args.output, args.html, where=args.where, limit=args.limit,
+                                   title=args.title)
+    except gps_map.MapError as e:
+        print(f"imgmeta: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    counts = result.counts
+    print(f"wrote {result.path}: {counts.drawn} of {counts.images} images drawn "
+          f"({counts.without_gps} without GPS, {counts.impossible} with impossible positions)")
+    if counts.drawn == 0:
+        print("no image in this output has a usable GPS position; the map shows none",
+              file=sys.stderr)
+    return EXIT_OK
 
 
 def _extract(args: argparse.Namespace) -> int:

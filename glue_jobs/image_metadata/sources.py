@@ -34,6 +34,7 @@ from .urls import Location, redact
 
 log = logging.getLogger(__name__)
 
+_OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-f]+>:? ?")
 _BODY_ERRORS = (ProtocolError, ReadTimeoutError, SSLError)
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 USER_AGENT = "image-metadata/1.0 (+metadata reader; ranged GET)"
@@ -453,4 +454,5 @@ def _s3_network_failure(error: Exception, loc: Location, attempts: int) -> exc.I
 
 def _short(error: Any) -> str:
     text = " ".join(str(error).split())
+    text = _OBJECT_REPR.sub("", text)  # urllib3 prefixes '<...Connection object at 0x...>: '
     return text[:200]

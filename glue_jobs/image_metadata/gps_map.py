@@ -1,0 +1,277 @@
+"""Where the images were taken: one self-contained HTML file with a clustered Leaflet map.
+
+The points come from the local ``images`` table (the same view ``imgmeta query`` uses).
+Leaflet, its marker-cluster and heat plugins are inlined, so the file opens from disk with
+nothing but the map tiles coming from the network. Rows without a position, or with one that
+cannot be on Earth, are counted and left out; nothing is drawn at (0, 0) unless an image
+really says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from . import localsql
+from .exceptions import ImageMetadataError
+
+ASSETS = {
+    "leaflet.css": "leaflet/dist/leaflet.css",
+    "MarkerCluster.css": "leaflet.markercluster/dist/MarkerCluster.css",
+    "MarkerCluster.Default.css": "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "leaflet.js": "leaflet/dist/leaflet.js",
+    "leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
+    "leaflet-heat.js": "leaflet.heat/dist/leaflet-heat.js",
+}
+VALID = ("gps_latitude BETWEEN -90 AND 90 AND gps_longitude BETWEEN -180 AND 180 "
+         "AND NOT is_nan(gps_latitude) AND NOT is_nan(gps_longitude)")
+FIELDS = ("gps_latitude", "gps_longitude", "url", "id", "make", "model", "datetime_original",
+          "width", "height", "format", "file_size")
+
+
+class MapError(ImageMetadataError):
+    """The map cannot be made; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class MapCounts:
+    images: int  # rows of the images table matching --where
+    with_gps: int  # of those, with a usable position
+    without_gps: int  # no position at all
+    impossible: int  # a position that cannot be on Earth
+    drawn: int  # with_gps, cut by --limit
+
+
+@dataclass(frozen=True)
+class MapResult:
+    path: Path
+    counts: MapCounts
+
+
+def asset_roots() -> list[Path]:
+    """Where Leaflet's files are looked for: $IMGMETA_LEAFLET_DIR, then node_modules folders."""
+    roots = [Path(os.environ["IMGMETA_LEAFLET_DIR"])] if os.environ.get("IMGMETA_LEAFLET_DIR") \
+        else []
+    roots += [Path(__file__).resolve().parents[2] / "node_modules", Path.cwd() / "node_modules"]
+    return roots
+
+
+def load_assets() -> dict[str, str]:
+    for root in asset_roots():
+        if all((root / relative).is_file() for relative in ASSETS.values()):
+            return {name: (root / rel).read_text(encoding="utf-8") for name, rel in ASSETS.items()}
+    searched = ", ".join(str(r) for r in asset_roots())
+    raise MapError(f"Leaflet files not found (looked in {searched}); run `npm ci` in the "
+                   "project folder (make setup does) or set IMGMETA_LEAFLET_DIR to a "
+                   "node_modules folder holding leaflet, leaflet.markercluster and leaflet.heat")
+
+
+def collect(output: str | Path, where: str | None = None,
+            limit: int | None = None) -> tuple[list[list[Any]], MapCounts]:
+    """The points to draw (FIELDS order) and the counts, from the images table."""
+    try:
+        con = localsql.connect(output)
+        condition = f"({where})" if where else "TRUE"
+        _, ((total, valid, missing, impossible),) = localsql.run(con, f"""
+            SELECT count(*),
+                   count_if({VALID}),
+                   count_if(gps_latitude IS NULL OR gps_longitude IS NULL),
+                   count_if(gps_latitude IS NOT NULL AND gps_longitude IS NOT NULL
+                            AND NOT ({VALID}))
+            FROM images WHERE {condition}""")
+        cap = f"LIMIT {int(limit)}" if limit else ""
+        _, rows = localsql.run(con, f"""
+            SELECT {", ".join(FIELDS)} FROM images
+            WHERE {condition} AND {VALID}
+            ORDER BY datetime_original NULLS LAST, url {cap}""")
+    except localsql.QueryError as e:
+        raise MapError(str(e)) from None
+    points = [[_plain(value) for value in row] for row in rows]
+    counts = MapCounts(images=total, with_gps=valid, without_gps=missing, impossible=impossible,
+                       drawn=len(points))
+    return points, counts
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float):
+        return round(value, 7)
+    return value
+
+
+def render(points: list[list[Any]], counts: MapCounts, *, title: str,
+           assets: dict[str, str], where: str | None = None) -> str:
+    """The complete HTML page."""
+    styles = "\n".join(assets[name] for name in ASSETS if name.endswith(".css"))
+    scripts = "\n".join(
+        f"<script>\n{_script_safe(assets[name])}\n</script>" for name in ASSETS
+        if name.endswith(".js")
+    )
+    return _PAGE.substitute(
+        title=_html(title),
+        styles=styles,
+        scripts=scripts,
+        data=_script_safe(json.dumps(points, separators=(",", ":"))),
+        fields=json.dumps(FIELDS),
+        counts=json.dumps(asdict(counts)),
+        title_json=_script_safe(json.dumps(title)),
+        where_json=_script_safe(json.dumps(where or "")),
+    )
+
+
+def write_map(output: str | Path, html: str | Path, *, where: str | None = None,
+              limit: int | None = None, title: str = "Image locations") -> MapResult:
+    images = Path(output) / "images"
+    if not images.is_dir():
+        raise MapError(f"no images dataset under {output} (run imgmeta extract first)")
+    assets = load_assets()
+    points, counts = collect(output, where, limit)
+    path = Path(html)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(points, counts, title=title, assets=assets, where=where),
+                    encoding="utf-8")
+    return MapResult(path=path, counts=counts)
+
+
+def _script_safe(text: str) -> str:
+    """Nothing inside a <script> element may close it early."""
+    return text.replace("</", "<\\/")
+
+
+def _html(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+_PAGE = Template("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>$title</title>
+<style>
+$styles
+html, body { height: 100%; margin: 0; font: 14px/1.4 system-ui, sans-serif; }
+#map { position: absolute; inset: 0; }
+.imgmeta-header { background: rgba(255,255,255,0.94); padding: 8px 12px; border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0,0,0,0.4); max-width: 320px; }
+.imgmeta-header h1 { font-size: 16px; margin: 0 0 4px; }
+.imgmeta-header .empty { color: #b00020; margin-top: 4px; }
+.imgmeta-popup dt { font-weight: 600; }
+.imgmeta-popup dd { margin: 0 0 4px; word-break: break-all; }
+</style>
+</head>
+<body>
+<div id="map"></div>
+$scripts
+<script>
+(function () {
+  "use strict";
+  const DATA = $data;
+  const FIELDS = $fields;
+  const COUNTS = $counts;
+  const TITLE = $title_json;
+  const WHERE = $where_json;
+  const at = Object.fromEntries(FIELDS.map((name, i) => [name, i]));
+
+  const map = L.map("map", { preferCanvas: true, worldCopyJump: true });
+  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+    maxZoom: 19,
+    attribution: "&copy; OpenStreetMap contributors",
+  }).addTo(map);
+
+  function text(tag, value) {
+    const node = document.createElement(tag);
+    node.textContent = value;
+    return node;
+  }
+
+  function popup(p) {
+    // Built with textContent: URLs and EXIF text come from untrusted files.
+    const list = document.createElement("dl");
+    list.className = "imgmeta-popup";
+    const url = String(p[at.url]);
+    list.append(text("dt", "Image"));
+    const cell = document.createElement("dd");
+    if (/^https?:\\/\\//i.test(url)) {
+      const link = text("a", url);
+      link.href = url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      cell.append(link);
+    } else {
+      cell.textContent = url;
+    }
+    list.append(cell);
+    const camera = [p[at.make], p[at.model]].filter(Boolean).join(" ");
+    const rows = [
+      ["Camera", camera || "unknown"],
+      ["Taken", p[at.datetime_original] || "unknown"],
+      ["Size", p[at.width] + " \\u00d7 " + p[at.height] + " " + (p[at.format] || "")],
+      ["Position", p[at.gps_latitude].toFixed(6) + ", " + p[at.gps_longitude].toFixed(6)],
+    ];
+    if (p[at.id]) rows.unshift(["Id", p[at.id]]);
+    for (const [label, value] of rows) {
+      list.append(text("dt", label), text("dd", value));
+    }
+    return list;
+  }
+
+  const clusters = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+  const markers = DATA.map((p) => {
+    const marker = L.circleMarker([p[at.gps_latitude], p[at.gps_longitude]], {
+      radius: 6, weight: 1, color: "#0b5394", fillColor: "#3d85c6", fillOpacity: 0.85,
+    });
+    marker.bindPopup(() => popup(p));
+    return marker;
+  });
+  clusters.addLayers(markers);
+  map.addLayer(clusters);
+  const heat = L.heatLayer(DATA.map((p) => [p[at.gps_latitude], p[at.gps_longitude], 0.6]),
+                           { radius: 20, blur: 15 });
+  L.control.layers(null, { "Images (clustered)": clusters, "Heat map": heat },
+                   { collapsed: false }).addTo(map);
+  L.control.scale().addTo(map);
+
+  const header = L.control({ position: "topright" });
+  header.onAdd = function () {
+    const box = L.DomUtil.create("div", "imgmeta-header");
+    box.append(text("h1", TITLE));
+    const n = (value) => Number(value).toLocaleString("en");
+    const lines = [
+      n(COUNTS.images) + " images" + (WHERE ? " matching " + WHERE : ""),
+      n(COUNTS.with_gps) + " with GPS" + (COUNTS.drawn < COUNTS.with_gps
+        ? " (" + n(COUNTS.drawn) + " drawn)" : ""),
+      n(COUNTS.without_gps) + " without GPS",
+    ];
+    if (COUNTS.impossible) lines.push(n(COUNTS.impossible) + " with impossible positions");
+    for (const line of lines) box.append(text("div", line));
+    if (!COUNTS.drawn) {
+      const empty = text("div", "No image here has a GPS position to show.");
+      empty.className = "empty";
+      box.append(empty);
+    }
+    L.DomEvent.disableClickPropagation(box);
+    return box;
+  };
+  header.addTo(map);
+
+  if (DATA.length) {
+    const bounds = L.latLngBounds(DATA.map((p) => [p[at.gps_latitude], p[at.gps_longitude]]));
+    map.fitBounds(bounds.pad(0.15), { maxZoom: 14 });
+  } else {
+    map.setView([20, 0], 2);
+  }
+  window.imgmeta = { map: map, clusters: clusters, heat: heat, markers: markers, data: DATA,
+                     counts: COUNTS };
+})();
+</script>
+</body>
+</html>
+""")

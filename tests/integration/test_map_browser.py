@@ -1,0 +1,81 @@
+"""The map in a real browser: headless Chromium, offline (tile requests fail, as expected)."""
+
+from __future__ import annotations
+
+import pytest
+
+from image_metadata import gps_map, samples
+from tests.support.contract_data import image_row, write_images
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture()
+def open_map(browser):
+    pages = []
+
+    def opener(path):
+        page = browser.new_page(viewport={"width": 1100, "height": 700})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+                and "Failed to load resource" not in m.text else None)
+        page.goto(path.resolve().as_uri())
+        page.wait_for_function("window.imgmeta !== undefined", timeout=20_000)
+        pages.append(page)
+        return page, errors
+
+    yield opener
+    for page in pages:
+        page.close()
+
+
+def test_sample_positions_are_markers_and_no_script_fails(demo_output, tmp_path, open_map):
+    path = gps_map.write_map(demo_output, tmp_path / "map.html").path
+    page, errors = open_map(path)
+    positions = page.evaluate(
+        "window.imgmeta.clusters.getLayers().map(l => [l.getLatLng().lat, l.getLatLng().lng])")
+    expected = [(p.latitude, p.longitude) for p in samples.PLACES.values()]
+    assert sorted((round(a, 6), round(b, 6)) for a, b in positions) == sorted(
+        (round(a, 6), round(b, 6)) for a, b in expected)
+    assert "5 with GPS" in page.locator(".imgmeta-header").inner_text()
+    assert errors == []
+
+
+def test_nearby_images_are_clustered_in_the_page(tmp_path, open_map):
+    write_images(tmp_path, [image_row(i, 48.85 + i * 1e-4, 2.35) for i in range(50)]
+                 + [image_row(100, -33.86, 151.2)])
+    page, errors = open_map(gps_map.write_map(tmp_path, tmp_path / "map.html").path)
+    page.wait_for_selector(".marker-cluster")
+    labels = page.locator(".marker-cluster").all_inner_texts()
+    assert "50" in [label.strip() for label in labels]
+    assert errors == []
+
+
+def test_heat_layer_can_be_switched_on(tmp_path, open_map):
+    write_images(tmp_path, [image_row(i, 10 + i, 20 + i) for i in range(5)])
+    page, errors = open_map(gps_map.write_map(tmp_path, tmp_path / "map.html").path)
+    assert page.evaluate("window.imgmeta.map.hasLayer(window.imgmeta.heat)") is False
+    page.get_by_label("Heat map").check()
+    assert page.evaluate("window.imgmeta.map.hasLayer(window.imgmeta.heat)") is True
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    assert errors == []
+
+
+def test_popup_shows_untrusted_text_as_text(tmp_path, open_map):
+    hostile = 'https://x.test/a.jpg?<img src=x onerror="window.pwned=1">'
+    write_images(tmp_path, [image_row(1, 12.0, 34.0, url=hostile, make="<b>Evil</b>")])
+    page, errors = open_map(gps_map.write_map(tmp_path, tmp_path / "map.html").path)
+    page.evaluate("window.imgmeta.markers[0].openPopup()")
+    popup = page.locator(".imgmeta-popup")
+    assert hostile in popup.inner_text() and "<b>Evil</b>" in popup.inner_text()
+    assert page.evaluate("window.pwned === undefined")
+    assert popup.locator("img, b").count() == 0
+    assert errors == []
+
+
+def test_output_without_gps_shows_a_message_not_an_error(tmp_path, open_map):
+    write_images(tmp_path, [image_row(1, None, None)])
+    page, errors = open_map(gps_map.write_map(tmp_path, tmp_path / "map.html").path)
+    assert "No image here has a GPS position" in page.locator(".imgmeta-header").inner_text()
+    assert errors == []
