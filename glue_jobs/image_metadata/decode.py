@@ -11,12 +11,14 @@ from __future__ import annotations
 import io
 import struct
 import threading
+import zlib
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from PIL import Image
 
 from . import exif as exif_mod
+from . import riff
 from . import xmp as xmp_mod
 from .exceptions import CorruptImage, ImageFailure, NotAnImage, UnsupportedFormat
 from .tiff import TiffReader, first_int
@@ -75,25 +77,42 @@ def decode(fp: BinaryIO) -> Decoded:
     prefix = fp.read(16)
     if not prefix:
         raise NotAnImage("empty file (0 bytes)")
-    image = _open(fp, prefix)
-    width, height = image.size
-    result = Decoded(format=image.format or "", mode=image.mode, width=width, height=height)
-    info = dict(image.info)
-    del image  # not closed: close() would close the caller's file object too
+    own = _read_container(fp, prefix)
+    if own is not None:
+        result, blob, xmp_raw = own
+    else:
+        image = _open(fp, prefix)
+        width, height = image.size
+        result = Decoded(format=image.format or "", mode=image.mode, width=width, height=height)
+        info = dict(image.info)
+        del image  # not closed: close() would close the caller's file object too
+        blob = info.get("exif")
+        xmp_raw = info.get("xmp") or info.get("XML:com.adobe.xmp")
     if result.format == "TIFF":
         exif_data, xmp_raw = _tiff_metadata(fp, result)
     else:
-        blob = info.get("exif")
         if blob is None and result.format == "PNG":
             blob = png_exif_after_image_data(fp)
         exif_data = exif_mod.read_exif(io.BytesIO(exif_mod.strip_exif_header(blob))) if blob \
             else exif_mod.ExifData()
-        xmp_raw = info.get("xmp") or info.get("XML:com.adobe.xmp")
     result.exif = exif_data.tags
     result.warnings.extend(exif_data.warnings)
     result.typed = exif_mod.typed_fields(exif_data, result.warnings)
     _fill_from_xmp(result, xmp_raw)
     return result
+
+
+def _read_container(fp: BinaryIO, prefix: bytes) -> tuple[Decoded, bytes | None, Any] | None:
+    """Formats whose headers we parse ourselves (Pillow's plugins would read the whole file);
+    None for everything else."""
+    if not riff.is_webp(prefix):
+        return None
+    try:
+        header = riff.read_webp(fp)
+    except ValueError as e:
+        raise CorruptImage(f"cannot read the WEBP header: {e}") from None
+    decoded = Decoded(format="WEBP", mode=header.mode, width=header.width, height=header.height)
+    return decoded, header.exif, header.xmp
 
 
 def decode_bytes(data: bytes) -> Decoded:
@@ -195,8 +214,41 @@ def _ints(entry: exif_mod.Entry | None) -> list[int]:
     return [v for v in entry.value if isinstance(v, int) and v > 0][:16]
 
 
-def png_exif_after_image_data(fp: BinaryIO, max_chunks: int = 100_000) -> bytes | None:
-    """Walk PNG chunk headers (skipping IDAT payloads) to an eXIf chunk written after them."""
+PNG_TAIL = 64 * 1024
+PNG_WALK_LIMIT = 2 * 1024 * 1024
+
+
+def png_exif_after_image_data(fp: BinaryIO) -> bytes | None:
+    """An eXIf chunk written after the image data.
+
+    Writers put it among the small trailing chunks next to IEND, so the last 64 KiB are
+    searched first (candidates are checked by their CRC). Walking the chunk list instead
+    would touch every IDAT header, which for a multi-MB file means reading all of it; that
+    walk is kept for small files only, where it costs little.
+    """
+    size = fp.seek(0, io.SEEK_END)
+    start = max(8, size - PNG_TAIL)
+    fp.seek(start)
+    found = _exif_chunk_in(fp.read(size - start))
+    if found is None and size <= PNG_WALK_LIMIT:
+        found = _walk_png_chunks(fp)
+    return found
+
+
+def _exif_chunk_in(tail: bytes) -> bytes | None:
+    at = tail.rfind(b"eXIf")
+    while at >= 4:
+        length = int.from_bytes(tail[at - 4 : at], "big")
+        end = at + 4 + length
+        if end + 4 <= len(tail):
+            data = tail[at + 4 : end]
+            if zlib.crc32(b"eXIf" + data) == int.from_bytes(tail[end : end + 4], "big"):
+                return data
+        at = tail.rfind(b"eXIf", 0, at)
+    return None
+
+
+def _walk_png_chunks(fp: BinaryIO, max_chunks: int = 100_000) -> bytes | None:
     fp.seek(8)
     for _ in range(max_chunks):
         header = fp.read(8)

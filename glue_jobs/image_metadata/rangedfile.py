@@ -12,7 +12,10 @@ from typing import Protocol
 
 from .exceptions import ImageFailure, TooLarge
 
-BLOCK = 64 * 1024
+# Small blocks keep scattered reads (TIFF IFDs, PNG tails, WebP chunk headers) cheap; the
+# first read and the growing read-ahead keep sequential reads to few requests.
+BLOCK = 16 * 1024
+FIRST_READ = 64 * 1024
 
 
 class ByteSource(Protocol):
@@ -27,9 +30,9 @@ class RangedFile(io.RawIOBase):
         self,
         source: ByteSource,
         *,
-        first_read: int = BLOCK,
+        first_read: int = FIRST_READ,
         max_bytes: int = 32 * 1024 * 1024,
-        max_readahead: int = 16 * BLOCK,
+        max_readahead: int = 64 * BLOCK,
     ) -> None:
         super().__init__()
         self._source = source

@@ -10,9 +10,9 @@ import pytest
 from image_metadata import samples
 from image_metadata.decode import decode
 from image_metadata.exceptions import ImageFailure, NotFound, TooLarge
-from image_metadata.rangedfile import BLOCK, RangedFile
+from image_metadata.rangedfile import BLOCK, FIRST_READ, RangedFile
 
-DATA = bytes((i * 7 + i // 251) % 256 for i in range(5 * BLOCK + 1234))
+DATA = bytes((i * 7 + i // 251) % 256 for i in range(5 * FIRST_READ + 1234))
 
 
 class MemorySource:
@@ -92,21 +92,31 @@ def test_readinto_fills_the_buffer():
     assert bytes(buffer) == DATA[BLOCK - 4 : BLOCK + 4]
 
 
-def test_first_block_of_64_kib_is_fetched_only_once():
+def test_first_read_of_64_kib_is_fetched_only_once():
     handle, source = ranged()
-    for offset in (0, 100, 5000, BLOCK - 16):
+    for offset in (0, 100, 5000, FIRST_READ - 16):
         handle.seek(offset)
         handle.read(16)
-    assert source.fetches == [(0, BLOCK)]
+    assert source.fetches == [(0, FIRST_READ)]
 
 
-def test_bytes_read_counts_the_bytes_fetched():
+def test_a_read_elsewhere_fetches_one_small_block():
     handle, source = ranged()
     handle.read(10)
-    assert handle.bytes_read == BLOCK
-    handle.seek(4 * BLOCK)
+    assert handle.bytes_read == FIRST_READ
+    handle.seek(4 * FIRST_READ)
     handle.read(10)
-    assert handle.bytes_read == 2 * BLOCK == source.bytes_read
+    assert source.fetches[-1] == (4 * FIRST_READ, BLOCK)
+    assert handle.bytes_read == FIRST_READ + BLOCK == source.bytes_read
+
+
+def test_read_ahead_grows_while_the_reader_walks_forward():
+    handle, source = ranged()
+    handle.read(FIRST_READ)
+    for _ in range(4):
+        handle.read(BLOCK)
+    sizes = [length for _start, length in source.fetches]
+    assert sizes == [FIRST_READ, 2 * BLOCK, 4 * BLOCK]
 
 
 def test_small_source_is_fetched_whole_in_one_request():
@@ -134,7 +144,7 @@ def test_size_unknown_until_the_first_fetch_is_learnt_from_it():
     source = MemorySource(DATA, size_known=False)
     handle = RangedFile(source)
     assert handle.size == len(DATA)
-    assert source.fetches == [(0, BLOCK)]
+    assert source.fetches == [(0, FIRST_READ)]
 
 
 def test_reading_past_max_bytes_raises_too_large():
@@ -176,8 +186,8 @@ def test_first_fetch_failure_is_kept_over_later_ones():
 
 def test_decoding_a_jpeg_with_exif_up_front_fetches_only_the_first_block():
     jpeg = samples.encode("JPEG", (600, 400), exif=samples.exif_bytes(make="Canon"))
-    jpeg += bytes(4 * BLOCK)  # a long tail the header parser must never touch
+    jpeg += bytes(4 * FIRST_READ)  # a long tail the header parser must never touch
     handle, source = ranged(jpeg)
     decoded = decode(handle)
     assert (decoded.width, decoded.height, decoded.typed.make) == (600, 400, "Canon")
-    assert source.fetches == [(0, BLOCK)]
+    assert source.fetches == [(0, FIRST_READ)]
