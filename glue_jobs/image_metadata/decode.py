@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from PIL import Image
 
 from . import exif as exif_mod
-from . import riff
+from . import isobmff, riff
 from . import xmp as xmp_mod
 from .exceptions import CorruptImage, ImageFailure, NotAnImage, UnsupportedFormat
 from .tiff import TiffReader, first_int
@@ -98,21 +98,35 @@ def decode(fp: BinaryIO) -> Decoded:
     result.exif = exif_data.tags
     result.warnings.extend(exif_data.warnings)
     result.typed = exif_mod.typed_fields(exif_data, result.warnings)
+    if result.format == "HEIF" and result.typed.orientation is not None:
+        # HEIF readers apply the container's rotation (width/height are the displayed size),
+        # so the EXIF orientation no longer applies: report 1, as libheif/pillow-heif do.
+        result.typed.orientation = 1
+        result.exif["Orientation"] = "1"
     _fill_from_xmp(result, xmp_raw)
     return result
 
 
 def _read_container(fp: BinaryIO, prefix: bytes) -> tuple[Decoded, bytes | None, Any] | None:
-    """Formats whose headers we parse ourselves (Pillow's plugins would read the whole file);
-    None for everything else."""
-    if not riff.is_webp(prefix):
-        return None
-    try:
-        header = riff.read_webp(fp)
-    except ValueError as e:
-        raise CorruptImage(f"cannot read the WEBP header: {e}") from None
-    decoded = Decoded(format="WEBP", mode=header.mode, width=header.width, height=header.height)
-    return decoded, header.exif, header.xmp
+    """Formats whose headers we parse ourselves, because Pillow's plugins would read the whole
+    file; None hands the file to Pillow."""
+    if riff.is_webp(prefix):
+        try:
+            webp = riff.read_webp(fp)
+        except ValueError as e:
+            raise CorruptImage(f"cannot read the WEBP header: {e}") from None
+        decoded = Decoded(format="WEBP", mode=webp.mode, width=webp.width, height=webp.height)
+        return decoded, webp.exif, webp.xmp
+    if prefix[4:8] == b"ftyp" and prefix[8:12] in isobmff.HEVC_BRANDS | {b"mif1", b"msf1"}:
+        try:
+            heif = isobmff.read_heif(fp)
+        except ValueError:
+            return None  # a layout the box reader does not cover: pillow-heif decides
+        if heif.format != "HEIF":
+            return None  # AVIF: Pillow's plugin turns the container rotation into orientation
+        decoded = Decoded(format="HEIF", mode=heif.mode, width=heif.width, height=heif.height)
+        return decoded, heif.exif, heif.xmp
+    return None
 
 
 def decode_bytes(data: bytes) -> Decoded:

@@ -4,11 +4,14 @@ injected latency, and a few scripted misbehaviours selected by path."""
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote
 
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
@@ -16,9 +19,11 @@ _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 class ImageServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, latency: float = 0.0) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, latency: float = 0.0, root: Path | None = None,
+                 port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.files: dict[str, bytes] = {}
+        self.root = root  # files not in ``files`` are served from here, read per request
         self.requests: Counter[str] = Counter()
         self.fail_first: Counter[str] = Counter()  # path -> number of 503s before success
         self.truncate_first: Counter[str] = Counter()  # path -> bodies cut short before success
@@ -76,16 +81,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Location", "/" + path[len("/redirect/"):])
             self.send_header("Content-Length", "0")
             return self.end_headers()
+        if path == "/_stats":
+            counts = {p: c for p, c in self.server.requests.items() if p != "/_stats"}
+            body = {"requests": sum(counts.values()), "by_path": counts}
+            return self._send(json.dumps(body).encode(), None)
         honour_range = not path.startswith("/norange/")
         key = path[len("/norange"):] if not honour_range else path
         data = self.server.files.get(key)
+        if data is None and self.server.root is not None:
+            data = self._from_root(key)
         if data is None:
             return self._status(404)
         self._send(data, self.headers.get("Range") if honour_range else None, truncating)
 
+    def _from_root(self, key: str) -> _DiskFile | None:
+        target = (self.server.root / unquote(key.lstrip("/"))).resolve()
+        if self.server.root.resolve() not in target.parents or not target.is_file():
+            return None
+        return _DiskFile(target)
+
     def _send(self, data: bytes, range_header: str | None, truncate: bool = False) -> None:
         match = _RANGE.match(range_header or "")
-        common = {"ETag": f'"{len(data):x}-{hash(data) & 0xFFFF:x}"',
+        tag = data.etag if isinstance(data, _DiskFile) else f"{len(data):x}-{hash(data) & 0xFFFF:x}"
+        common = {"ETag": f'"{tag}"',
                   "Last-Modified": "Tue, 14 May 2024 08:00:00 GMT",
                   "Accept-Ranges": "bytes" if range_header is not None else "none"}
         if match and data:
@@ -105,7 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             return self.end_headers()
         else:
-            body = data
+            body = data[:]  # bytes, also for files served from disk
             self.send_response(200)
         for name, value in common.items():
             self.send_header(name, value)
@@ -124,3 +142,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+class _DiskFile:
+    """A served file read per range from disk, so large files cost only what is requested."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        stat = path.stat()
+        self.size = stat.st_size
+        self.etag = f"{stat.st_size:x}-{int(stat.st_mtime):x}"
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, span: slice) -> bytes:
+        start, stop, _ = span.indices(self.size)
+        with self.path.open("rb") as handle:
+            handle.seek(start)
+            return handle.read(max(0, stop - start))

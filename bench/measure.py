@@ -1,0 +1,112 @@
+"""The measurements that need more than one runner call: bytes per format, Spark against a
+plain two-process loop, and peak memory."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import corpus, runners
+
+MB = 1024 * 1024
+
+
+def bytes_by_kind(files: list[Path], base: str, url_for: Callable, requests: Callable) -> dict:
+    """Per format: bytes read / file size and requests per image, over real ranged HTTP."""
+    from image_metadata.extract import ExtractSettings, extract_one
+    from image_metadata.sources import Clients
+
+    settings = ExtractSettings(concurrency=1)
+    per_kind: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    for path in files:
+        url = url_for(base, path)
+        before = requests(base)["requests"]
+        row = extract_one(url, None, Clients(settings.fetch), settings, "bench")
+        used = requests(base)["requests"] - before - 1  # minus the _stats call itself
+        kind = corpus.kind_of(path)
+        bucket = per_kind[kind]
+        bucket["images"] += 1
+        bucket["ok"] += row["status"] == "ok"
+        bucket["requests"] += used
+        size = path.stat().st_size
+        if size >= MB and row["status"] == "ok":
+            bucket["large_images"] += 1
+            bucket["large_file_bytes"] += size
+            bucket["large_bytes_read"] += row["bytes_read"]
+    return {kind: dict(values) for kind, values in per_kind.items()}
+
+
+def _pool_child(targets: list[str], core: int, queue: multiprocessing.Queue) -> None:
+    runners._child("ours-pool-16", targets, {core}, {}, queue)
+
+
+def spark_vs_processes(shared: list[Path], base: str, url_for: Callable, count: int) -> dict:
+    """local[2] Spark against two plain processes with the same thread pool (JVM start
+    excluded: the session is up before the clock starts)."""
+    urls = [url_for(base, shared[i % len(shared)], i) for i in range(count)]
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    halves = [urls[0::2], urls[1::2]]
+    processes = [context.Process(target=_pool_child, args=(half, core, queue))
+                 for core, half in enumerate(halves)]
+    for process in processes:
+        process.start()
+    results = [queue.get() for _ in processes]
+    for process in processes:
+        process.join()
+    failed = [r for r in results if isinstance(r, Exception)]
+    if failed:
+        raise RuntimeError(f"plain loop failed: {failed[0]!r}")
+    plain_seconds = max(r.seconds for r in results)
+
+    from image_metadata import pipeline
+    from image_metadata.extract import ExtractSettings
+
+    spark = pipeline.local_session("local[2]")
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            manifest = Path(scratch) / "manifest.txt"
+            manifest.write_text("\n".join(urls) + "\n")
+            config = pipeline.RunConfig(str(manifest), str(Path(scratch) / "out"),
+                                        run_id="bench", extract=ExtractSettings(concurrency=16))
+            started = time.perf_counter()
+            summary = pipeline.run(spark, config)
+            spark_seconds = time.perf_counter() - started
+    finally:
+        spark.stop()
+    return {"images": count, "two_processes_seconds": plain_seconds,
+            "spark_seconds": spark_seconds, "spark_succeeded": summary["succeeded"],
+            "plain_succeeded": sum(r.ok for r in results)}
+
+
+def memory_checks(base: str, url_for: Callable, rows: int) -> dict:
+    """Peak RSS of a Python worker: one 200 MB image, and one partition of many rows."""
+    from image_metadata import samples
+
+    folder = corpus.CACHE / "memory"
+    folder.mkdir(parents=True, exist_ok=True)
+    huge = folder / "huge-200mb.jpg"
+    if not huge.exists() or huge.stat().st_size < 200 * MB:
+        head = samples.encode("JPEG", (6000, 4000), exif=samples.exif_bytes(
+            place=samples.PLACES["paris"]))
+        with huge.open("wb") as handle:
+            handle.write(head)
+            handle.write(bytes(200 * MB))
+    small = folder / "small.jpg"
+    buffer = io.BytesIO(samples.encode("JPEG", (64, 48), exif=samples.exif_bytes()))
+    small.write_bytes(buffer.getvalue())
+    big = runners.run_isolated("ours-1-thread", [url_for(base, huge)], cores={0})
+    local_big = runners.run_isolated("ours-1-thread", [str(huge)], cores={0})
+    many = runners.run_isolated("ours-pool-16", [str(small)] * rows, cores={0})
+    return {
+        "huge_image_mb": huge.stat().st_size / MB,
+        "huge_image_http_rss_mb": big.peak_rss_mb, "huge_image_http_bytes_read": big.bytes_read,
+        "huge_image_file_rss_mb": local_big.peak_rss_mb,
+        "partition_rows": rows, "partition_rss_mb": many.peak_rss_mb,
+        "partition_rate": many.rate,
+    }
