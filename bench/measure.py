@@ -27,7 +27,7 @@ def bytes_by_kind(files: list[Path], base: str, url_for: Callable, requests: Cal
         url = url_for(base, path)
         before = requests(base)["requests"]
         row = extract_one(url, None, Clients(settings.fetch), settings, "bench")
-        used = requests(base)["requests"] - before - 1  # minus the _stats call itself
+        used = requests(base)["requests"] - before
         kind = corpus.kind_of(path)
         bucket = per_kind[kind]
         bucket["images"] += 1

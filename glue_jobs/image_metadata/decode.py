@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from PIL import Image
 
 from . import exif as exif_mod
-from . import isobmff, riff
+from . import isobmff, jpeg, riff
 from . import xmp as xmp_mod
 from .exceptions import CorruptImage, ImageFailure, NotAnImage, UnsupportedFormat
 from .tiff import TiffReader, first_int
@@ -109,7 +109,15 @@ def decode(fp: BinaryIO) -> Decoded:
 
 def _read_container(fp: BinaryIO, prefix: bytes) -> tuple[Decoded, bytes | None, Any] | None:
     """Formats whose headers we parse ourselves, because Pillow's plugins would read the whole
-    file; None hands the file to Pillow."""
+    file (WebP, HEIF) or cost several times more (JPEG); None hands the file to Pillow."""
+    if jpeg.is_jpeg(prefix):
+        try:
+            header = jpeg.read_jpeg(fp)
+        except ValueError as e:
+            raise CorruptImage(f"cannot read the JPEG header: {e}") from None
+        decoded = Decoded(format=header.format, mode=header.mode, width=header.width,
+                          height=header.height)
+        return decoded, header.exif, header.xmp
     if riff.is_webp(prefix):
         try:
             webp = riff.read_webp(fp)

@@ -72,6 +72,12 @@ class RangedFile(io.RawIOBase):
     def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             size = max(0, self.size - self._pos)
+        # Fast path: parsers make many small reads that fall inside one cached block.
+        block, offset = divmod(self._pos, BLOCK)
+        cached = self._blocks.get(block)
+        if cached is not None and offset + size <= len(cached):
+            self._pos += size
+            return cached[offset : offset + size]
         data = self._read_at(self._pos, size)
         self._pos += len(data)
         return data

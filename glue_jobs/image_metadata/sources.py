@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -166,7 +167,7 @@ class FileSource(Source):
             raise exc.NotFound(f"is a directory, not a file: {path}") from None
         except OSError as e:
             raise exc.FetchConnectionError(f"cannot open {path}: {e.strerror}") from None
-        if not os.path.isfile(path):
+        if not stat.S_ISREG(st.st_mode):
             os.close(self._fd)
             raise exc.NotFound(f"not a regular file: {path}")
         self.size = st.st_size

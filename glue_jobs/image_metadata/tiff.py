@@ -8,8 +8,7 @@ that entry or IFD with a warning; nothing here raises for bad data except a bad 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 # type id -> (struct code, size in bytes)
 TYPES: dict[int, tuple[str, int]] = {
@@ -36,8 +35,7 @@ MAX_IFDS = 64
 Value = bytes | tuple
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # a tuple: cheap to make, thousands per TIFF
     tag: int
     type: int
     count: int
@@ -60,6 +58,7 @@ class TiffReader:
         if len(header) < 8 or header[:2] not in (b"II", b"MM"):
             raise ValueError("not a TIFF header (expected II or MM byte order mark)")
         self.order = "<" if header[:2] == b"II" else ">"
+        self._entry_head = struct.Struct(self.order + "HHL")
         magic, self.first_ifd = struct.unpack(self.order + "HL", header[2:8])
         if magic != 42:
             raise ValueError(f"unsupported TIFF magic number {magic} (BigTIFF is 43)")
@@ -101,7 +100,7 @@ class TiffReader:
         return entries, next_offset
 
     def _entry(self, raw: bytes, ifd: str) -> Entry | None:
-        tag, type_id, count = struct.unpack(self.order + "HHL", raw[:8])
+        tag, type_id, count = self._entry_head.unpack_from(raw)
         if type_id not in TYPES:
             self.warnings.append(f"{ifd}: tag 0x{tag:04X} has unknown type {type_id}; skipped")
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from . import gps
 
@@ -28,9 +29,16 @@ class XmpFacts:
     gps_altitude: float | None = None
 
 
+@lru_cache(maxsize=32)
+def _pattern(name: str) -> re.Pattern[str]:
+    escaped = re.escape(name)
+    return re.compile(rf"{escaped}\s*=\s*\"([^\"<]{{0,200}})\"|<{escaped}>([^<]{{0,200}})<")
+
+
 def _property(packet: str, name: str) -> str | None:
-    pattern = rf"{re.escape(name)}\s*=\s*\"([^\"<]{{0,200}})\"|<{re.escape(name)}>([^<]{{0,200}})<"
-    match = re.search(pattern, packet)
+    if name not in packet:
+        return None
+    match = _pattern(name).search(packet)
     if not match:
         return None
     return (match.group(1) or match.group(2) or "").strip() or None
