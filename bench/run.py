@@ -53,7 +53,8 @@ def start_moto() -> tuple[str, subprocess.Popen]:
             "from moto.server import ThreadedMotoServer; "
             "s=ThreadedMotoServer(ip_address='127.0.0.1',port=0,verbose=False); s.start(); "
             "print(s.get_host_and_port()[1], flush=True); time.sleep(10**6)")
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
     port = int(process.stdout.readline())
     return f"http://127.0.0.1:{port}", process
 
@@ -122,13 +123,14 @@ def _local(shared: list[Path], generated: list[Path], repeat: int) -> dict:
 def _latency(shared: list[Path], base0: str, base20: str, repeat: int) -> dict:
     targets = [url_for(base20, p, i) for i in range(3) for p in shared]
     out = {name: vars(median_run(name, targets, repeat, {0}))
-           for name in ("ours-pool-16", "ours-1-thread")}
+           for name in ("ours-pool-32", "ours-pool-16", "ours-1-thread")}
     out["seed-style"] = vars(median_run("seed-style", targets, 1, {0}))
     # The CPU-bound rate of the same work: the same requests with no latency at all.
-    unlimited = median_run("ours-pool-16", [url_for(base0, p, i) for i in range(3)
+    unlimited = median_run("ours-pool-32", [url_for(base0, p, i) for i in range(3)
                                             for p in shared], repeat, {0})
     out["cpu_bound"] = vars(unlimited)
-    out["ceiling"] = min(16 / LATENCY, unlimited.rate)
+    out["concurrency"] = 32
+    out["ceiling"] = min(32 / LATENCY, unlimited.rate)
     out["latency_ms"] = LATENCY * 1000
     return out
 

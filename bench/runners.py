@@ -51,6 +51,10 @@ def ours_pool(targets: list[str]) -> tuple[int, int | None]:
     return _ours(targets, 16)
 
 
+def ours_pool_32(targets: list[str]) -> tuple[int, int | None]:
+    return _ours(targets, 32)
+
+
 def _whole(target: str, clients: dict[str, Any]) -> bytes:
     if target.startswith("s3://"):
         bucket, key = target[5:].split("/", 1)
@@ -115,7 +119,7 @@ def exiftool_batch(targets: list[str]) -> tuple[int, int | None]:
 
 
 RUNNERS = {"seed-style": seed_style, "exiftool": exiftool_batch, "pillow-floor": pillow_floor,
-           "ours-1-thread": ours_single, "ours-pool-16": ours_pool}
+           "ours-1-thread": ours_single, "ours-pool-16": ours_pool, "ours-pool-32": ours_pool_32}
 
 
 def _reset_peak_rss() -> None:

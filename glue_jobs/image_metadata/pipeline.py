@@ -103,8 +103,8 @@ def run(spark: SparkSession, config: RunConfig) -> dict[str, Any]:
     ).first()
     input_rows, blank = int(counts["input_rows"]), int(counts["blank"] or 0)
     distinct = distinct_urls(rows)
-    partitions = config.partitions or max(
-        spark.sparkContext.defaultParallelism, math.ceil((input_rows - blank) / ROWS_PER_PARTITION)
+    partitions = config.partitions or partition_count(
+        input_rows - blank, spark.sparkContext.defaultParallelism
     )
     log.info("run %s: %d input rows, %d blank, %d partitions", run_id, input_rows, blank,
              partitions)
@@ -220,23 +220,30 @@ def _write_dataset(stored: DataFrame, status: str, columns: tuple, path: str) ->
     )
 
 
+def partition_count(rows: int, parallelism: int) -> int:
+    """About ROWS_PER_PARTITION rows each, in whole waves of the cluster's task slots, so no
+    core idles through a last half-empty wave."""
+    wanted = math.ceil(rows / ROWS_PER_PARTITION)
+    return max(parallelism, math.ceil(wanted / parallelism) * parallelism)
+
+
 def _summary(stored: DataFrame, run_id: str, config: RunConfig, counts: dict[str, int],
              dt: str) -> dict[str, Any]:
     """The run summary, keyed exactly by ``schema.RUNS_COLUMNS`` (``seconds`` set by run)."""
-    by_type = {
-        row["error_type"]: row["count"]
-        for row in stored.where(F.col("status") == "failed").groupBy("error_type").count().collect()
-    }
-    totals = stored.agg(
-        F.count(F.lit(1)).alias("distinct"),
-        F.sum(F.when(F.col("status") == "ok", 1).otherwise(0)).alias("succeeded"),
+    groups = stored.groupBy("status", "error_type").agg(
+        F.count(F.lit(1)).alias("rows"),
         F.sum("bytes_read").alias("bytes_read"),
         F.sum("file_size").alias("file_bytes"),
-    ).first()
-    input_rows, blank = counts["input_rows"], counts["blank"]
-    distinct = int(totals["distinct"])
-    succeeded = int(totals["succeeded"] or 0)
+    ).collect()  # one small job: a row per error type
+    by_type = {g["error_type"]: int(g["rows"]) for g in groups if g["status"] == "failed"}
+    succeeded = sum(int(g["rows"]) for g in groups if g["status"] == "ok")
     failed = sum(by_type.values())
+    distinct = succeeded + failed
+    totals = {
+        "bytes_read": sum(int(g["bytes_read"] or 0) for g in groups),
+        "file_bytes": sum(int(g["file_bytes"] or 0) for g in groups),
+    }
+    input_rows, blank = counts["input_rows"], counts["blank"]
     duplicates = input_rows - blank - distinct
     values = {
         "run_id": run_id,
