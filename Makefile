@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup demo test lint unit integration infra bundle synth browser screenshots clean
+.PHONY: setup demo test lint unit integration infra bundle synth browser screenshots bench clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -81,6 +81,15 @@ infra: $(STAMP) $(NODE_STAMP) $(BUNDLE)
 # The README's map pictures, made by the same headless Chromium the tests use.
 screenshots: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/python docs/make_screenshots.py
+
+# The benchmark suite (several minutes): results in bench/results/latest.md. exiftool is one
+# of the baselines, from Debian's libimage-exiftool-perl.
+bench: $(STAMP) $(NODE_STAMP) browser
+	@command -v exiftool >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "error: exiftool is missing; run: sudo apt-get install libimage-exiftool-perl" >&2; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null; }
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/map_100k.py
 
 clean:
 	rm -rf $(VENV) node_modules $(DEMO) layers/dist cdk.out .pytest_cache .ruff_cache build glue_jobs/*.egg-info

@@ -21,7 +21,7 @@ from image_metadata.extract import ExtractSettings
 REQUIRED = ("manifest", "output")
 OPTIONAL = {
     "run_id": "",
-    "concurrency": "16",
+    "concurrency": "32",
     "partitions": "0",
     "url_column": "url",
     "id_column": "",

@@ -36,8 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("manifest", help="manifest file, folder or s3:// prefix")
     extract.add_argument("--output", required=True, help="output folder")
     extract.add_argument("--run-id", default="", help="run id (default: generated)")
-    extract.add_argument("--concurrency", type=_positive, default=16,
-                         help="parallel requests per Spark partition (default 16)")
+    extract.add_argument("--concurrency", type=_positive, default=32,
+                         help="parallel requests per Spark partition (default 32)")
     extract.add_argument("--partitions", type=_positive, default=None,
                          help="Spark partitions (default: from the number of URLs)")
     extract.add_argument("--master", default="local[*]", help="Spark master (default local[*])")

@@ -7,11 +7,11 @@ the tests and the benchmarks all call the same code.
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, TypeVar
 
 from . import urls
@@ -30,7 +30,7 @@ RESULT_NAMES = [c.name for c in result_columns()]
 
 @dataclass(frozen=True)
 class ExtractSettings:
-    concurrency: int = 16
+    concurrency: int = 32
     first_read: int = 64 * 1024
     max_bytes: int = 32 * 1024 * 1024
     allow_local_files: bool = False
@@ -113,18 +113,20 @@ def _now() -> datetime:
 
 
 def bounded_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
-    """``map`` over a thread pool, in input order, with at most ``2 * workers`` in flight."""
+    """``map`` over a thread pool with ``workers`` calls in flight, yielding results as they
+    complete (not in input order: one slow URL must not hold back the others' slots)."""
     if workers <= 1:
         yield from map(fn, items)
         return
+    source = iter(items)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="imgmeta") as pool:
-        window: deque = deque()
-        for item in items:
-            window.append(pool.submit(fn, item))
-            if len(window) >= 2 * workers:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
+        pending = {pool.submit(fn, item) for item in islice(source, workers)}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+            for item in islice(source, len(done)):
+                pending.add(pool.submit(fn, item))
 
 
 def extract_partition(

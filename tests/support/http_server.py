@@ -56,6 +56,7 @@ class ImageServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: ImageServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -13,7 +13,7 @@ spec.loader.exec_module(entry)
 
 def test_required_and_default_arguments_are_resolved():
     args = entry.parse_arguments(["script", "--manifest", "s3://b/m/", "--output", "s3://o/"])
-    assert (args["manifest"], args["output"], args["concurrency"]) == ("s3://b/m/", "s3://o/", "16")
+    assert (args["manifest"], args["output"], args["concurrency"]) == ("s3://b/m/", "s3://o/", "32")
     assert args["allow_local_files"] == "false"
 
 

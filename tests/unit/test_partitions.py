@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from image_metadata.pipeline import partition_count  # noqa: E402
+from image_metadata.pipeline import partition_count
 
 
 @pytest.mark.parametrize(("rows", "slots", "expected"), [
