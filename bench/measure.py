@@ -45,15 +45,11 @@ def _pool_child(targets: list[str], core: int, queue: multiprocessing.Queue) -> 
     runners._child("ours-pool-32", targets, {core}, {}, queue)
 
 
-def spark_vs_processes(shared: list[Path], base: str, url_for: Callable, count: int) -> dict:
-    """local[2] Spark against two plain processes with the same thread pool (JVM start
-    excluded: the session is up before the clock starts)."""
-    urls = [url_for(base, shared[i % len(shared)], i) for i in range(count)]
+def _two_processes(urls: list[str]) -> tuple[float, int]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    halves = [urls[0::2], urls[1::2]]
-    processes = [context.Process(target=_pool_child, args=(half, core, queue))
-                 for core, half in enumerate(halves)]
+    processes = [context.Process(target=_pool_child, args=(urls[core::2], core, queue))
+                 for core in (0, 1)]
     for process in processes:
         process.start()
     results = [queue.get() for _ in processes]
@@ -62,28 +58,42 @@ def spark_vs_processes(shared: list[Path], base: str, url_for: Callable, count: 
     failed = [r for r in results if isinstance(r, Exception)]
     if failed:
         raise RuntimeError(f"plain loop failed: {failed[0]!r}")
-    plain_seconds = max(r.seconds for r in results)
+    return max(r.seconds for r in results), sum(r.ok for r in results)
+
+
+def spark_vs_processes(shared: list[Path], base: str, url_for: Callable, count: int,
+                       repeat: int = 3) -> dict:
+    """local[2] Spark against two plain processes with the same thread pool, medians of
+    ``repeat`` runs each, start-up excluded on both sides."""
+    import statistics
 
     from image_metadata import pipeline
-    from image_metadata.extract import ExtractSettings
 
+    plain = [_two_processes([url_for(base, shared[i % len(shared)], f"p{r}-{i}")
+                             for i in range(count)]) for r in range(repeat)]
     spark = pipeline.local_session("local[2]")
-    # Start-up excluded: the JVM and the Python worker daemons are up before the clock starts.
-    spark.sparkContext.parallelize(range(4), 2).map(lambda x: x).collect()
+    timings, succeeded = [], 0
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            manifest = Path(scratch) / "manifest.txt"
-            manifest.write_text("\n".join(urls) + "\n")
-            config = pipeline.RunConfig(str(manifest), str(Path(scratch) / "out"),
-                                        run_id="bench", extract=ExtractSettings(concurrency=32))
-            started = time.perf_counter()
-            summary = pipeline.run(spark, config)
-            spark_seconds = time.perf_counter() - started
+            # Start-up excluded, as the plain loop's imports are: one small run first brings
+            # up the JVM, the Python workers with their imports, and Spark's code generation.
+            for run in range(repeat + 1):
+                size = 200 if run == 0 else count
+                manifest = Path(scratch) / f"manifest-{run}.txt"
+                manifest.write_text("\n".join(url_for(base, shared[i % len(shared)], f"s{run}-{i}")
+                                              for i in range(size)) + "\n")
+                config = pipeline.RunConfig(str(manifest), str(Path(scratch) / "out"),
+                                            run_id=f"bench-{run}")
+                started = time.perf_counter()
+                summary = pipeline.run(spark, config)
+                if run:
+                    timings.append(time.perf_counter() - started)
+                    succeeded = summary["succeeded"]
     finally:
         spark.stop()
-    return {"images": count, "two_processes_seconds": plain_seconds,
-            "spark_seconds": spark_seconds, "spark_succeeded": summary["succeeded"],
-            "plain_succeeded": sum(r.ok for r in results)}
+    return {"images": count, "two_processes_seconds": statistics.median(p[0] for p in plain),
+            "spark_seconds": statistics.median(timings), "spark_succeeded": succeeded,
+            "plain_succeeded": plain[-1][1], "repeat": repeat}
 
 
 def memory_checks(base: str, url_for: Callable, rows: int) -> dict:
