@@ -19,9 +19,9 @@ MB = 1024 * 1024
 def bytes_by_kind(files: list[Path], base: str, url_for: Callable, requests: Callable) -> dict:
     """Per format: bytes read / file size and requests per image, over real ranged HTTP."""
     from image_metadata.extract import ExtractSettings, extract_one
-    from image_metadata.sources import Clients
+    from image_metadata.sources import Clients, FetchSettings
 
-    settings = ExtractSettings(concurrency=1)
+    settings = ExtractSettings(concurrency=1, fetch=FetchSettings(allow_private_networks=True))
     per_kind: dict[str, dict] = defaultdict(lambda: defaultdict(int))
     for path in files:
         url = url_for(base, path)
@@ -68,6 +68,8 @@ def spark_vs_processes(shared: list[Path], base: str, url_for: Callable, count: 
     import statistics
 
     from image_metadata import pipeline
+    from image_metadata.extract import ExtractSettings
+    from image_metadata.sources import FetchSettings
 
     plain = [_two_processes([url_for(base, shared[i % len(shared)], f"p{r}-{i}")
                              for i in range(count)]) for r in range(repeat)]
@@ -82,8 +84,9 @@ def spark_vs_processes(shared: list[Path], base: str, url_for: Callable, count: 
                 manifest = Path(scratch) / f"manifest-{run}.txt"
                 manifest.write_text("\n".join(url_for(base, shared[i % len(shared)], f"s{run}-{i}")
                                               for i in range(size)) + "\n")
-                config = pipeline.RunConfig(str(manifest), str(Path(scratch) / "out"),
-                                            run_id=f"bench-{run}")
+                config = pipeline.RunConfig(
+                    str(manifest), str(Path(scratch) / "out"), run_id=f"bench-{run}",
+                    extract=ExtractSettings(fetch=FetchSettings(allow_private_networks=True)))
                 started = time.perf_counter()
                 summary = pipeline.run(spark, config)
                 if run:

@@ -17,6 +17,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from image_metadata.exceptions import ManifestError
 from image_metadata.extract import ExtractSettings
+from image_metadata.sources import FetchSettings
 
 REQUIRED = ("manifest", "output")
 OPTIONAL = {
@@ -27,6 +28,7 @@ OPTIONAL = {
     "id_column": "",
     "max_bytes": str(32 * 1024 * 1024),
     "allow_local_files": "false",
+    "allow_private_networks": "false",
 }
 
 
@@ -72,6 +74,7 @@ def main(argv: list[str]) -> int:
             concurrency=int(args["concurrency"]),
             max_bytes=int(args["max_bytes"]),
             allow_local_files=_flag(args["allow_local_files"]),
+            fetch=FetchSettings(allow_private_networks=_flag(args["allow_private_networks"])),
         ),
     )
     spark = _session()

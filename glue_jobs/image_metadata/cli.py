@@ -10,6 +10,7 @@ from typing import Any
 
 from .exceptions import ManifestError
 from .extract import ExtractSettings
+from .sources import FetchSettings
 from .tables import FORMATS, render
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -48,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="per-image read cap in bytes (default 32 MiB)")
     extract.add_argument("--no-local-files", action="store_true",
                          help="refuse file:// and local paths in the manifest")
+    extract.add_argument("--allow-private-networks", action="store_true",
+                         help="let http(s) URLs reach loopback, private and link-local "
+                         "addresses (refused by default: manifests are untrusted)")
     _add_aws_commands(commands)
     query = commands.add_parser(
         "query", help="run a named query or Athena SQL on a local output folder (DuckDB)",
@@ -184,6 +188,7 @@ def _extract(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             max_bytes=args.max_bytes,
             allow_local_files=not args.no_local_files,
+            fetch=FetchSettings(allow_private_networks=args.allow_private_networks),
         ),
     )
     spark = pipeline.local_session(args.master, show_progress=sys.stderr.isatty())

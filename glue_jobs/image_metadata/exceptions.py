@@ -17,10 +17,13 @@ class ImageFailure(ImageMetadataError):
     error_type = "corrupt_image"
     stage = "decode"
 
-    def __init__(self, message: str, *, http_status: int | None = None, attempts: int = 0) -> None:
+    def __init__(self, message: str, *, http_status: int | None = None, attempts: int = 0,
+                 stage: str | None = None) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.attempts = attempts
+        if stage is not None:  # e.g. a redirect found to an unsupported scheme while fetching
+            self.stage = stage
 
 
 class InvalidUrl(ImageFailure):

@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -20,6 +21,7 @@ from typing import Any
 import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    LocationValueError,
     MaxRetryError,
     NameResolutionError,
     NewConnectionError,
@@ -31,6 +33,7 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from . import exceptions as exc
+from . import netguard
 from .urls import Location, redact
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,11 @@ class FetchSettings:
     max_redirects: int = 5
     max_retry_after: float = 10.0
     pool_size: int = 16
+    # Everything one image may take over HTTP, retries included: a server that trickles
+    # bytes never trips the per-read timeout, so the whole read is bounded too.
+    image_timeout: float = 60.0
+    # Off by default: untrusted URLs must not reach loopback, private or link-local hosts.
+    allow_private_networks: bool = False
 
 
 class _CappedRetry(Retry):
@@ -82,6 +90,10 @@ class Clients:
                 num_pools=64,
                 maxsize=self.settings.pool_size,
                 headers={"User-Agent": USER_AGENT},
+            )
+            # Every connection, redirect targets included, goes through the address guard.
+            self._http.pool_classes_by_scheme = netguard.pool_classes(
+                self.settings.allow_private_networks
             )
         return self._http
 
@@ -192,6 +204,7 @@ class HttpSource(Source):
         self._clients = clients
         self._stream: Any = None  # an open 200 response when the server ignores Range
         self._streamed = bytearray()
+        self._deadline = time.monotonic() + clients.settings.image_timeout
 
     def fetch(self, start: int, length: int) -> bytes:
         if self._stream is not None or (self.requests and self._streamed):
@@ -218,7 +231,7 @@ class HttpSource(Source):
                 )
             self.size = total
             try:
-                data = resp.read(length)
+                data = self._read_body(resp, length)
                 if len(data) < min(length, last - first + 1):
                     raise ProtocolError(f"body ended after {len(data)} of {last - first + 1} bytes")
             except _BODY_ERRORS as error:  # reset or truncated mid-body: ask again
@@ -230,7 +243,30 @@ class HttpSource(Source):
             self.bytes_read += len(data)
             return data
 
+    def _read_body(self, resp: Any, length: int) -> bytes:
+        """Up to ``length`` bytes, one socket read at a time, within the image's deadline."""
+        chunks: list[bytes] = []
+        got = 0
+        while got < length:
+            self._check_deadline()
+            chunk = resp.read1(min(length - got, 256 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _check_deadline(self) -> None:
+        if time.monotonic() > self._deadline:
+            self.close()
+            raise exc.FetchTimeout(
+                f"reading {redact(self.location.url)} took longer than "
+                f"{self._clients.settings.image_timeout:g} s",
+                http_status=self.http_status, attempts=self.attempts,
+            )
+
     def _get(self, start: int, length: int, retry: Retry) -> Any:
+        self._check_deadline()
         headers = {"Range": f"bytes={start}-{start + length - 1}"}
         self.requests += 1
         timeout = urllib3.Timeout(
@@ -247,6 +283,13 @@ class HttpSource(Source):
                 preload_content=False,
                 decode_content=False,
             )
+        except netguard.BlockedAddressError as e:
+            raise exc.BlockedAddress(f"refused: {e}", attempts=self.attempts + 1) from None
+        except LocationValueError as e:  # a redirect to a scheme other than http(s)
+            raise exc.UnsupportedScheme(
+                f"{redact(self.location.url)} redirects to an unsupported location: {e}",
+                attempts=self.attempts + 1, stage="fetch",
+            ) from None
         except MaxRetryError as e:
             self.attempts = _attempts_from(e, retry)
             raise _network_failure(e.reason, self.location, self.attempts) from None
@@ -261,8 +304,9 @@ class HttpSource(Source):
     def _from_stream(self, start: int, length: int) -> bytes:
         end = start + length
         while len(self._streamed) < end and self._stream is not None:
+            self._check_deadline()
             try:
-                chunk = self._stream.read(max(end - len(self._streamed), 65536))
+                chunk = self._stream.read1(max(end - len(self._streamed), 65536))
             except (ProtocolError, ReadTimeoutError, SSLError) as e:
                 self.close()
                 raise _network_failure(e, self.location, self.attempts) from None

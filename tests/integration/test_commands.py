@@ -54,7 +54,7 @@ def test_glue_entry_script_runs_with_glue_style_arguments(tmp_path, http_server)
     done = subprocess.run(
         [sys.executable, str(GLUE_SCRIPT), "--JOB_NAME", "image-metadata", "--manifest",
          str(manifest), "--output", str(output), "--run_id", "glue-1", "--concurrency", "4",
-         "--enable-metrics", "true"],
+         "--allow_private_networks", "true", "--enable-metrics", "true"],
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]

@@ -58,7 +58,7 @@ def test_failures_are_grouped_by_error_type(con):
               for r in named(con, "failures_by_error_type")}
     assert counts == {("not_an_image", "decode"): 2, ("corrupt_image", "decode"): 1,
                       ("unsupported_format", "decode"): 1, ("not_found", "fetch"): 1,
-                      ("connection_error", "fetch"): 1, ("unsupported_scheme", "manifest"): 1}
+                      ("blocked_address", "fetch"): 1, ("unsupported_scheme", "manifest"): 1}
 
 
 def test_latest_row_per_url_has_one_row_per_distinct_url(con):

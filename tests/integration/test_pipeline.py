@@ -19,7 +19,8 @@ pytestmark = pytest.mark.spark
 BUCKET = "pipeline-images"
 SETTINGS = ExtractSettings(
     concurrency=4, allow_local_files=True,
-    fetch=FetchSettings(retries=1, backoff_factor=0.01, backoff_max=0.05),
+    fetch=FetchSettings(retries=1, backoff_factor=0.01, backoff_max=0.05,
+                        allow_private_networks=True),  # the test server is on 127.0.0.1
 )
 
 

@@ -11,13 +11,14 @@ from PIL import Image
 from image_metadata import samples
 from image_metadata.decode import decode_bytes
 from image_metadata.extract import ExtractSettings, extract_one
-from image_metadata.sources import Clients
+from image_metadata.sources import Clients, FetchSettings
 from tests.conftest import CORPUS
 from tests.support.http_server import ImageServer
 
 SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff", ".heic", ".heif", ".png", ".webp"}
 # A small first read makes every format go back for more ranges than it would by default.
-SETTINGS = ExtractSettings(first_read=16 * 1024)
+SETTINGS = ExtractSettings(first_read=16 * 1024,
+                           fetch=FetchSettings(allow_private_networks=True))
 FIELDS = ("format", "mode", "width", "height", "exif", "warnings")
 
 
@@ -68,7 +69,7 @@ def assert_same(row: dict, full) -> None:
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))
 def test_generated_fixture_reads_the_same_over_ranges(server, name):
-    row = extract_one(server.url(f"fixtures/{name}"), None, Clients(), SETTINGS, "r")
+    row = extract_one(server.url(f"fixtures/{name}"), None, Clients(SETTINGS.fetch), SETTINGS, "r")
     assert_same(row, decode_bytes(FIXTURES[name]))
     assert row["bytes_read"] <= row["file_size"]
 
@@ -78,11 +79,12 @@ def test_corpus_file_reads_the_same_over_ranges(server, path: Path):
     from urllib.parse import quote
 
     url = server.url(quote(path.relative_to(CORPUS).as_posix()))
-    row = extract_one(url, None, Clients(), SETTINGS, "r")
+    row = extract_one(url, None, Clients(SETTINGS.fetch), SETTINGS, "r")
     assert_same(row, decode_bytes(path.read_bytes()))
 
 
 def test_large_png_without_exif_is_not_read_whole(server):
-    row = extract_one(server.url("fixtures/png-large-no-exif"), None, Clients(), SETTINGS, "r")
+    url = server.url("fixtures/png-large-no-exif")
+    row = extract_one(url, None, Clients(SETTINGS.fetch), SETTINGS, "r")
     assert row["status"] == "ok"
     assert row["bytes_read"] < 0.1 * row["file_size"]

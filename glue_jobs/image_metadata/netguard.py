@@ -1,0 +1,90 @@
+"""Untrusted URLs must not reach the network the job runs in.
+
+HTTP(S) connections resolve the host themselves, refuse addresses that are loopback,
+link-local (169.254.0.0/16, where the instance metadata service lives), private, multicast,
+unspecified or reserved, and connect to the very address that was checked, so a DNS answer
+cannot change between the check and the connection. Every connection goes through this,
+redirect targets included. ``allow_private`` lifts the check (tests, on-premises sources).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any
+
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import _set_socket_options, allowed_gai_family
+from urllib3.util.timeout import _DEFAULT_TIMEOUT
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class BlockedAddressError(Exception):
+    """Not an OSError on purpose: urllib3 must not retry it as a connection failure."""
+
+
+def blocked_reason(address: Address) -> str | None:
+    """Why a connection to ``address`` is refused, or None when it is a public address."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    checks = (
+        ("loopback", address.is_loopback),
+        ("link-local", address.is_link_local),
+        ("unspecified", address.is_unspecified),
+        ("multicast", address.is_multicast),
+        ("private", address.is_private),
+        ("reserved", address.is_reserved),
+    )
+    return next((name for name, hit in checks if hit), None)
+
+
+def _connect_checked(conn: HTTPConnection, allow_private: bool) -> socket.socket:
+    host = conn._dns_host.strip("[]")
+    try:
+        answers = socket.getaddrinfo(host, conn.port, allowed_gai_family(), socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise NameResolutionError(conn.host, conn, e) from e
+    if not allow_private:
+        for *_ignored, sockaddr in answers:
+            address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
+            reason = blocked_reason(address)
+            if reason:
+                raise BlockedAddressError(f"{conn.host} resolves to {address}, a {reason} "
+                                          "address")
+    error: OSError | None = None
+    for family, kind, proto, _name, sockaddr in answers:
+        sock = socket.socket(family, kind, proto)
+        try:
+            _set_socket_options(sock, conn.socket_options)
+            if conn.timeout is not _DEFAULT_TIMEOUT:
+                sock.settimeout(conn.timeout)
+            sock.connect(sockaddr)  # the checked address, not a fresh lookup
+            return sock
+        except TimeoutError as e:
+            sock.close()
+            raise ConnectTimeoutError(conn, f"connection to {conn.host} timed out") from e
+        except OSError as e:
+            sock.close()
+            error = e
+    raise NewConnectionError(conn, f"Failed to establish a new connection: {error}")
+
+
+def _connection_class(base: type[HTTPConnection], allow_private: bool) -> type:
+    def _new_conn(self: Any) -> socket.socket:
+        return _connect_checked(self, allow_private)
+
+    return type(f"Guarded{base.__name__}", (base,), {"_new_conn": _new_conn})
+
+
+def pool_classes(allow_private: bool) -> dict[str, type]:
+    """Connection pool classes for urllib3's PoolManager.pool_classes_by_scheme."""
+    http = _connection_class(HTTPConnection, allow_private)
+    https = _connection_class(HTTPSConnection, allow_private)
+    return {
+        "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+        "https": type("GuardedHTTPSConnectionPool", (HTTPSConnectionPool,),
+                      {"ConnectionCls": https}),
+    }
