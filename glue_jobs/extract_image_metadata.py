@@ -29,6 +29,7 @@ OPTIONAL = {
     "max_bytes": str(32 * 1024 * 1024),
     "allow_local_files": "false",
     "allow_private_networks": "false",
+    "allow_networks": "",
 }
 
 
@@ -74,7 +75,11 @@ def main(argv: list[str]) -> int:
             concurrency=int(args["concurrency"]),
             max_bytes=int(args["max_bytes"]),
             allow_local_files=_flag(args["allow_local_files"]),
-            fetch=FetchSettings(allow_private_networks=_flag(args["allow_private_networks"])),
+            fetch=FetchSettings(
+                allow_private_networks=_flag(args["allow_private_networks"]),
+                allowed_networks=tuple(n.strip() for n in args["allow_networks"].split(",")
+                                       if n.strip()),
+            ),
         ),
     )
     spark = _session()

@@ -23,6 +23,15 @@ def _positive(value: str) -> int:
     return number
 
 
+def _network(value: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a network (e.g. 10.0.0.0/8)") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imgmeta", description="Extract image metadata from a manifest of image URLs."
@@ -52,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--allow-private-networks", action="store_true",
                          help="let http(s) URLs reach loopback, private and link-local "
                          "addresses (refused by default: manifests are untrusted)")
+    extract.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
+                         type=_network, help="allow one private network, e.g. 10.20.0.0/16 "
+                         "for an on-premises image server (repeatable)")
     _add_aws_commands(commands)
     query = commands.add_parser(
         "query", help="run a named query or Athena SQL on a local output folder (DuckDB)",
@@ -188,7 +200,8 @@ def _extract(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             max_bytes=args.max_bytes,
             allow_local_files=not args.no_local_files,
-            fetch=FetchSettings(allow_private_networks=args.allow_private_networks),
+            fetch=FetchSettings(allow_private_networks=args.allow_private_networks,
+                                allowed_networks=tuple(args.allow_network)),
         ),
     )
     spark = pipeline.local_session(args.master, show_progress=sys.stderr.isatty())

@@ -13,9 +13,9 @@ import struct
 import threading
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
-from PIL import Image
+from PIL import BmpImagePlugin, IcoImagePlugin, Image, PngImagePlugin
 
 from . import exif as exif_mod
 from . import isobmff, jpeg, riff
@@ -38,8 +38,9 @@ _OTHER_SIGNATURES: tuple[tuple[bytes, str, type[ImageFailure]], ...] = (
     (b"{", "JSON text", NotAnImage),
 )
 _XML_PROLOG_BYTES = 1024
+# RuntimeError: Pillow's AVIF plugin raises it for a container libavif cannot parse.
 _PILLOW_ERRORS = (OSError, SyntaxError, ValueError, IndexError, TypeError, KeyError,
-                  EOFError, struct.error, MemoryError, ZeroDivisionError)
+                  EOFError, struct.error, MemoryError, ZeroDivisionError, RuntimeError)
 _init_lock = threading.Lock()
 _initialised = False
 
@@ -141,7 +142,16 @@ def decode_bytes(data: bytes) -> Decoded:
     return decode(io.BytesIO(data))
 
 
-def _open(fp: BinaryIO, prefix: bytes) -> Image.Image:
+class _Header(NamedTuple):
+    """What ``decode`` takes from an opened image, for files Pillow's plugin must not open."""
+
+    format: str
+    mode: str
+    size: tuple[int, int]
+    info: dict[str, Any]
+
+
+def _open(fp: BinaryIO, prefix: bytes) -> Image.Image | _Header:
     accepted_by: list[str] = []
     errors: list[str] = []
     for fmt in Image.ID:
@@ -159,7 +169,7 @@ def _open(fp: BinaryIO, prefix: bytes) -> Image.Image:
             continue
         fp.seek(0)
         try:
-            return factory(fp, None)
+            return _ico(fp) if fmt == "ICO" else _open_with_plugin(fmt, factory, fp)
         except ImageFailure:
             raise
         except _PILLOW_ERRORS as e:
@@ -176,6 +186,84 @@ def _open(fp: BinaryIO, prefix: bytes) -> Image.Image:
         if head.lower().startswith(signature.lower()):
             raise failure(f"{what}, not an image")
     raise NotAnImage(f"no image signature in the first bytes ({prefix[:8].hex()})")
+
+
+def _open_with_plugin(fmt: str, factory: Any, fp: BinaryIO) -> Image.Image | _Header:
+    try:
+        return factory(fp, None)
+    except Image.DecompressionBombError:
+        if fmt != "GIF":
+            raise
+        fp.seek(0)
+        return _gif_canvas(fp)
+
+
+def _ico(fp: BinaryIO) -> _Header:
+    """The largest icon's format, mode and size, as Pillow's ICO plugin reports them.
+
+    That plugin decodes the icon's pixels when the file is opened, and an icon stored as PNG
+    may declare any size (a 300 KB file took 300 MB), so only the icon's own header is read.
+    """
+    icons = IcoImagePlugin.IcoFile(fp)  # the directory, largest icon first
+    if not icons.entry:
+        raise ValueError("the icon directory is empty")
+    offset = icons.entry[0].offset
+    fp.seek(offset)
+    is_png = fp.read(8) == b"\x89PNG\r\n\x1a\n"
+    fp.seek(offset)
+    if is_png:
+        png = PngImagePlugin.PngImageFile(fp)
+        return _Header("ICO", png.mode, png.size, {})
+    dib = BmpImagePlugin.DibImageFile(fp)
+    # The bitmap's height counts the AND mask too; Pillow applies that mask as alpha.
+    return _Header("ICO", "RGBA", (dib.size[0], dib.size[1] // 2), {})
+
+
+_GIF_MAX_BLOCKS = 100_000
+
+
+def _gif_canvas(fp: BinaryIO) -> _Header:
+    """A GIF whose first frame widens its canvas past Pillow's pixel limit.
+
+    Pillow refuses such a file on open (DecompressionBombError) although it reads headers
+    only; the size is metadata here, so it is computed as Pillow does: the logical screen
+    grown to the first frame's extent. Mode follows Pillow too: P with a colour palette.
+    """
+    header = fp.read(13)
+    width, height, flags = struct.unpack("<HHB", header[6:11])
+    palette = _gif_palette(fp, flags)
+    for _ in range(_GIF_MAX_BLOCKS):
+        kind = fp.read(1)
+        if kind == b"!":
+            fp.read(1)  # extension label
+            _skip_gif_sub_blocks(fp)
+        elif kind == b",":
+            x0, y0, frame_width, frame_height, frame_flags = struct.unpack("<HHHHB", fp.read(9))
+            if frame_flags & 0x80:  # a local colour table replaces the global one
+                palette = _gif_palette(fp, frame_flags)
+            size = max(width, x0 + frame_width), max(height, y0 + frame_height)
+            return _Header("GIF", "P" if palette else "L", size, {})
+        elif kind in (b"", b";"):
+            break
+    raise ValueError("no image descriptor in the GIF file")
+
+
+def _gif_palette(fp: BinaryIO, flags: int) -> bool:
+    """Read past a colour table; True when it holds colours (Pillow reads an identity grey
+    ramp as mode L)."""
+    if not flags & 0x80:
+        return False
+    table = fp.read(3 << ((flags & 7) + 1))
+    return any(not (i // 3 == table[i] == table[i + 1] == table[i + 2])
+               for i in range(0, len(table) - 2, 3))
+
+
+def _skip_gif_sub_blocks(fp: BinaryIO) -> None:
+    for _ in range(_GIF_MAX_BLOCKS):
+        length = fp.read(1)
+        if not length or not length[0]:
+            return
+        fp.seek(length[0], io.SEEK_CUR)
 
 
 def _svg_root(fp: BinaryIO) -> bool:

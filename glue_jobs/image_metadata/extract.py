@@ -75,7 +75,9 @@ def extract_one(
     except ImageFailure as failure:
         return _failure_row(base, failure, source)
     except Exception as error:  # a bug or a library fault must cost one row, not the partition
-        log.warning("unexpected %s for %s", type(error).__name__, urls.redact(url), exc_info=True)
+        # No traceback: exception texts may quote the URL; the scrubbed message is enough.
+        log.warning("unexpected %s for %s: %s", type(error).__name__, urls.redact(url),
+                    urls.scrub(str(error))[:300])
         failure = CorruptImage(f"unexpected {type(error).__name__}: {error}")
         return _failure_row(base, failure, source)
     finally:
@@ -87,7 +89,7 @@ def extract_one(
 
 
 def _failure_row(base: dict[str, Any], failure: ImageFailure, source: Source | None) -> dict:
-    message = " ".join(str(failure).split())
+    message = urls.scrub(" ".join(str(failure).split()))
     if len(message) > MAX_MESSAGE:
         message = message[: MAX_MESSAGE - 1] + "…"
     status = failure.http_status

@@ -4,7 +4,8 @@ HTTP(S) connections resolve the host themselves, refuse addresses that are loopb
 link-local (169.254.0.0/16, where the instance metadata service lives), private, multicast,
 unspecified or reserved, and connect to the very address that was checked, so a DNS answer
 cannot change between the check and the connection. Every connection goes through this,
-redirect targets included. ``allow_private`` lifts the check (tests, on-premises sources).
+redirect targets included. An ``AddressPolicy`` may allow named networks, or all private
+ones (tests, on-premises sources).
 """
 
 from __future__ import annotations
@@ -41,19 +42,17 @@ def blocked_reason(address: Address) -> str | None:
     return next((name for name, hit in checks if hit), None)
 
 
-def _connect_checked(conn: HTTPConnection, allow_private: bool) -> socket.socket:
+def _connect_checked(conn: HTTPConnection, policy: AddressPolicy) -> socket.socket:
     host = conn._dns_host.strip("[]")
     try:
         answers = socket.getaddrinfo(host, conn.port, allowed_gai_family(), socket.SOCK_STREAM)
     except socket.gaierror as e:
         raise NameResolutionError(conn.host, conn, e) from e
-    if not allow_private:
-        for *_ignored, sockaddr in answers:
-            address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
-            reason = blocked_reason(address)
-            if reason:
-                raise BlockedAddressError(f"{conn.host} resolves to {address}, a {reason} "
-                                          "address")
+    for *_ignored, sockaddr in answers:
+        address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
+        reason = policy.refusal(address)
+        if reason:  # one bad answer refuses the host: no choosing among answers
+            raise BlockedAddressError(f"{conn.host} resolves to {address}, a {reason} address")
     error: OSError | None = None
     for family, kind, proto, _name, sockaddr in answers:
         sock = socket.socket(family, kind, proto)
@@ -72,17 +71,32 @@ def _connect_checked(conn: HTTPConnection, allow_private: bool) -> socket.socket
     raise NewConnectionError(conn, f"Failed to establish a new connection: {error}")
 
 
-def _connection_class(base: type[HTTPConnection], allow_private: bool) -> type:
+class AddressPolicy:
+    """Which addresses may be contacted: public ones, plus any explicitly allowed networks."""
+
+    def __init__(self, allow_private: bool = False, allowed_networks: tuple[str, ...] = ()):
+        self.allow_private = allow_private
+        self.allowed = tuple(ipaddress.ip_network(n, strict=False) for n in allowed_networks)
+
+    def refusal(self, address: Address) -> str | None:
+        if self.allow_private:
+            return None
+        if any(address.version == net.version and address in net for net in self.allowed):
+            return None
+        return blocked_reason(address)
+
+
+def _connection_class(base: type[HTTPConnection], policy: AddressPolicy) -> type:
     def _new_conn(self: Any) -> socket.socket:
-        return _connect_checked(self, allow_private)
+        return _connect_checked(self, policy)
 
     return type(f"Guarded{base.__name__}", (base,), {"_new_conn": _new_conn})
 
 
-def pool_classes(allow_private: bool) -> dict[str, type]:
+def pool_classes(policy: AddressPolicy) -> dict[str, type]:
     """Connection pool classes for urllib3's PoolManager.pool_classes_by_scheme."""
-    http = _connection_class(HTTPConnection, allow_private)
-    https = _connection_class(HTTPSConnection, allow_private)
+    http = _connection_class(HTTPConnection, policy)
+    https = _connection_class(HTTPSConnection, policy)
     return {
         "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
         "https": type("GuardedHTTPSConnectionPool", (HTTPSConnectionPool,),

@@ -34,7 +34,7 @@ from urllib3.util.retry import Retry
 
 from . import exceptions as exc
 from . import netguard
-from .urls import Location, redact
+from .urls import Location, install_log_filters, redact
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,10 @@ class FetchSettings:
     # Everything one image may take over HTTP, retries included: a server that trickles
     # bytes never trips the per-read timeout, so the whole read is bounded too.
     image_timeout: float = 60.0
-    # Off by default: untrusted URLs must not reach loopback, private or link-local hosts.
+    # Off by default: untrusted URLs must not reach loopback, private or link-local hosts,
+    # apart from the networks (CIDR) named here.
     allow_private_networks: bool = False
+    allowed_networks: tuple[str, ...] = ()
 
 
 class _CappedRetry(Retry):
@@ -80,6 +82,9 @@ class Clients:
     _http: urllib3.PoolManager | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        install_log_filters()
+
     def http(self) -> urllib3.PoolManager:
         with self._lock:
             return self._http_locked()
@@ -92,9 +97,9 @@ class Clients:
                 headers={"User-Agent": USER_AGENT},
             )
             # Every connection, redirect targets included, goes through the address guard.
-            self._http.pool_classes_by_scheme = netguard.pool_classes(
-                self.settings.allow_private_networks
-            )
+            self._http.pool_classes_by_scheme = netguard.pool_classes(netguard.AddressPolicy(
+                self.settings.allow_private_networks, self.settings.allowed_networks
+            ))
         return self._http
 
     def s3(self) -> Any:

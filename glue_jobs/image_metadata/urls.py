@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -18,6 +19,12 @@ _SECRET_PARAMS = re.compile(
     r"x-goog-signature|x-goog-credential|awsaccesskeyid|api[-_]?key|key)$",
     re.IGNORECASE,
 )
+_SECRET_IN_TEXT = re.compile(
+    r"(?i)(?<![\w-])((?:x-amz-(?:signature|credential|security-token)|signature|sig|token|"
+    r"access_token|x-goog-signature|x-goog-credential|awsaccesskeyid|api[-_]?key|key)=)"
+    r"[^&\s'\"<>]+"
+)
+_USERINFO_IN_TEXT = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
 
@@ -101,3 +108,32 @@ def redact(url: str) -> str:
             [(k, "***" if _SECRET_PARAMS.match(k) else v) for k, v in pairs], safe="*/:"
         )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def scrub(text: str) -> str:
+    """``text`` with URL credentials and signing parameters masked wherever they appear."""
+    return _USERINFO_IN_TEXT.sub(r"\1***@", _SECRET_IN_TEXT.sub(r"\1***", text))
+
+
+class SecretFilter(logging.Filter):
+    """Masks URL secrets in log records, including libraries' own DEBUG lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+_LIBRARY_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager",
+                    "urllib3.connection", "urllib3.response", "botocore.endpoint",
+                    "botocore.parsers", "botocore.hooks", "botocore.retryhandler")
+
+
+def install_log_filters() -> None:
+    """Attach SecretFilter to the loggers that print request URLs (once per process)."""
+    for name in _LIBRARY_LOGGERS:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, SecretFilter) for f in target.filters):
+            target.addFilter(SecretFilter())

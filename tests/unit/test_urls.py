@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from image_metadata.exceptions import InvalidUrl, UnsupportedScheme
-from image_metadata.urls import MAX_URL_LENGTH, Location, parse, redact
+from image_metadata.urls import MAX_URL_LENGTH, Location, parse, redact, scrub
 
 
 def remote(url: str) -> Location:
@@ -185,3 +185,13 @@ def test_redact_leaves_a_plain_url_unchanged():
 
 def test_redact_of_an_unparseable_url_hides_it_entirely():
     assert redact("http://[::1/a.jpg?token=s3cr3t") == "<unparseable URL>"
+
+
+def test_scrub_masks_signatures_and_userinfo_anywhere_in_text():
+    text = "GET https://u:p@h.test/a.jpg?X-Amz-Signature=abc&size=1&token=zz HTTP/1.1"
+    assert scrub(text) == (
+        "GET https://***@h.test/a.jpg?X-Amz-Signature=***&size=1&token=*** HTTP/1.1")
+
+
+def test_scrub_leaves_ordinary_text_alone():
+    assert scrub("s3://bucket/monkey=1/photo.jpg") == "s3://bucket/monkey=1/photo.jpg"

@@ -1,0 +1,175 @@
+"""Every fault ends as exactly one classified row, within the time bounds, loopback only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import ssl
+import threading
+import time
+from urllib.parse import quote
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from image_metadata.extract import ExtractSettings, extract_one
+from image_metadata.sources import Clients, FetchSettings
+from tests.support.fault_server import FaultServer
+from tests.support.http_server import ImageServer
+
+RETRIES = 2
+FETCH = FetchSettings(retries=RETRIES, backoff_factor=0.01, backoff_max=0.05, read_timeout=0.5,
+                      connect_timeout=1.0, image_timeout=3.0,
+                      allowed_networks=("127.0.0.1/32",))  # the fault server, nothing else
+SETTINGS = ExtractSettings(fetch=FETCH)
+BOUND = FETCH.image_timeout + 2.0  # seconds any single image may take, all retries included
+
+
+@pytest.fixture(scope="module")
+def faults():
+    server = FaultServer()
+    yield server
+    server.stop()
+
+
+def fetch(url: str, settings: ExtractSettings = SETTINGS, clients: Clients | None = None):
+    started = time.monotonic()
+    row = extract_one(url, "id", clients or Clients(settings.fetch), settings, "faults")
+    return row, time.monotonic() - started
+
+
+@pytest.mark.parametrize(("path", "error_type", "status", "attempts"), [
+    ("status/404/a.jpg", "not_found", 404, 1),
+    ("status/410/a.jpg", "not_found", 410, 1),
+    ("status/403/a.jpg", "access_denied", 403, 1),
+    ("status/500/a.jpg", "http_error", 500, RETRIES + 1),
+    ("status/502/a.jpg", "http_error", 502, RETRIES + 1),
+    ("status/503/a.jpg", "http_error", 503, RETRIES + 1),
+    ("retry-after/503/1/a.jpg", "throttled", 503, RETRIES + 1),
+    ("retry-after/429/1/a.jpg", "throttled", 429, RETRIES + 1),
+    ("bad-range/a.jpg", "http_error", 206, 1),
+    ("no-range/a.jpg", "http_error", 206, 1),
+])
+def test_http_status_faults_are_classified(faults, path, error_type, status, attempts):
+    row, seconds = fetch(faults.url(path))
+    assert (row["status"], row["error_type"], row["http_status"], row["attempts"]) == (
+        "failed", error_type, status, attempts), row
+    assert row["stage"] == "fetch"
+    assert faults.count(path) == attempts
+    assert seconds < BOUND
+
+
+def test_retry_after_is_honoured_between_attempts(faults):
+    _row, seconds = fetch(faults.url("retry-after/503/1/b.jpg"))
+    assert seconds >= RETRIES * 1.0  # one second before each retry, as the server asked
+
+
+def test_retry_after_beyond_the_cap_is_cut_short(faults):
+    row, seconds = fetch(faults.url("retry-after/503/3600/c.jpg"))
+    assert row["error_type"] == "throttled"
+    assert seconds < BOUND + RETRIES * FETCH.max_retry_after
+
+
+@pytest.mark.parametrize(("path", "error_type"), [
+    ("stall/a.jpg", "timeout"),       # the server stops sending: the read timeout fires
+    ("trickle/a.jpg", "timeout"),     # a byte every 0.2 s never trips it: the deadline does
+    ("reset/a.jpg", "connection_error"),
+])
+def test_broken_bodies_end_within_the_time_bound(faults, path, error_type):
+    row, seconds = fetch(faults.url(path))
+    assert (row["error_type"], row["stage"]) == (error_type, "fetch"), row
+    assert row["attempts"] >= 1
+    assert seconds < BOUND
+
+
+def test_server_ignoring_range_on_a_huge_file_is_read_only_as_far_as_needed(faults):
+    row, seconds = fetch(faults.url("huge/a.jpg"))
+    assert (row["status"], row["width"], row["make"]) == ("ok", 320, "Canon"), row
+    assert row["file_size"] == 1 << 30
+    assert row["bytes_read"] < 1 << 20
+    assert seconds < BOUND
+
+
+def test_redirect_loop_stops_after_the_redirect_limit(faults):
+    row, seconds = fetch(faults.url("loop/a.jpg"))
+    assert row["error_type"] == "connection_error" and "redirect" in row["error_message"]
+    assert faults.count("loop/a.jpg") == FETCH.max_redirects + 1
+    assert seconds < BOUND
+
+
+@pytest.mark.parametrize("target", ["ftp://example.invalid/a.jpg", "file:///etc/passwd"])
+def test_redirect_to_another_scheme_is_refused(faults, target):
+    row, _ = fetch(faults.url(f"redirect-to?url={quote(target)}"))
+    assert (row["error_type"], row["stage"]) == ("unsupported_scheme", "fetch"), row
+
+
+def test_dns_failure_is_a_connection_error():
+    row, seconds = fetch("http://no-such-host.invalid/a.jpg")
+    assert row["error_type"] == "connection_error" and "DNS" in row["error_message"]
+    assert row["attempts"] == RETRIES + 1
+    assert seconds < BOUND
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    """HTTPS on 127.0.0.1 with a self-signed certificate nobody trusts."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    server = ImageServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_untrusted_tls_certificate_is_a_connection_error(tls_server):
+    row, seconds = fetch(f"{tls_server}/a.jpg")
+    assert row["error_type"] == "connection_error" and "TLS" in row["error_message"], row
+    assert seconds < BOUND
+
+
+@pytest.mark.parametrize("bucket,error_type,attempts", [
+    ("slowdown", "throttled", RETRIES + 1),
+    ("denied", "access_denied", 1),
+    ("missing", "not_found", 1),
+])
+def test_s3_errors_are_classified(faults, bucket, error_type, attempts):
+    # moto answers what S3 answers for a missing key; SlowDown and AccessDenied it cannot
+    # produce, so boto3 talks to the fault server, which speaks S3's XML errors.
+    client = boto3.session.Session().client(
+        "s3", endpoint_url=faults.url("s3"), region_name="us-east-1",
+        aws_access_key_id="x", aws_secret_access_key="x",
+        config=Config(s3={"addressing_style": "path"}, retries={
+            "mode": "standard", "total_max_attempts": RETRIES + 1}))
+    row, seconds = fetch(f"s3://{bucket}/photo.jpg", clients=Clients(FETCH, s3_client=client))
+    assert (row["error_type"], row["attempts"], row["stage"]) == (error_type, attempts, "fetch")
+    assert seconds < BOUND
+
+
+def test_secrets_in_urls_never_reach_messages_or_logs(faults, caplog):
+    secret = "S3CR3T-signature-value"
+    url = (f"http://user:pa55word@127.0.0.1:{faults.server_address[1]}/status/500/a.jpg"
+           f"?X-Amz-Credential=AKIA123&X-Amz-Signature={secret}&token={secret}")
+    with caplog.at_level(logging.DEBUG):
+        row, _ = fetch(url)
+    assert row["error_type"] == "http_error"
+    for text in (row["error_message"], caplog.text):
+        assert secret not in text and "pa55word" not in text and "AKIA123" not in text

@@ -1,0 +1,168 @@
+"""A misbehaving HTTP server on 127.0.0.1: every fault the job must survive, chosen by path.
+
+    /status/<code>                      that status, with a short body
+    /retry-after/<code>/<seconds>/...   that status with a Retry-After header
+    /stall/...                          headers and 1 KiB of body, then silence
+    /trickle/...                        headers, then one byte every 0.2 s
+    /reset/...                          headers and part of the body, then a TCP reset
+    /bad-range/...                      206 whose Content-Range starts elsewhere
+    /no-range/...                       206 without Content-Range
+    /huge/...                           200 ignoring Range, announcing and streaming 1 GiB
+    /loop/...                           a redirect to itself
+    /redirect-to?url=<target>           a redirect to any URL (another scheme, another host)
+    /s3/<bucket>/<key>                  S3-style XML errors: bucket 'slowdown' gives 503
+                                        SlowDown, 'denied' 403 AccessDenied, 'missing' 404
+Every request is counted by path. The server stops stalled handlers when it shuts down.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from image_metadata import samples
+
+JPEG = samples.encode("JPEG", (320, 240), exif=samples.exif_bytes(make="Canon"))
+BODY = JPEG + bytes(200_000)
+S3_ERRORS = {"slowdown": (503, "SlowDown", "Please reduce your request rate."),
+             "denied": (403, "AccessDenied", "Access Denied"),
+             "missing": (404, "NoSuchKey", "The specified key does not exist.")}
+
+
+class FaultServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.requests: Counter[str] = Counter()
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def count(self, path: str) -> int:
+        return self.requests["/" + path.lstrip("/")]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients hanging up mid-fault are the point
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FaultServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        with self.server._lock:
+            self.server.requests[parts.path] += 1
+        kind = parts.path.split("/")[1]
+        handler = getattr(self, f"_fault_{kind.replace('-', '_')}", None)
+        if handler is None:
+            return self._reply(404, b"no such fault\n")
+        return handler(parts)
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _head(self, status: int, length: int, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def _fault_status(self, parts) -> None:
+        self._reply(int(parts.path.split("/")[2]), b"fault\n")
+
+    def _fault_retry_after(self, parts) -> None:
+        _, _, code, seconds = parts.path.split("/")[:4]
+        self._reply(int(code), b"busy\n", {"Retry-After": seconds})
+
+    def _fault_stall(self, parts) -> None:
+        self._head(206, 65536, {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
+        self.wfile.write(BODY[:1024])
+        self.wfile.flush()
+        self.server.stopping.wait(30)
+
+    def _fault_trickle(self, parts) -> None:
+        self._head(206, 65536, {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
+        for byte in BODY[:65536]:
+            if self.server.stopping.wait(0.2):
+                return
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+
+    def _fault_reset(self, parts) -> None:
+        self._head(206, 65536, {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
+        self.wfile.write(BODY[:2048])
+        self.wfile.flush()
+        # SO_LINGER with a zero timeout turns close() into a TCP reset.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    def _fault_bad_range(self, parts) -> None:
+        self._reply(206, BODY[1000:1000 + 65536],
+                    {"Content-Range": f"bytes 1000-66535/{len(BODY)}"})
+
+    def _fault_no_range(self, parts) -> None:
+        self._reply(206, BODY[:65536])
+
+    def _fault_huge(self, parts) -> None:
+        size = 1 << 30
+        self._head(200, size)
+        self.wfile.write(JPEG)
+        sent, block = len(JPEG), bytes(1 << 16)
+        try:
+            while sent < size and not self.server.stopping.is_set():
+                self.wfile.write(block)
+                sent += len(block)
+        except OSError:  # the client took what it needed and hung up
+            self.close_connection = True
+
+    def _fault_loop(self, parts) -> None:
+        self._reply(302, b"", {"Location": parts.path})
+
+    def _fault_redirect_to(self, parts) -> None:
+        self._reply(302, b"", {"Location": parse_qs(parts.query)["url"][0]})
+
+    def _fault_s3(self, parts) -> None:
+        bucket = parts.path.split("/")[2]
+        status, code, message = S3_ERRORS.get(bucket, (500, "InternalError", "unknown"))
+        body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+                f"<Message>{message}</Message><RequestId>fault</RequestId></Error>").encode()
+        self._reply(status, body, {"Content-Type": "application/xml"})
+
+
+def wait_until(predicate, timeout: float = 5.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
