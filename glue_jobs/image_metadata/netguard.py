@@ -38,6 +38,8 @@ def blocked_reason(address: Address) -> str | None:
         ("multicast", address.is_multicast),
         ("private", address.is_private),
         ("reserved", address.is_reserved),
+        # Shared address space (100.64.0.0/10), documentation ranges and the like.
+        ("non-global", not address.is_global),
     )
     return next((name for name, hit in checks if hit), None)
 
