@@ -34,7 +34,7 @@ def test_cfn_lint_reports_no_errors_and_no_warnings(assembly):
 
 
 def test_data_lake_dev_variant_reads_only_its_prefixes_and_can_be_destroyed(tmp_path):
-    """The second and last synthesis of the run: an existing images bucket, a dev stack."""
+    """A second synthesis: an existing images bucket, a dev stack."""
     from app import build_app
 
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
@@ -54,7 +54,7 @@ def test_data_lake_dev_variant_reads_only_its_prefixes_and_can_be_destroyed(tmp_
             if "corp-lake" in json.dumps(s["Resource"])]
     actions = {a for s in lake for a in ([s["Action"]] if isinstance(s["Action"], str)
                                          else s["Action"])}
-    assert actions == {"s3:GetObject", "s3:ListBucket"}
+    assert actions == {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}
     dumped = json.dumps(lake)
     assert "corp-lake/raw/photos/*" in dumped and "corp-lake/manifests/*" in dumped
     assert "corp-lake/*" not in dumped

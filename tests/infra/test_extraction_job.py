@@ -97,7 +97,8 @@ def test_job_role_cannot_write_or_delete_images(assembly):
     images = ref_of(assembly, "StorageImages")["Ref"]
     for statement in job_policy(assembly):
         if images in json.dumps(statement["Resource"]):
-            assert set(_list(statement["Action"])) <= {"s3:GetObject", "s3:ListBucket"}
+            assert set(_list(statement["Action"])) <= {"s3:GetObject", "s3:ListBucket",
+                                                       "s3:GetBucketLocation"}
 
 
 def test_job_role_uses_the_key_without_wildcard_actions(assembly):
