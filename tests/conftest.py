@@ -60,7 +60,8 @@ def s3(moto_endpoint: str):
 def spark(moto_endpoint: str):
     from image_metadata.pipeline import local_session
 
-    session = local_session("local[2]", app_name="image-metadata-tests")
+    # local[2,4]: two cores, and a failed task is retried as on a cluster (4 attempts).
+    session = local_session("local[2,4]", app_name="image-metadata-tests")
     yield session
     session.stop()
 

@@ -10,6 +10,8 @@
     /huge/...                           200 ignoring Range, announcing and streaming 1 GiB
     /loop/...                           a redirect to itself
     /redirect-to?url=<target>           a redirect to any URL (another scheme, another host)
+    /hold/...                           waits until ``release`` is set, then serves a JPEG
+    /ok/...                             serves a JPEG (Range honoured)
     /s3/<bucket>/<key>                  S3-style XML errors: bucket 'slowdown' gives 503
                                         SlowDown, 'denied' 403 AccessDenied, 'missing' 404
 Every request is counted by path. The server stops stalled handlers when it shuts down.
@@ -41,6 +43,7 @@ class FaultServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: Counter[str] = Counter()
         self.stopping = threading.Event()
+        self.release = threading.Event()
         self._lock = threading.Lock()
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -144,6 +147,13 @@ class _Handler(BaseHTTPRequestHandler):
                 sent += len(block)
         except OSError:  # the client took what it needed and hung up
             self.close_connection = True
+
+    def _fault_hold(self, parts) -> None:
+        self.server.release.wait(30)
+        self._fault_ok(parts)
+
+    def _fault_ok(self, parts) -> None:
+        self._reply(206, BODY[:65536], {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
 
     def _fault_loop(self, parts) -> None:
         self._reply(302, b"", {"Location": parts.path})
