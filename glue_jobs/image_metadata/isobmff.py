@@ -20,6 +20,9 @@ MAX_BOXES = 10_000
 MAX_DERIVATIONS = 8  # grid of iden of ... before the coded item
 MAX_ITEMS = 65_535
 MAX_EXTENTS = 1_024  # per item
+# All items together: with 0-byte offset and length fields an extent costs no bytes to
+# declare, so a few KB of 'iloc' could otherwise list millions.
+MAX_TOTAL_EXTENTS = 1 << 15  # libheif stops at 1,000 items of 32 extents
 MAX_META_BYTES = 16 << 20
 MAX_FTYP_BYTES = 4_096
 MAX_PAYLOAD_BYTES = 4 << 20  # a larger Exif/XMP item is left out, not read
@@ -63,11 +66,17 @@ class _Meta:
     refs: dict[tuple[bytes, int], list[int]] = field(default_factory=dict)  # (type, from) -> to
     idat: bytes = b""
     boxes: int = 0
+    extents: int = 0
 
     def count_box(self) -> None:
         self.boxes += 1
         if self.boxes > MAX_BOXES:
             raise ValueError(f"more than {MAX_BOXES} boxes")
+
+    def count_extents(self, count: int) -> None:
+        self.extents += count
+        if self.extents > MAX_TOTAL_EXTENTS:
+            raise ValueError(f"more than {MAX_TOTAL_EXTENTS} item extents")
 
     def props(self, item: int) -> list[tuple[bytes, Any]]:
         out = []
@@ -269,7 +278,9 @@ def _iloc(c: _Cursor, meta: _Meta) -> None:
         method = c.uint(2) & 15 if version else 0
         data_ref, base = c.uint(2), c.uint(base_size)
         extents = []
-        for _ in range(c.bounded_count(2, MAX_EXTENTS, "extents")):
+        count = c.bounded_count(2, MAX_EXTENTS, "extents")
+        meta.count_extents(count)
+        for _ in range(count):
             c.uint(index_size)
             extents.append((c.uint(offset_size), c.uint(length_size)))
         meta.locations.setdefault(item, (method, data_ref, base, extents))

@@ -70,6 +70,9 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
                 pictures = _picture_count(payload[4:])
         else:
             fp.seek(length, io.SEEK_CUR)
+    else:  # the segment budget ran out first: say so rather than blame a missing frame
+        if frame is None:
+            raise ValueError(f"more than {MAX_SEGMENTS} segments before the frame header")
     if frame is None:
         raise ValueError("no start-of-frame segment before the image data")
     mode, width, height = frame

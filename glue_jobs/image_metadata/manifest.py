@@ -7,6 +7,7 @@ raises ManifestError naming the file and what was found in it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 HEAD_BYTES = 64 * 1024
 SAMPLE_LINES = 50
 _URL_PREFIXES = ("s3://", "http://", "https://", "file://", "/")
+# Spark reads manifests as UTF-8 text; these open text it would read as junk.
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+BINARY_PROBE = 8000  # a NUL this early means binary data, as git decides
+SHOWN_CHARS = 48  # of each header field or line quoted in an error, so messages stay short
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ def sniff(
     head: bytes, path: str, *, url_column: str = "url", id_column: str | None = None
 ) -> ManifestFormat:
     """Detect the manifest format from its first bytes (content, not file extension)."""
+    head = head[:HEAD_BYTES]  # what inspect reads; also keeps every csv field under its limit
+    _require_text(head, path)
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     if len(head) == HEAD_BYTES and "\n" in text:
         text = text[: text.rfind("\n")]  # drop a possibly cut last line
@@ -136,27 +143,31 @@ def sniff(
     else:
         kind = "list"
     delimiter = "\t" if kind == "tsv" else ","
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)) \
-        if kind != "list" else [[line.strip()] for line in lines]
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)) \
+            if kind != "list" else [[line.strip()] for line in lines]
+    except csv.Error as e:
+        raise ManifestError(f"manifest {path} cannot be read as {kind.upper()}: {e}") from None
     fields = [f.strip() for f in rows[0]]
     lowered = [f.lower() for f in fields]
     has_header = url_column.lower() in lowered or not any(looks_like_url(f) for f in fields)
     if has_header:
         if url_column.lower() not in lowered:
-            shown = ", ".join(repr(f) for f in fields[:20]) or "(none)"
             raise ManifestError(
-                f"manifest {path} has no {url_column!r} column; its header has {shown}. "
+                f"manifest {path} has no {url_column!r} column; its header has "
+                f"{_shown(fields)}. "
                 f"Name the URL column with --url-column."
             )
         if len(lines) == 1 and len(head) < HEAD_BYTES:
-            raise ManifestError(f"manifest {path} has a header ({first.strip()!r}) but no rows")
+            raise ManifestError(
+                f"manifest {path} has a header ({_cut(repr(first.strip()))}) but no rows")
         url_index = lowered.index(url_column.lower())
         id_name = (id_column or "id").lower()
         id_index = lowered.index(id_name) if id_name in lowered else None
         if id_column and id_index is None:
             raise ManifestError(
                 f"manifest {path} has no {id_column!r} id column; its header has "
-                f"{', '.join(repr(f) for f in fields[:20])}"
+                f"{_shown(fields)}"
             )
         return ManifestFormat(kind, True, url_index, id_index, tuple(fields))
     url_index = next(i for i, f in enumerate(fields) if looks_like_url(f))
@@ -164,6 +175,26 @@ def sniff(
     id_index = others[0] if others else None
     return ManifestFormat(kind, False, url_index, id_index,
                           tuple(f"c{i}" for i in range(len(fields))))
+
+
+def _require_text(head: bytes, path: str) -> None:
+    """Refuse what Spark would read as junk rows: UTF-16/32 text, and binary files (an image
+    given as the manifest), which hold NUL bytes where UTF-8 text never does."""
+    if head.startswith(_WIDE_BOMS):
+        raise ManifestError(f"manifest {path} is UTF-16 or UTF-32 text (it starts with a byte "
+                            "order mark); save it as UTF-8")
+    if b"\x00" in head[:BINARY_PROBE]:
+        raise ManifestError(f"manifest {path} is not a manifest: it holds NUL bytes (binary data "
+                            "such as an image, or UTF-16/32 text); expected CSV, TSV or a URL "
+                            "list in UTF-8")
+
+
+def _shown(fields: list[str]) -> str:
+    return ", ".join(_cut(repr(f)) for f in fields[:20]) or "(none)"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def _is_url_list(lines: list[str]) -> bool:

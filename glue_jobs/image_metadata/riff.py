@@ -65,6 +65,9 @@ def read_webp(fp: BinaryIO) -> WebpHeader:
                 raise ValueError(f"{kind.decode().strip()} chunk is truncated")
         offset = body_at + length + (length & 1)  # chunks are padded to even sizes
         fp.seek(offset)
+    else:  # the chunk budget ran out first: say so rather than blame a missing image
+        if size is None:
+            raise ValueError(f"more than {MAX_CHUNKS} chunks before the image header")
     if size is None:
         raise ValueError("no VP8, VP8L or VP8X chunk: no image in this WebP file")
     return WebpHeader(size[0], size[1], "RGBA" if alpha else "RGB", animated,

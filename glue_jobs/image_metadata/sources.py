@@ -66,7 +66,15 @@ class FetchSettings:
 class _CappedRetry(Retry):
     """urllib3 Retry whose Retry-After sleep is bounded: a server must not stall a worker."""
 
-    max_retry_after: float = 10.0
+    def __init__(self, *args: Any, max_retry_after: float = 10.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_retry_after = max_retry_after
+
+    def new(self, **kwargs: Any) -> _CappedRetry:
+        # Retry.increment() builds each next Retry through new(); keep the cap on it.
+        retry = super().new(**kwargs)
+        retry.max_retry_after = self.max_retry_after
+        return retry
 
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
@@ -140,8 +148,8 @@ class Clients:
             allowed_methods=("GET",),
             respect_retry_after_header=True,
             raise_on_status=False,
+            max_retry_after=s.max_retry_after,
         )
-        retry.max_retry_after = s.max_retry_after
         return retry
 
     def close(self) -> None:

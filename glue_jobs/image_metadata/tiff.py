@@ -31,6 +31,12 @@ RATIONAL_TYPES = (5, 10)
 MAX_ENTRIES = 1024  # per IFD; real files stay far below
 MAX_VALUE_BYTES = 1 << 20  # larger values are summarised from their size, never read
 MAX_IFDS = 64
+# Every entry may point at the same large value, so a few KB of IFDs could make a reader hold
+# gigabytes. Numbers are kept only as far as readers look (EXIF lists up to 64 values,
+# pointers take the first), and values beyond a budget per reader are summarised, not read.
+MAX_NUMBERS_KEPT = 64
+VALUE_BUDGET = 8 << 20  # bytes read for values, plus NUMBER_COST per number kept
+NUMBER_COST = 64  # about what a Python int, or half a rational pair, costs with its slot
 
 Value = bytes | tuple
 
@@ -40,6 +46,7 @@ class Entry(NamedTuple):  # a tuple: cheap to make, thousands per TIFF
     type: int
     count: int
     value: Value | None  # None when the value was too large to read (size is count*type size)
+    # Numeric values hold at most MAX_NUMBERS_KEPT numbers (``count`` says how many exist).
 
     @property
     def nbytes(self) -> int:
@@ -63,6 +70,7 @@ class TiffReader:
         if magic != 42:
             raise ValueError(f"unsupported TIFF magic number {magic} (BigTIFF is 43)")
         self._visited: set[int] = set()
+        self._budget = VALUE_BUDGET
 
     def read_ifd(self, offset: int, name: str) -> tuple[dict[int, Entry], int]:
         """Entries of the IFD at ``offset`` and the offset of the next IFD (0 when none)."""
@@ -108,8 +116,12 @@ class TiffReader:
         nbytes = count * size
         if nbytes > MAX_VALUE_BYTES:
             return Entry(tag, type_id, count, None)
+        kept = count if type_id in BYTES_TYPES else min(count, MAX_NUMBERS_KEPT)
         if nbytes <= 4:
             data = raw[8 : 8 + nbytes]
+        elif not self._spend(nbytes + (0 if type_id in BYTES_TYPES else kept * NUMBER_COST),
+                             ifd):
+            return Entry(tag, type_id, count, None)
         else:
             (offset,) = struct.unpack(self.order + "L", raw[8:12])
             self.fp.seek(self.base + offset)
@@ -121,11 +133,23 @@ class TiffReader:
                 return None
         if type_id in BYTES_TYPES:
             return Entry(tag, type_id, count, data)
+        data = data[: kept * size]
         if type_id in RATIONAL_TYPES:
-            flat = struct.unpack(f"{self.order}{2 * count}{code[0]}", data)
+            flat = struct.unpack(f"{self.order}{2 * kept}{code[0]}", data)
             pairs = tuple(zip(flat[0::2], flat[1::2], strict=True))
             return Entry(tag, type_id, count, pairs)
-        return Entry(tag, type_id, count, struct.unpack(f"{self.order}{count}{code}", data))
+        return Entry(tag, type_id, count, struct.unpack(f"{self.order}{kept}{code}", data))
+
+    def _spend(self, cost: int, ifd: str) -> bool:
+        """Take ``cost`` from the value budget; False (and one warning) once it is spent."""
+        if cost > self._budget:
+            if self._budget >= 0:
+                self.warnings.append(f"{ifd}: values beyond {VALUE_BUDGET >> 20} MiB in total "
+                                     "are summarised, not read")
+            self._budget = -1
+            return False
+        self._budget -= cost
+        return True
 
 
 def first_int(entry: Entry | None) -> int | None:
