@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, NamedTuple
 from PIL import BmpImagePlugin, IcoImagePlugin, Image, PngImagePlugin
 
 from . import exif as exif_mod
-from . import isobmff, jpeg, riff
+from . import isobmff, jpeg, png, riff
 from . import xmp as xmp_mod
 from .exceptions import CorruptImage, ImageFailure, NotAnImage, UnsupportedFormat
 from .tiff import TiffReader, first_int
@@ -110,7 +110,8 @@ def decode(fp: BinaryIO) -> Decoded:
 
 def _read_container(fp: BinaryIO, prefix: bytes) -> tuple[Decoded, bytes | None, Any] | None:
     """Formats whose headers we parse ourselves, because Pillow's plugins would read the whole
-    file (WebP, HEIF) or cost several times more (JPEG); None hands the file to Pillow."""
+    file (WebP, HEIF), inflate text chunks unbounded (PNG) or cost several times more (JPEG);
+    None hands the file to Pillow."""
     if jpeg.is_jpeg(prefix):
         try:
             header = jpeg.read_jpeg(fp)
@@ -119,6 +120,14 @@ def _read_container(fp: BinaryIO, prefix: bytes) -> tuple[Decoded, bytes | None,
         decoded = Decoded(format=header.format, mode=header.mode, width=header.width,
                           height=header.height)
         return decoded, header.exif, header.xmp
+    if png.is_png(prefix):
+        try:
+            header_png = png.read_png(fp)
+        except ValueError as e:
+            raise CorruptImage(f"cannot read the PNG header: {e}") from None
+        decoded = Decoded(format="PNG", mode=header_png.mode, width=header_png.width,
+                          height=header_png.height)
+        return decoded, header_png.exif, header_png.xmp
     if riff.is_webp(prefix):
         try:
             webp = riff.read_webp(fp)

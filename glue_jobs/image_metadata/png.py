@@ -1,0 +1,95 @@
+"""PNG headers from chunk headers: size and mode from IHDR, EXIF from eXIf, XMP from iTXt.
+
+Pillow's plugin inflates every compressed text chunk before the image data (up to 64 MB
+each), which lets a tiny hostile file cost a worker tens of megabytes per thread. Here only
+the XMP text is inflated, with a small bound; all other chunk bodies are skipped unread.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_CHUNKS = 10_000
+MAX_EXIF = 4 * 1024 * 1024
+MAX_XMP = 1024 * 1024
+_XMP_KEYWORD = b"XML:com.adobe.xmp"
+# (bit depth, colour type) -> Pillow's mode name
+MODES = {
+    (1, 0): "1", (2, 0): "L", (4, 0): "L", (8, 0): "L", (16, 0): "I;16",
+    (8, 2): "RGB", (16, 2): "RGB",
+    (1, 3): "P", (2, 3): "P", (4, 3): "P", (8, 3): "P",
+    (8, 4): "LA", (16, 4): "LA",
+    (8, 6): "RGBA", (16, 6): "RGBA",
+}
+
+
+@dataclass(frozen=True)
+class PngHeader:
+    width: int
+    height: int
+    mode: str
+    exif: bytes | None  # an eXIf chunk before the image data (a later one is the caller's)
+    xmp: bytes | None
+
+
+def is_png(prefix: bytes) -> bool:
+    return prefix.startswith(SIGNATURE)
+
+
+def read_png(fp: BinaryIO) -> PngHeader:
+    """Walk the chunks before the first IDAT; raise ValueError naming what is malformed."""
+    fp.seek(8)
+    head = fp.read(8)
+    if len(head) < 8 or head[4:8] != b"IHDR":
+        raise ValueError("the first chunk is not IHDR")
+    ihdr = fp.read(17)
+    if len(ihdr) < 17:
+        raise ValueError("IHDR chunk is truncated")
+    if zlib.crc32(b"IHDR" + ihdr[:13]) != struct.unpack(">I", ihdr[13:])[0]:
+        raise ValueError("IHDR checksum does not match: the header is damaged")
+    width, height, depth, colour = struct.unpack(">IIBB", ihdr[:10])
+    if (depth, colour) not in MODES:
+        raise ValueError(f"bit depth {depth} with colour type {colour} is not a PNG mode")
+    if width == 0 or height == 0:
+        raise ValueError("image width or height is 0")
+    exif = xmp = None
+    offset = 8 + 8 + struct.unpack(">I", head[:4])[0] + 4
+    for _ in range(MAX_CHUNKS):
+        fp.seek(offset)
+        header = fp.read(8)
+        if len(header) < 8:
+            break
+        length, kind = struct.unpack(">I4s", header)
+        if kind in (b"IDAT", b"IEND"):
+            break
+        if kind == b"eXIf" and exif is None and length <= MAX_EXIF:
+            exif = fp.read(length)
+        elif kind == b"iTXt" and xmp is None and length <= MAX_XMP + 64:
+            xmp = _xmp(fp.read(length))
+        offset += 12 + length
+    return PngHeader(width, height, MODES[(depth, colour)], exif, xmp)
+
+
+def _xmp(body: bytes) -> bytes | None:
+    """The text of an iTXt chunk whose keyword names XMP; inflated with a bound if needed."""
+    keyword, _, rest = body.partition(b"\x00")
+    if keyword != _XMP_KEYWORD or len(rest) < 2:
+        return None
+    compressed = rest[0] == 1
+    # After the flags: language tag and translated keyword, each NUL-terminated.
+    text = rest[2:].split(b"\x00", 2)
+    if len(text) < 3:
+        return None
+    payload = text[2]
+    if not compressed:
+        return payload[:MAX_XMP]
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(payload, MAX_XMP)
+    except zlib.error:
+        return None
+    return data
