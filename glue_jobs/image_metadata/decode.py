@@ -108,43 +108,39 @@ def decode(fp: BinaryIO) -> Decoded:
     return result
 
 
+# Formats whose headers we parse ourselves, because Pillow's plugins would read the whole
+# file (WebP), inflate text chunks unbounded (PNG) or cost several times more (JPEG).
+_CONTAINERS = (
+    (jpeg.is_jpeg, jpeg.read_jpeg, "JPEG"),
+    (png.is_png, png.read_png, "PNG"),
+    (riff.is_webp, riff.read_webp, "WEBP"),
+)
+_HEIF_BRANDS = isobmff.HEVC_BRANDS | {b"mif1", b"msf1"}
+
+
 def _read_container(fp: BinaryIO, prefix: bytes) -> tuple[Decoded, bytes | None, Any] | None:
-    """Formats whose headers we parse ourselves, because Pillow's plugins would read the whole
-    file (WebP, HEIF), inflate text chunks unbounded (PNG) or cost several times more (JPEG);
-    None hands the file to Pillow."""
-    if jpeg.is_jpeg(prefix):
-        try:
-            header = jpeg.read_jpeg(fp)
-        except ValueError as e:
-            raise CorruptImage(f"cannot read the JPEG header: {e}") from None
-        decoded = Decoded(format=header.format, mode=header.mode, width=header.width,
-                          height=header.height)
-        return decoded, header.exif, header.xmp
-    if png.is_png(prefix):
-        try:
-            header_png = png.read_png(fp)
-        except ValueError as e:
-            raise CorruptImage(f"cannot read the PNG header: {e}") from None
-        decoded = Decoded(format="PNG", mode=header_png.mode, width=header_png.width,
-                          height=header_png.height)
-        return decoded, header_png.exif, header_png.xmp
-    if riff.is_webp(prefix):
-        try:
-            webp = riff.read_webp(fp)
-        except ValueError as e:
-            raise CorruptImage(f"cannot read the WEBP header: {e}") from None
-        decoded = Decoded(format="WEBP", mode=webp.mode, width=webp.width, height=webp.height)
-        return decoded, webp.exif, webp.xmp
-    if prefix[4:8] == b"ftyp" and prefix[8:12] in isobmff.HEVC_BRANDS | {b"mif1", b"msf1"}:
+    """(record, EXIF blob, XMP) from our own header readers; None hands the file to Pillow."""
+    for accepts, read, name in _CONTAINERS:
+        if accepts(prefix):
+            try:
+                header = read(fp)
+            except ValueError as e:
+                raise CorruptImage(f"cannot read the {name} header: {e}") from None
+            return _decoded(header, getattr(header, "format", name))
+    if prefix[4:8] == b"ftyp" and prefix[8:12] in _HEIF_BRANDS:
         try:
             heif = isobmff.read_heif(fp)
         except ValueError:
             return None  # a layout the box reader does not cover: pillow-heif decides
         if heif.format != "HEIF":
             return None  # AVIF: Pillow's plugin turns the container rotation into orientation
-        decoded = Decoded(format="HEIF", mode=heif.mode, width=heif.width, height=heif.height)
-        return decoded, heif.exif, heif.xmp
+        return _decoded(heif, "HEIF")
     return None
+
+
+def _decoded(header: Any, fmt: str) -> tuple[Decoded, bytes | None, Any]:
+    record = Decoded(format=fmt, mode=header.mode, width=header.width, height=header.height)
+    return record, header.exif, header.xmp
 
 
 def decode_bytes(data: bytes) -> Decoded:

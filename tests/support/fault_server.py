@@ -24,10 +24,11 @@ import struct
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from image_metadata import samples
+from tests.support.http_server import LoopbackServer
 
 JPEG = samples.encode("JPEG", (320, 240), exif=samples.exif_bytes(make="Canon"))
 BODY = JPEG + bytes(200_000)
@@ -36,9 +37,7 @@ S3_ERRORS = {"slowdown": (503, "SlowDown", "Please reduce your request rate."),
              "missing": (404, "NoSuchKey", "The specified key does not exist.")}
 
 
-class FaultServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class FaultServer(LoopbackServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: Counter[str] = Counter()
@@ -46,19 +45,6 @@ class FaultServer(ThreadingHTTPServer):
         self.release = threading.Event()
         self._lock = threading.Lock()
         threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}/{path.lstrip('/')}"
-
-    def count(self, path: str) -> int:
-        return self.requests["/" + path.lstrip("/")]
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # clients hanging up mid-fault are the point
 
     def stop(self) -> None:
         self.stopping.set()

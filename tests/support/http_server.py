@@ -16,20 +16,11 @@ from urllib.parse import unquote
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
-class ImageServer(ThreadingHTTPServer):
-    daemon_threads = True
+class LoopbackServer(ThreadingHTTPServer):
+    """A threaded server on 127.0.0.1 that counts requests by path."""
 
-    def __init__(self, latency: float = 0.0, root: Path | None = None,
-                 port: int = 0) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.files: dict[str, bytes] = {}
-        self.root = root  # files not in ``files`` are served from here, read per request
-        self.requests: Counter[str] = Counter()
-        self.fail_first: Counter[str] = Counter()  # path -> number of 503s before success
-        self.truncate_first: Counter[str] = Counter()  # path -> bodies cut short before success
-        self.latency = latency
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+    daemon_threads = True
+    requests: Counter[str]
 
     @property
     def base_url(self) -> str:
@@ -43,6 +34,21 @@ class ImageServer(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # clients that hang up once they have their bytes are expected here
+
+
+class ImageServer(LoopbackServer):
+
+    def __init__(self, latency: float = 0.0, root: Path | None = None,
+                 port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.files: dict[str, bytes] = {}
+        self.root = root  # files not in ``files`` are served from here, read per request
+        self.requests: Counter[str] = Counter()
+        self.fail_first: Counter[str] = Counter()  # path -> number of 503s before success
+        self.truncate_first: Counter[str] = Counter()  # path -> bodies cut short before success
+        self.latency = latency
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     def start(self) -> ImageServer:
         self._thread.start()
