@@ -9,11 +9,12 @@ import zlib
 from datetime import UTC, datetime
 
 import pytest
-from PIL import Image, PngImagePlugin, features
+from PIL import Image, PngImagePlugin
 
 from image_metadata import samples
 from image_metadata.decode import decode_bytes
 from image_metadata.exceptions import CorruptImage, NotAnImage, UnsupportedFormat
+from tests.support.formats import needs_avif, needs_heif
 
 from .tiff_bytes import HEADER_SIZE, LONG, SHORT, entry, header, ifd, ifd_size
 
@@ -23,16 +24,6 @@ EXIF = samples.exif_bytes(
 )
 
 
-def _heif_encoder() -> bool:
-    try:
-        import pillow_heif
-    except ImportError:
-        return False
-    return bool(pillow_heif.libheif_info().get("HEIF"))
-
-
-needs_heif = pytest.mark.skipif(not _heif_encoder(), reason="no HEIF encoder in pillow_heif")
-needs_avif = pytest.mark.skipif(not features.check("avif"), reason="Pillow cannot write AVIF")
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -8,28 +8,19 @@ import struct
 from pathlib import Path
 
 import pytest
-from PIL import Image, features
+from PIL import Image
 
 from image_metadata import exif as exif_mod
 from image_metadata import samples
 from image_metadata.decode import decode_bytes
 from image_metadata.isobmff import MAX_BOXES, MAX_PAYLOAD_BYTES, HeifHeader, read_heif
+from tests.support.formats import heif_encoder_available, needs_avif, needs_heif
 
 EXIF = samples.exif_bytes(make="Canon", model="EOS R5", place=samples.PLACES["rio"])
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "exif-samples" / "heic"
 
 
-def _heif_encoder() -> bool:
-    try:
-        import pillow_heif
-    except ImportError:
-        return False
-    return bool(pillow_heif.libheif_info().get("HEIF"))
-
-
-needs_heif = pytest.mark.skipif(not _heif_encoder(), reason="no HEIF encoder in pillow_heif")
-needs_avif = pytest.mark.skipif(not features.check("avif"), reason="Pillow cannot write AVIF")
 HEIF = pytest.param("HEIF", marks=needs_heif)
 AVIF = pytest.param("AVIF", marks=needs_avif)
 
@@ -274,7 +265,7 @@ def test_corpus_files_agree_with_the_decoder(path):
 
 @pytest.fixture(scope="module")
 def large_heif() -> bytes:
-    if not _heif_encoder():
+    if not heif_encoder_available():
         pytest.skip("no HEIF encoder in pillow_heif")
     import pillow_heif
 
