@@ -45,7 +45,7 @@ def extract_one(
     base = {"url": url, "id": image_id, "run_id": run_id}
     try:
         location = urls.parse(url, allow_local_files=settings.allow_local_files)
-        source = open_source(location, clients)
+        source = open_source(location, clients, max_bytes=settings.max_bytes)
         handle = RangedFile(source, first_read=settings.first_read, max_bytes=settings.max_bytes)
         try:
             decoded = decode(handle)
@@ -56,7 +56,7 @@ def extract_one(
         if handle.failure is not None:  # a parser swallowed a failed read: the row is not whole
             raise handle.failure
         typed = decoded.typed
-        return {
+        return _fit_columns({
             **base,
             "status": "ok",
             "format": decoded.format,
@@ -71,7 +71,7 @@ def extract_one(
             "exif": decoded.exif,
             "warnings": decoded.warnings,
             "extracted_at": _now(),
-        }
+        })
     except ImageFailure as failure:
         return _failure_row(base, failure, source)
     except Exception as error:  # a bug or a library fault must cost one row, not the partition
@@ -86,6 +86,22 @@ def extract_one(
                 source.close()
             except Exception:  # closing must not turn a result into an error
                 log.debug("close failed for %s", urls.redact(url), exc_info=True)
+
+
+_INT_RANGES = {"int": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
+_INT_COLUMNS = {c.name: _INT_RANGES[c.type] for c in result_columns() if c.type in _INT_RANGES}
+
+
+def _fit_columns(row: dict[str, Any]) -> dict[str, Any]:
+    """Values a column cannot hold (a declared width of 2**31, a server's absurd size) become
+    null with a warning: Spark would otherwise fail the whole task on the row."""
+    for name, (low, high) in _INT_COLUMNS.items():
+        value = row.get(name)
+        if isinstance(value, int) and not low <= value <= high:
+            row[name] = None
+            row["warnings"] = [*(row.get("warnings") or []),
+                               f"{name}: {value} does not fit the column; left empty"]
+    return row
 
 
 def _failure_row(base: dict[str, Any], failure: ImageFailure, source: Source | None) -> dict:
@@ -105,6 +121,8 @@ def _failure_row(base: dict[str, Any], failure: ImageFailure, source: Source | N
         "http_status": status,
         "attempts": attempts,
         "stage": failure.stage,
+        # Not a column of failures: it feeds the run's bytes_read, failed reads included.
+        "bytes_read": source.bytes_read if source is not None else None,
         "warnings": None,
         "extracted_at": _now(),
     }

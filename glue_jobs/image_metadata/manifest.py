@@ -50,6 +50,8 @@ class ManifestFile:
 
 def looks_like_url(value: str) -> bool:
     value = value.strip().strip('"')
+    if value.lower().startswith(("s3://", "/")):
+        return True  # S3 keys and local paths may hold spaces
     return value.lower().startswith(_URL_PREFIXES) and " " not in value
 
 

@@ -29,8 +29,11 @@ class BlockedAddressError(Exception):
 
 def blocked_reason(address: Address) -> str | None:
     """Why a connection to ``address`` is refused, or None when it is a public address."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # IPv4-mapped and 6to4 addresses are judged by the IPv4 address they carry.
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is not None:
+            address = embedded
     checks = (
         ("loopback", address.is_loopback),
         ("link-local", address.is_link_local),

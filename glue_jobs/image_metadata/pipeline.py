@@ -98,12 +98,15 @@ def run(spark: SparkSession, config: RunConfig) -> dict[str, Any]:
     )
     rows = read_manifest(spark, files)
     with _timed("counting manifest rows"):
+        blank_url = F.col("url").isNull() | (F.col("url") == "")
         counts = rows.agg(
             F.count(F.lit(1)).alias("input_rows"),
-            F.sum(F.when(F.col("url").isNull() | (F.col("url") == ""), 1).otherwise(0))
-            .alias("blank"),
+            F.sum(F.when(blank_url, 1).otherwise(0)).alias("blank"),
+            # Counted here, apart from the extraction, so the summary can check the results.
+            F.countDistinct(F.when(~blank_url, F.col("url"))).alias("distinct"),
         ).first()
     input_rows, blank = int(counts["input_rows"]), int(counts["blank"] or 0)
+    distinct_count = int(counts["distinct"])
     distinct = distinct_urls(rows)
     partitions = config.partitions or partition_count(
         input_rows - blank, spark.sparkContext.defaultParallelism
@@ -121,7 +124,8 @@ def run(spark: SparkSession, config: RunConfig) -> dict[str, Any]:
     with _timed("writing images and failures"):
         _write_dataset(stored, "ok", IMAGES_COLUMNS, f"{staging}/images")
         _write_dataset(stored, "failed", FAILURES_COLUMNS, f"{staging}/failures")
-    counts = {"input_rows": input_rows, "blank": blank, "partitions": partitions}
+    counts = {"input_rows": input_rows, "blank": blank, "partitions": partitions,
+              "distinct": distinct_count}
     with _timed("summarising"):
         summary = _summary(stored, run_id, config, counts, dt)
     fs = _FileSystem(spark, output)
@@ -196,10 +200,18 @@ def read_manifest(spark: SparkSession, files: list[manifest_mod.ManifestFile]) -
     for frame in frames[1:]:
         combined = combined.unionByName(frame)
     return combined.select(
-        F.trim(F.col("url")).alias("url"),
-        F.trim(F.col("id")).alias("id"),
+        _strip(F.col("url")).alias("url"),
+        _strip(F.col("id")).alias("id"),
         F.monotonically_increasing_id().alias("position"),  # grows with file and row order
     )
+
+
+_SPACE = r"[\s\u00a0\u2000-\u200b\u3000]"  # Java regex: whitespace as str.strip() sees it
+
+
+def _strip(column: Any) -> Any:
+    # F.trim removes ASCII spaces only; a tab or no-break space would make a second URL.
+    return F.regexp_replace(column, f"^{_SPACE}+|{_SPACE}+$", "")
 
 
 def distinct_urls(rows: DataFrame) -> DataFrame:
@@ -250,7 +262,7 @@ def _summary(stored: DataFrame, run_id: str, config: RunConfig, counts: dict[str
     by_type = {g["error_type"]: int(g["rows"]) for g in groups if g["status"] == "failed"}
     succeeded = sum(int(g["rows"]) for g in groups if g["status"] == "ok")
     failed = sum(by_type.values())
-    distinct = succeeded + failed
+    distinct = counts["distinct"]
     totals = {
         "bytes_read": sum(int(g["bytes_read"] or 0) for g in groups),
         "file_bytes": sum(int(g["file_bytes"] or 0) for g in groups),
@@ -271,7 +283,9 @@ def _summary(stored: DataFrame, run_id: str, config: RunConfig, counts: dict[str
         "failed_by_error_type": dict(sorted(by_type.items())),
         "bytes_read": int(totals["bytes_read"] or 0),
         "file_bytes_of_successes": int(totals["file_bytes"] or 0),
-        "accounted": succeeded + failed + duplicates + blank == input_rows,
+        # Every distinct URL has exactly one result row, and every input row is one of these.
+        "accounted": succeeded + failed == distinct
+        and succeeded + failed + duplicates + blank == input_rows,
         "concurrency": config.extract.concurrency,
         "partitions": counts["partitions"],
         "max_bytes": config.extract.max_bytes,
@@ -303,16 +317,22 @@ class _FileSystem:
         return self._jvm.org.apache.hadoop.fs.Path(path)
 
     def commit(self, staged: str, final: str, run_id: str) -> None:
-        """Replace this run's files under ``final`` with the staged ones, renamed by run id."""
-        for old in self._fs.globStatus(self._path(f"{final}/*/{run_id}-*")) or []:
-            self._fs.delete(old.getPath(), False)
+        """Replace this run's files under ``final`` with the staged ones, named by run id.
+
+        '~' cannot occur in a run id, so 'batch-7~' never matches 'batch-7-2~'. The new files
+        are moved in before the old ones go: a failure midway leaves rows, not a gap.
+        """
+        old = [s.getPath() for s in self._fs.globStatus(self._path(f"{final}/*/{run_id}~*"))
+               or []]
         for status in self._fs.globStatus(self._path(f"{staged}/*/part-*")) or []:
             src = status.getPath()
             target_dir = self._path(f"{final}/{src.getParent().getName()}")
             self._fs.mkdirs(target_dir)
-            dst = self._jvm.org.apache.hadoop.fs.Path(target_dir, f"{run_id}-{src.getName()}")
+            dst = self._jvm.org.apache.hadoop.fs.Path(target_dir, f"{run_id}~{src.getName()}")
             if not self._fs.rename(src, dst):
                 raise OSError(f"could not move {src} to {dst}")
+        for path in old:
+            self._fs.delete(path, False)
 
     def write_text(self, path: str, text: str) -> None:
         stream = self._fs.create(self._path(path), True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import urllib3
 from urllib3.exceptions import (
@@ -39,6 +40,7 @@ from .urls import Location, install_log_filters, redact
 log = logging.getLogger(__name__)
 
 _OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-f]+>:? ?")
+_REDIRECTS = (301, 302, 303, 307, 308)
 _BODY_ERRORS = (ProtocolError, ReadTimeoutError, SSLError)
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 USER_AGENT = "image-metadata/1.0 (+metadata reader; ranged GET)"
@@ -89,6 +91,7 @@ class Clients:
     s3_client: Any = None
     _http: urllib3.PoolManager | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _owns_s3: bool = False  # a client handed in is the caller's to close
 
     def __post_init__(self) -> None:
         install_log_filters()
@@ -120,6 +123,7 @@ class Clients:
             from botocore.config import Config
 
             s = self.settings
+            self._owns_s3 = True
             self.s3_client = boto3.session.Session().client(
                 "s3",
                 config=Config(
@@ -155,6 +159,8 @@ class Clients:
     def close(self) -> None:
         if self._http is not None:
             self._http.clear()
+        if self._owns_s3 and self.s3_client is not None:
+            self.s3_client.close()
 
 
 class Source:
@@ -182,7 +188,8 @@ class FileSource(Source):
         super().__init__(location)
         path = location.url
         try:
-            self._fd = os.open(path, os.O_RDONLY)
+            # O_NONBLOCK: opening a named pipe must not wait for a writer.
+            self._fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
             st = os.fstat(self._fd)
         except FileNotFoundError:
             raise exc.NotFound(f"no such file: {path}") from None
@@ -209,12 +216,21 @@ class FileSource(Source):
         os.close(self._fd)
 
 
+class _Again(Exception):
+    """A body read failed and the retry budget allows another request."""
+
+    def __init__(self, retry: Retry) -> None:
+        super().__init__("again")
+        self.retry = retry
+
+
 class HttpSource(Source):
     """Ranged GETs; falls back to reading one streamed response when Range is ignored."""
 
-    def __init__(self, location: Location, clients: Clients) -> None:
+    def __init__(self, location: Location, clients: Clients, max_bytes: int = 1 << 62) -> None:
         super().__init__(location)
         self._clients = clients
+        self._max_bytes = max_bytes  # a server ignoring Range must not fill memory
         self._stream: Any = None  # an open 200 response when the server ignores Range
         self._streamed = bytearray()
         self._deadline = time.monotonic() + clients.settings.image_timeout
@@ -225,36 +241,49 @@ class HttpSource(Source):
         retry = self._clients.retry()
         while True:
             resp = self._get(start, length, retry)
-            status = resp.status
-            if status == 200:  # Range ignored: read forward from this one response
-                declared = resp.headers.get("Content-Length")
-                self.size = int(declared) if declared and declared.isdigit() else None
-                self._stream = resp
-                return self._from_stream(start, length)
-            if status != 206:
-                resp.release_conn()
-                raise _status_failure(status, resp.headers, self.attempts)
-            first, last, total = _parse_content_range(resp.headers.get("Content-Range"), self)
-            if first != start:
-                resp.release_conn()
-                raise exc.HttpError(
-                    f"server answered Range {start}- with Content-Range starting at {first}",
-                    http_status=206,
-                    attempts=self.attempts,
-                )
-            self.size = total
             try:
-                data = self._read_body(resp, length)
-                if len(data) < min(length, last - first + 1):
-                    raise ProtocolError(f"body ended after {len(data)} of {last - first + 1} bytes")
-            except _BODY_ERRORS as error:  # reset or truncated mid-body: ask again
-                resp.close()
-                failure = _network_failure(error, self.location, self.attempts)
-                retry = _next_attempt(resp.retries or retry, error, self.location.url, failure)
+                data = self._take(resp, start, length)
+            except _Again as again:
+                retry = again.retry
                 continue
-            resp.release_conn()
-            self.bytes_read += len(data)
-            return data
+            except BaseException:
+                resp.close()  # a failed image must not keep its socket until the next GC
+                raise
+            if data is not None:
+                return data
+            return self._from_stream(start, length)
+
+    def _take(self, resp: Any, start: int, length: int) -> bytes | None:
+        """The requested bytes of a 206; None when a 200 became the stream to read from."""
+        status = resp.status
+        if status == 200:  # Range ignored: read forward from this one response
+            declared = resp.headers.get("Content-Length")
+            self.size = int(declared) if declared and declared.isdigit() else None
+            self._stream = resp
+            return None
+        if status != 206:  # the caller closes the response on every error
+            raise _status_failure(status, resp.headers, self.attempts)
+        first, last, total = _parse_content_range(resp.headers.get("Content-Range"), self)
+        if first != start:
+            raise exc.HttpError(
+                f"server answered Range {start}- with Content-Range starting at {first}",
+                http_status=206,
+                attempts=self.attempts,
+            )
+        self.size = total
+        try:
+            data = self._read_body(resp, length)
+            if len(data) < min(length, last - first + 1):
+                raise ProtocolError(f"body ended after {len(data)} of {last - first + 1} bytes")
+        except _BODY_ERRORS as error:  # reset or truncated mid-body: ask again
+            resp.close()
+            failure = _network_failure(error, self.location, self.attempts)
+            retry = _next_attempt(resp.retries or self._clients.retry(), error,
+                                  self.location.url, failure)
+            raise _Again(retry) from None
+        resp.release_conn()
+        self.bytes_read += len(data)
+        return data
 
     def _read_body(self, resp: Any, length: int) -> bytes:
         """Up to ``length`` bytes, one socket read at a time, within the image's deadline."""
@@ -279,30 +308,44 @@ class HttpSource(Source):
             )
 
     def _get(self, start: int, length: int, retry: Retry) -> Any:
+        """The response to a ranged GET, following redirects here rather than in urllib3:
+        each hop is checked against the deadline, and a redirect's body is dropped with its
+        connection instead of being drained at the pace the server chooses."""
+        url = self.location.url
+        for _hop in range(self._clients.settings.max_redirects + 1):
+            resp = self._request(url, start, length, retry)
+            location = resp.headers.get("Location")
+            if resp.status not in _REDIRECTS or not location:
+                return resp
+            resp.close()
+            url = urljoin(url, location)
+            if urlsplit(url).scheme.lower() not in ("http", "https"):
+                raise exc.UnsupportedScheme(
+                    f"{redact(self.location.url)} redirects to {redact(url)}",
+                    http_status=resp.status, attempts=self.attempts, stage="fetch")
+            retry = resp.retries or retry
+        raise exc.FetchConnectionError(
+            f"too many redirects for {redact(self.location.url)}",
+            http_status=resp.status, attempts=self.attempts)
+
+    def _request(self, url: str, start: int, length: int, retry: Retry) -> Any:
         self._check_deadline()
-        headers = {"Range": f"bytes={start}-{start + length - 1}"}
         self.requests += 1
-        timeout = urllib3.Timeout(
-            connect=self._clients.settings.connect_timeout,
-            read=self._clients.settings.read_timeout,
-        )
+        settings = self._clients.settings
+        left = max(self._deadline - time.monotonic(), 0.05)  # no single wait beyond the deadline
+        timeout = urllib3.Timeout(connect=min(settings.connect_timeout, left),
+                                  read=min(settings.read_timeout, left))
         try:
             resp = self._clients.http().request(
-                "GET",
-                self.location.url,
-                headers=headers,
-                retries=retry,
-                timeout=timeout,
-                preload_content=False,
+                "GET", url, headers={"Range": f"bytes={start}-{start + length - 1}"},
+                retries=retry, redirect=False, timeout=timeout, preload_content=False,
                 decode_content=False,
             )
         except netguard.BlockedAddressError as e:
             raise exc.BlockedAddress(f"refused: {e}", attempts=self.attempts + 1) from None
-        except LocationValueError as e:  # a redirect to a scheme other than http(s)
-            raise exc.UnsupportedScheme(
-                f"{redact(self.location.url)} redirects to an unsupported location: {e}",
-                attempts=self.attempts + 1, stage="fetch",
-            ) from None
+        except LocationValueError as e:
+            raise exc.InvalidUrl(f"cannot request {redact(url)}: {e}",
+                                 attempts=self.attempts + 1, stage="fetch") from None
         except MaxRetryError as e:
             self.attempts = _attempts_from(e, retry)
             raise _network_failure(e.reason, self.location, self.attempts) from None
@@ -316,6 +359,12 @@ class HttpSource(Source):
 
     def _from_stream(self, start: int, length: int) -> bytes:
         end = start + length
+        if end > self._max_bytes and (self.size is None or self.size > self._max_bytes):
+            self.close()
+            raise exc.TooLarge(
+                f"{redact(self.location.url)} ignores Range and the metadata lies beyond the "
+                f"{self._max_bytes}-byte cap (at offset {start})", http_status=200,
+                attempts=self.attempts)
         while len(self._streamed) < end and self._stream is not None:
             self._check_deadline()
             try:
@@ -405,12 +454,12 @@ class _S3BodyError(Exception):
         self.error = error
 
 
-def open_source(location: Location, clients: Clients) -> Source:
+def open_source(location: Location, clients: Clients, max_bytes: int = 1 << 62) -> Source:
     if location.scheme == "file":
         return FileSource(location)
     if location.scheme == "s3":
         return S3Source(location, clients)
-    return HttpSource(location, clients)
+    return HttpSource(location, clients, max_bytes)
 
 
 def _parse_content_range(value: str | None, source: Source) -> tuple[int, int, int | None]:
@@ -430,9 +479,9 @@ def _http_date(value: str | None) -> datetime | None:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):  # year 9999 at -0100 overflows, too
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _next_attempt(retry: Retry, error: Exception, url: str, failure: exc.ImageFailure) -> Retry:

@@ -14,16 +14,13 @@ MAX_URL_LENGTH = 8192
 SCHEMES = ("s3", "http", "https", "file")
 
 # Query parameters that authenticate a request: never echoed in messages or logs.
-_SECRET_PARAMS = re.compile(
-    r"^(x-amz-(signature|credential|security-token)|signature|sig|token|access_token|"
-    r"x-goog-signature|x-goog-credential|awsaccesskeyid|api[-_]?key|key)$",
-    re.IGNORECASE,
+_SECRET_NAMES = (
+    r"x-amz-(?:signature|credential|security-token)|signature|sig|token|access_token|"
+    r"auth_token|id_token|refresh_token|password|passwd|client_secret|secret|policy|"
+    r"x-goog-signature|x-goog-credential|awsaccesskeyid|api[-_]?key|key"
 )
-_SECRET_IN_TEXT = re.compile(
-    r"(?i)(?<![\w-])((?:x-amz-(?:signature|credential|security-token)|signature|sig|token|"
-    r"access_token|x-goog-signature|x-goog-credential|awsaccesskeyid|api[-_]?key|key)=)"
-    r"[^&\s'\"<>]+"
-)
+_SECRET_PARAMS = re.compile(rf"^(?:{_SECRET_NAMES})$", re.IGNORECASE)
+_SECRET_IN_TEXT = re.compile(rf"(?i)(?<![\w-])((?:{_SECRET_NAMES})=)[^&\s'\"<>]+")
 _USERINFO_IN_TEXT = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
@@ -69,6 +66,8 @@ def parse(raw: str, *, allow_local_files: bool) -> Location:
     if not parts.hostname:
         raise InvalidUrl(f"no host in {redact(url)!r}")
     if scheme == "s3":
+        if parts.netloc != parts.hostname:  # userinfo or a port: not a bucket name
+            raise InvalidUrl(f"S3 URL with credentials or a port: {redact(url)!r}")
         key = parts.path.lstrip("/")
         if not key:
             raise InvalidUrl(f"S3 URL without an object key: {redact(url)!r}")

@@ -92,6 +92,12 @@ def test_server_ignoring_range_on_a_huge_file_is_read_only_as_far_as_needed(faul
     assert seconds < BOUND
 
 
+def test_a_redirect_body_sent_slowly_is_not_waited_for(faults):
+    row, seconds = fetch(faults.url("slow-redirect/a.jpg"))
+    assert (row["status"], row["format"]) == ("ok", "JPEG"), row
+    assert seconds < 2.0  # the redirect's connection is dropped, not drained
+
+
 def test_redirect_loop_stops_after_the_redirect_limit(faults):
     row, seconds = fetch(faults.url("loop/a.jpg"))
     assert row["error_type"] == "connection_error" and "redirect" in row["error_message"]

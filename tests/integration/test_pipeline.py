@@ -165,3 +165,12 @@ def test_folder_of_mixed_manifests_is_read_as_one(spark, sources, tmp_path):
     assert (summary["input_rows"], summary["duplicates"], summary["succeeded"]) == (3, 1, 2)
     ids = {row["id"] for row in read(tmp_path / "out", "images")}
     assert ids == {"r1", None}
+
+
+def test_rerunning_a_run_id_leaves_runs_with_longer_ids_alone(spark, sources, tmp_path):
+    manifest = write_manifest(tmp_path / "m.csv", [("a", sources["gif"])])
+    output = tmp_path / "out"
+    for run_id in ("batch-7-2", "batch-7", "batch-7"):
+        pipeline.run(spark, pipeline.RunConfig(str(manifest), str(output), run_id=run_id,
+                                               extract=SETTINGS))
+    assert sorted(r["run_id"] for r in read(output, "images")) == ["batch-7", "batch-7-2"]

@@ -130,3 +130,13 @@ def test_body_always_cut_short_fails_as_connection_error_after_retries(http_serv
     assert (row["error_type"], row["stage"]) == ("connection_error", "fetch"), row
     assert http_server.count("always-cut.jpg") == FAST.retries + 1
     assert row["attempts"] == FAST.retries + 1
+
+
+def test_server_ignoring_range_cannot_push_a_read_past_the_byte_cap(http_server):
+    # A comment segment of 300 KB before the frame header: the metadata lies beyond the cap.
+    data = samples.encode("JPEG", (16, 16))
+    comment = b"\xff\xfe" + (65535).to_bytes(2, "big") + bytes(65533)
+    http_server.files["/far.jpg"] = data[:2] + comment * 5 + data[2:]
+    capped = ExtractSettings(max_bytes=100_000, fetch=FAST)
+    row = extract(http_server.url("norange/far.jpg"), capped)
+    assert row["error_type"] == "too_large", row

@@ -9,6 +9,7 @@
     /no-range/...                       206 without Content-Range
     /huge/...                           200 ignoring Range, announcing and streaming 1 GiB
     /loop/...                           a redirect to itself
+    /slow-redirect/...                  a redirect whose body trickles (to /ok/...)
     /redirect-to?url=<target>           a redirect to any URL (another scheme, another host)
     /hold/...                           waits until ``release`` is set, then serves a JPEG
     /ok/...                             serves a JPEG (Range honoured)
@@ -140,6 +141,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault_ok(self, parts) -> None:
         self._reply(206, BODY[:65536], {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
+
+    def _fault_slow_redirect(self, parts) -> None:
+        self._head(302, 100_000, {"Location": "/ok/after-redirect.jpg"})
+        for _ in range(100_000):  # a redirect body sent at a byte per 0.2 s
+            if self.server.stopping.wait(0.2):
+                return
+            self.wfile.write(b" ")
+            self.wfile.flush()
 
     def _fault_loop(self, parts) -> None:
         self._reply(302, b"", {"Location": parts.path})

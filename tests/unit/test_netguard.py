@@ -48,3 +48,8 @@ def test_named_network_is_allowed_and_nothing_else():
 def test_allow_private_lifts_every_refusal():
     policy = AddressPolicy(allow_private=True)
     assert policy.refusal(ipaddress.ip_address("169.254.169.254")) is None
+
+
+def test_6to4_addresses_are_judged_by_their_embedded_ipv4_address():
+    assert blocked_reason(ipaddress.ip_address("2002:a9fe:a9fe::1")) == "link-local"
+    assert blocked_reason(ipaddress.ip_address("2002:7f00:1::")) == "loopback"

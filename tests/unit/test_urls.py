@@ -195,3 +195,9 @@ def test_scrub_masks_signatures_and_userinfo_anywhere_in_text():
 
 def test_scrub_leaves_ordinary_text_alone():
     assert scrub("s3://bucket/monkey=1/photo.jpg") == "s3://bucket/monkey=1/photo.jpg"
+
+
+def test_s3_url_with_credentials_is_invalid_and_not_echoed():
+    with pytest.raises(InvalidUrl) as raised:
+        parse("s3://admin:hunter2@bucket/key.jpg", allow_local_files=False)
+    assert "hunter2" not in str(raised.value)
