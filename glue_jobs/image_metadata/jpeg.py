@@ -81,6 +81,8 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
 
 def _next_marker(fp: BinaryIO) -> int:
     byte = fp.read(1)
+    if not byte:
+        raise ValueError("the file ends inside the header (truncated)")
     if byte != b"\xff":
         raise ValueError(f"expected a marker, found {byte!r}")
     while byte == b"\xff":  # fill bytes may pad between segments
