@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# A twin of Glue 5.1's own Python environment (layers/glue-provided.txt), for the Glue-fidelity test.
+GLUE_VENV := .venv-glue
+GLUE_STAMP := $(GLUE_VENV)/.installed
 BUNDLE := layers/dist/image_metadata.gluewheels.zip
 LIBRARY := $(shell find glue_jobs -name '*.py' -o -name '*.sql' | grep -v egg-info)
 DEMO := demo
@@ -13,7 +16,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: setup demo test lint unit integration infra bundle synth browser screenshots bench clean
+.PHONY: setup demo test lint unit integration infra bundle synth browser screenshots bench clean \
+	glue-runtime deploy
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -25,6 +29,16 @@ $(STAMP): pyproject.toml layers/requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r layers/requirements.txt -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+$(GLUE_STAMP): layers/glue-provided.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11" >&2; exit 1; }
+	rm -rf $(GLUE_VENV)
+	$(PYTHON) -m venv $(GLUE_VENV)
+	$(GLUE_VENV)/bin/python -m pip install --quiet --no-deps -r layers/glue-provided.txt
+	$(GLUE_VENV)/bin/python -m pip check
+	touch $(GLUE_STAMP)
+
+glue-runtime: $(GLUE_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js 20 or later" >&2; exit 1; }
@@ -65,14 +79,14 @@ demo: $(STAMP) $(NODE_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) $(NODE_STAMP) $(BUNDLE) browser
+test: $(STAMP) $(NODE_STAMP) $(BUNDLE) $(GLUE_STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
-integration: $(STAMP) $(NODE_STAMP) browser
+integration: $(STAMP) $(NODE_STAMP) $(BUNDLE) $(GLUE_STAMP) browser
 	$(BIN)/python -m pytest tests/integration
 
 infra: $(STAMP) $(NODE_STAMP) $(BUNDLE)
@@ -92,4 +106,4 @@ bench: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/python bench/map_100k.py
 
 clean:
-	rm -rf $(VENV) node_modules $(DEMO) layers/dist cdk.out .pytest_cache .ruff_cache build glue_jobs/*.egg-info
+	rm -rf $(VENV) $(GLUE_VENV) node_modules $(DEMO) layers/dist cdk.out .pytest_cache .ruff_cache build glue_jobs/*.egg-info

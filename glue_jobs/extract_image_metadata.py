@@ -1,7 +1,12 @@
 """AWS Glue entry point: job arguments -> image_metadata.pipeline.run.
 
-Glue passes arguments as ``--name value``; ``awsglue.utils.getResolvedOptions`` reads them on
-Glue, argparse reads the same names anywhere else (local runs and tests).
+Glue starts this script under its Spark launcher with the job's arguments as ``--name value``
+pairs, among them arguments of its own (``--JOB_RUN_ID``, ``--TempDir``, ...). They are read
+with awsglue's ``getResolvedOptions`` when it is installed (always on Glue), else by a
+stand-in with its behaviour. Every value is checked before any Spark work; a bad one stops
+the run with one line in the log and exit code 2, which fails the job run.
+
+    python glue_jobs/extract_image_metadata.py --manifest m.csv --output out/   # local Spark
 """
 
 from __future__ import annotations
@@ -9,98 +14,159 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 # Running the script straight from a checkout: make the package beside it importable.
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
-from image_metadata.exceptions import ManifestError
-from image_metadata.extract import ExtractSettings
-from image_metadata.sources import FetchSettings
+from image_metadata import manifest
+from image_metadata.exceptions import ManifestError, UsageError
+from image_metadata.settings import config_from_job_arguments, read_job_arguments
 
-REQUIRED = ("manifest", "output")
-OPTIONAL = {
-    "run_id": "",
-    "concurrency": "32",
-    "partitions": "0",
-    "url_column": "url",
-    "id_column": "",
-    "max_bytes": str(32 * 1024 * 1024),
-    "allow_local_files": "false",
-    "allow_private_networks": "false",
-    "allow_networks": "",
-}
+log = logging.getLogger("image_metadata.glue")
+LOCAL_MASTER = "local[2]"
+EXIT_USAGE = 2
 
 
-def parse_arguments(argv: list[str]) -> dict[str, str]:
-    """Job arguments as strings; only the ones present are resolved (Glue style)."""
-    present = {arg[2:].split("=", 1)[0] for arg in argv if arg.startswith("--")}
-    wanted = [*REQUIRED, *(name for name in (*OPTIONAL, "JOB_RUN_ID") if name in present)]
+class RunStopped(SystemExit):
+    """Ends the script with ``code`` and nothing more printed by the interpreter; its text is
+    the reason, for whatever reports the exception (Glue's run error message)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def options_reader() -> tuple[Any, str]:
+    """awsglue's getResolvedOptions where awsglue is installed (always on Glue), else the
+    stand-in; with the name to log."""
     try:
         from awsglue.utils import getResolvedOptions
     except ImportError:
-        parser = argparse.ArgumentParser(prog="extract_image_metadata.py")
-        for name in wanted:
-            parser.add_argument(f"--{name}", required=name in REQUIRED)
-        parsed, _unknown = parser.parse_known_args(argv[1:])  # Glue adds its own arguments
-        values = vars(parsed)
-    else:
-        values = getResolvedOptions(argv, wanted)
-    resolved = {**OPTIONAL, **{k: v for k, v in values.items() if v is not None}}
-    if not resolved["run_id"] and resolved.get("JOB_RUN_ID"):
-        resolved["run_id"] = resolved["JOB_RUN_ID"]  # ties the output files to the Glue run
-    return resolved
+        return standin_resolved_options, "the stand-in for getResolvedOptions (no awsglue)"
+    return getResolvedOptions, "awsglue.utils.getResolvedOptions"
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes")
+class _RaisingParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise RuntimeError(message)  # as awsglue's GlueArgumentParser: no usage text, no exit
+
+
+def standin_resolved_options(argv: list[str], wanted: list[str]) -> dict[str, Any]:
+    """What getResolvedOptions returns for the arguments this job passes it: Glue's own
+    arguments are registered by the parser, each wanted one is required."""
+    parser = _RaisingParser(prog=Path(argv[0]).name, add_help=False)
+    for option in ("JOB_ID", "JOB_RUN_ID", "SECURITY_CONFIGURATION", "TempDir",
+                   "RedshiftTempDir", "job-bookmark-option", "job-bookmark-from",
+                   "job-bookmark-to", "continuation-option", "encryption-type",
+                   "enable-data-lineage"):
+        if option in wanted:
+            raise RuntimeError(f"Using reserved arguments --{option}")
+        parser.add_argument(f"--{option}")
+    for option in wanted:
+        parser.add_argument(f"--{option}", required=True)
+    parsed, _extra = parser.parse_known_args(argv[1:])
+    return vars(parsed)
+
+
+def configure_logging() -> None:
+    """Progress and the summary to stdout, warnings and errors to stderr, one line each."""
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    out = logging.StreamHandler(sys.stdout)
+    out.setFormatter(formatter)
+    out.addFilter(lambda record: record.levelno < logging.WARNING)
+    err = logging.StreamHandler(sys.stderr)
+    err.setFormatter(formatter)
+    err.setLevel(logging.WARNING)
+    root = logging.getLogger()
+    root.handlers[:] = [out, err]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("image_metadata").setLevel(logging.INFO)
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    args = parse_arguments(argv)
+    configure_logging()
+    resolve, reader = options_reader()
+    log.info("%s; job arguments read by %s", runtime_description(), reader)
+    try:
+        values = read_job_arguments(argv, resolve)
+        config = config_from_job_arguments(values)
+        files = manifest.inspect(config.manifest, url_column=config.url_column,
+                                 id_column=config.id_column)
+    except (UsageError, ManifestError) as e:
+        log.error("%s", e)
+        raise RunStopped(f"image-metadata: {e}", EXIT_USAGE) from None
+    log.info("job %s run %s: manifest %s, output %s", values.get("JOB_NAME", "(local)"),
+             config.run_id or "(generated)", config.manifest, config.output)
     from image_metadata import pipeline
 
-    config = pipeline.RunConfig(
-        manifest=args["manifest"],
-        output=args["output"],
-        run_id=args["run_id"],
-        partitions=int(args["partitions"]) or None,
-        url_column=args["url_column"],
-        id_column=args["id_column"] or None,
-        extract=ExtractSettings(
-            concurrency=int(args["concurrency"]),
-            max_bytes=int(args["max_bytes"]),
-            allow_local_files=_flag(args["allow_local_files"]),
-            fetch=FetchSettings(
-                allow_private_networks=_flag(args["allow_private_networks"]),
-                allowed_networks=tuple(n.strip() for n in args["allow_networks"].split(",")
-                                       if n.strip()),
-            ),
-        ),
-    )
-    spark = _session()
+    spark = spark_session()
     try:
-        summary = pipeline.run(spark, config)
-    except ManifestError as e:
-        print(f"extract_image_metadata: error: {e}", file=sys.stderr)
-        return 2
-    print(json.dumps(summary, indent=2, sort_keys=True))
-    return 0 if summary["accounted"] else 1
+        summary = pipeline.run(spark, config, files)
+    except (UsageError, ManifestError) as e:
+        log.error("%s", e)
+        raise RunStopped(f"image-metadata: {e}", EXIT_USAGE) from None
+    if not summary["accounted"]:
+        message = ("not every manifest row is accounted for: see runs/"
+                   f"{summary['run_id']}.json ({json.dumps(summary)})")
+        log.error("%s", message)
+        raise RunStopped(f"image-metadata: {message}", 1)
+    return 0
 
 
-def _session():
+def runtime_description() -> str:
+    """Which library and Pillow this run imports, from where: the first thing to check when a
+    job behaves unlike a local run."""
+    from importlib import metadata
+
+    import PIL
+
+    import image_metadata
+
     try:
-        from awsglue.context import GlueContext
-        from pyspark.context import SparkContext
-    except ImportError:
+        version = metadata.version("image-metadata")
+    except metadata.PackageNotFoundError:
+        version = "(not installed)"
+    location = Path(image_metadata.__file__).parent
+    return f"image-metadata {version} from {location}, Pillow {PIL.__version__}"
+
+
+def spark_session() -> Any:
+    """The session to run on.
+
+    Under a Spark launcher (Glue, spark-submit: PYSPARK_GATEWAY_PORT is set) the launcher's
+    context is used, wrapped in a GlueContext when Glue's JVM classes are there. Started by
+    plain ``python``, the script runs on a local session."""
+    from pyspark.context import SparkContext
+    from pyspark.sql import SparkSession
+
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:
         from image_metadata.pipeline import local_session
 
-        return local_session("local[2]")
-    return GlueContext(SparkContext.getOrCreate()).spark_session
+        log.info("not started by a Spark launcher: running on a local session (%s)",
+                 LOCAL_MASTER)
+        return local_session(LOCAL_MASTER)
+    context = SparkContext.getOrCreate()
+    if glue_classes_present(context):
+        from awsglue.context import GlueContext
+
+        return GlueContext(context).spark_session
+    log.info("Glue's JVM classes are not on the classpath: running on the launcher's plain "
+             "Spark session (master %s)", context.master)
+    return SparkSession.builder.getOrCreate()
+
+
+def glue_classes_present(context: Any) -> bool:
+    """True when awsglue is importable and the JVM holds Glue's GlueContext class."""
+    try:
+        import awsglue.context  # noqa: F401
+        from py4j.java_gateway import JavaClass
+    except ImportError:
+        return False
+    return isinstance(context._jvm.com.amazonaws.services.glue.GlueContext, JavaClass)
 
 
 if __name__ == "__main__":

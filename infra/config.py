@@ -32,6 +32,8 @@ class StackConfig:
     workgroup_name: str = "image-metadata"
     athena_bytes_scanned_cutoff: int = 10 * 1024**3
     athena_results_expire_days: int = 30
+    # Days a replaced or deleted output file stays recoverable (the bucket is versioned).
+    noncurrent_version_expire_days: int = 30
     destroy_data_on_delete: bool = False
 
     @classmethod
@@ -67,6 +69,7 @@ class StackConfig:
             ("max_concurrent_runs", 1, 100),
             ("concurrency_per_partition", 1, 256),
             ("athena_results_expire_days", 1, 3650),
+            ("noncurrent_version_expire_days", 1, 3650),
         ):
             value = getattr(self, name)
             if not low <= value <= high:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
+from aws_cdk import (
+    Acknowledgment,
+    Aws,
+    DefaultStackSynthesizer,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    Validations,
+)
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -12,15 +20,21 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from image_metadata.schema import DATASET_PREFIXES, STAGING_PREFIX
+
 from .config import StackConfig
+from .storage import ARTIFACTS_PREFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "glue_jobs" / "extract_image_metadata.py"
 BUNDLE_DIR = ROOT / "layers" / "dist"
 BUNDLE_NAME = "image_metadata.gluewheels.zip"
-ARTIFACTS_PREFIX = "_artifacts/glue/"
 # Everything the job writes lives under these prefixes of the metadata bucket.
-OUTPUT_PREFIXES = ("images", "failures", "runs", "_staging")
+OUTPUT_PREFIXES = (*DATASET_PREFIXES, STAGING_PREFIX)
+# Glue 5.1 reads and writes s3:// through Hadoop's S3A, which needs these on the objects it
+# writes: multipart uploads for large files and committers, and their cleanup.
+S3A_OBJECT_WRITES = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
+                     "s3:ListMultipartUploadParts")
 
 
 class ExtractionJob(Construct):
@@ -66,6 +80,9 @@ class ExtractionJob(Construct):
             job_bookmarks_encryption=glue.JobBookmarksEncryption.client_side_kms(key),
             s3_encryption=glue.S3Encryption.kms(key),
         )
+        # It has a fixed name and holds no data: a retained one would make the next create of
+        # the stack (after a destroy or a failed first create) fail on the name.
+        self.security_configuration.apply_removal_policy(RemovalPolicy.DESTROY)
         self.manifest_uri = f"s3://{images.bucket_name}/{config.manifest_prefix}"
         self.output_uri = f"s3://{metadata.bucket_name}/"
         self.job = glue.PySparkEtlJob(
@@ -112,6 +129,8 @@ class ExtractionJob(Construct):
             "--additional-python-modules": self.bundle_uri,
             # The zip of wheels is the index: nothing is fetched from PyPI at job start.
             "--python-modules-installer-option": "--no-index",
+            # S3A, Glue 5.1's S3 connector, assumes us-east-2 unless told the region.
+            "--conf": f"spark.hadoop.fs.s3a.endpoint.region={Aws.REGION}",
         }
 
     def _grant_images(self, config: StackConfig, images: s3.IBucket) -> None:
@@ -145,12 +164,13 @@ class ExtractionJob(Construct):
             ))
 
     def _grant_metadata(self, metadata: s3.IBucket) -> None:
-        # No trailing slash: connectors also write sibling marker keys such as 'images_$folder$'.
+        # Per prefix 'images': the bare key too, which S3A HEADs to tell a file from a folder,
+        # and 'images/' itself, its folder marker; never a sibling such as 'images-old/'.
+        objects = [metadata.arn_for_objects(key) for p in OUTPUT_PREFIXES
+                   for key in (p, f"{p}/*")]
         self.role.add_to_policy(iam.PolicyStatement(
-            sid="WriteMetadata",
-            actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
-                     "s3:AbortMultipartUpload"],
-            resources=[metadata.arn_for_objects(f"{p}*") for p in OUTPUT_PREFIXES],
+            sid="WriteMetadata", actions=["s3:GetObject", *S3A_OBJECT_WRITES],
+            resources=objects,
         ))
         self.role.add_to_policy(iam.PolicyStatement(
             sid="ReadBundle", actions=["s3:GetObject"],
@@ -162,8 +182,15 @@ class ExtractionJob(Construct):
         ))
         self.role.add_to_policy(iam.PolicyStatement(
             sid="ListMetadata", actions=["s3:ListBucket"], resources=[metadata.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in OUTPUT_PREFIXES]
-                                       + [f"{ARTIFACTS_PREFIX}*"]}},
+            conditions={"StringLike": {"s3:prefix": [
+                key for p in OUTPUT_PREFIXES for key in (p, f"{p}/*")
+            ] + [f"{ARTIFACTS_PREFIX}*"]}},
+        ))
+        # S3A's committers list the uploads left pending under their output to abort them.
+        # The action takes no prefix condition: it lists upload keys, never object data.
+        self.role.add_to_policy(iam.PolicyStatement(
+            sid="ListPendingUploads", actions=["s3:ListBucketMultipartUploads"],
+            resources=[metadata.bucket_arn],
         ))
 
     def _grant_key(self, key: kms.IKey) -> None:
@@ -208,9 +235,9 @@ class ExtractionJob(Construct):
                 "the job reads its script and dependency bundle, and nothing else, from this "
                 "prefix",
             **{
-                f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/{prefix}*]":
-                    f"the job writes its output objects under the '{prefix}' prefix only; object "
-                    "keys are generated per run, so they cannot be listed in advance"
+                f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/{prefix}/*]":
+                    f"the job writes its output objects under the '{prefix}/' prefix only; "
+                    "object keys are generated per run, so they cannot be listed in advance"
                 for prefix in OUTPUT_PREFIXES
             },
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:"
@@ -249,14 +276,26 @@ class ExtractionJob(Construct):
             f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/*]":
                 "BucketDeployment writes under the artifacts prefix of the metadata bucket; its "
                 "grant is generated by aws-cdk-lib at bucket level",
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-"
-            "<AWS::AccountId>-<AWS::Region>/*]":
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{_asset_bucket(stack)}/*]":
                 "BucketDeployment reads its source zip from the CDK bootstrap asset bucket",
         }
         for finding, reason in deployment_findings.items():
             Validations.of(handler).acknowledge(
                 Acknowledgment(id=f"AwsSolutions::{finding}", reason=reason)
             )
+
+
+def _asset_bucket(stack: Stack) -> str:
+    """The bootstrap asset bucket's name as cdk-nag spells it, for the stack's qualifier
+    (``@aws-cdk/core:bootstrapQualifier``), so accounts bootstrapped with their own qualifier
+    synthesize too."""
+    synthesizer = stack.synthesizer
+    qualifier = getattr(synthesizer, "bootstrap_qualifier", None) or \
+        DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    return (DefaultStackSynthesizer.DEFAULT_FILE_ASSETS_BUCKET_NAME
+            .replace("${Qualifier}", qualifier)
+            .replace("${AWS::AccountId}", "<AWS::AccountId>")
+            .replace("${AWS::Region}", "<AWS::Region>"))
 
 
 def _nag_form(stack: Stack, bucket: s3.IBucket, pattern: str) -> str:

@@ -7,7 +7,37 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from image_metadata.schema import DATASET_PREFIXES, STAGING_PREFIX
+
 from .config import StackConfig
+
+# Where the Glue job's script and dependency bundle are deployed in the metadata bucket.
+ARTIFACTS_PREFIX = "_artifacts/glue/"
+
+
+def metadata_lifecycle(noncurrent_days: int, artifacts_prefix: str) -> list[s3.LifecycleRule]:
+    """The metadata bucket is versioned, and each run moves its files out of _staging/ (copy,
+    then delete): every staged file lives on as a noncurrent version, and so does each file a
+    re-run replaces. Staged copies go after a day; replaced output and replaced job bundles
+    stay recoverable for ``noncurrent_days``.
+
+    No two rules share a prefix and an action type: S3 refuses overlapping prefixes for the
+    same action in the rule form CloudFormation writes."""
+    kept = [f"{p}/" for p in DATASET_PREFIXES] + [artifacts_prefix]
+    return [
+        # A run that died midway leaves its staging behind; no run lasts 7 days (at most 48 h).
+        # Expiring a current version also removes a delete marker left alone.
+        s3.LifecycleRule(id="ExpireStaging", prefix=f"{STAGING_PREFIX}/",
+                         expiration=Duration.days(7),
+                         noncurrent_version_expiration=Duration.days(1)),
+        *(s3.LifecycleRule(id=f"ExpireReplaced-{prefix.strip('/').replace('/', '-')}",
+                           prefix=prefix,
+                           noncurrent_version_expiration=Duration.days(noncurrent_days),
+                           expired_object_delete_marker=True)
+          for prefix in kept),
+        s3.LifecycleRule(id="AbortIncompleteUploads",
+                         abort_incomplete_multipart_upload_after=Duration.days(2)),
+    ]
 
 
 class Storage(Construct):
@@ -16,7 +46,11 @@ class Storage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
         super().__init__(scope, construct_id)
         destroy = config.destroy_data_on_delete
-        data_policy = RemovalPolicy.DESTROY if destroy else RemovalPolicy.RETAIN
+        # Kept when the stack is deleted or replaced, but removed by the rollback of a failed
+        # first create (they are empty then): a second try starts clean. None has a fixed
+        # name, so a kept one never blocks the next deploy.
+        data_policy = RemovalPolicy.DESTROY if destroy else \
+            RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
         self.key = kms.Key(
             self,
             "Key",
@@ -59,11 +93,8 @@ class Storage(Construct):
         self.metadata = s3.Bucket(
             self, "Metadata", encryption=s3.BucketEncryption.KMS, encryption_key=self.key,
             bucket_key_enabled=True, versioned=True, server_access_logs_prefix="metadata/",
-            lifecycle_rules=[
-                s3.LifecycleRule(noncurrent_version_expiration=Duration.days(90)),
-                s3.LifecycleRule(prefix="_staging/", expiration=Duration.days(7)),
-                s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(2)),
-            ],
+            lifecycle_rules=metadata_lifecycle(config.noncurrent_version_expire_days,
+                                               ARTIFACTS_PREFIX),
             **common,
         )
         self.athena_results = s3.Bucket(

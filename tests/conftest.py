@@ -114,6 +114,32 @@ def assembly(tmp_path_factory) -> Assembly:
     )
 
 
+LAKE_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+LAKE_QUALIFIER = "lake2024"
+LAKE = {"stack_name": "DataLake", "existing_image_bucket": "corp-lake",
+        "image_prefixes": ["raw/photos/"], "manifest_prefix": "manifests/",
+        "image_kms_key_arn": LAKE_KEY, "destroy_data_on_delete": True}
+
+
+@pytest.fixture(scope="session")
+def lake_assembly(tmp_path_factory) -> Assembly:
+    """The second synthesis of this run, in process: the data-lake dev variant (an existing
+    images bucket read under two prefixes, SSE-KMS, destroyable) in an account bootstrapped
+    with its own qualifier."""
+    from app import build_app
+
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    context["image_metadata"] = LAKE
+    context["@aws-cdk/core:bootstrapQualifier"] = LAKE_QUALIFIER
+    out = tmp_path_factory.mktemp("cdk.out.lake")
+    cloud_assembly = build_app(context, outdir=str(out)).synth()
+    return Assembly(
+        directory=out,
+        template=cloud_assembly.get_stack_by_name("DataLake").template,
+        report=json.loads((out / "validation-report.json").read_text()),
+    )
+
+
 @pytest.fixture(scope="session")
 def demo_output(spark, tmp_path_factory) -> Path:
     """The demo data set (make demo's) extracted once by the Spark job."""

@@ -8,7 +8,8 @@ import re
 import sys
 from typing import Any
 
-from .exceptions import ManifestError
+from . import settings
+from .exceptions import ManifestError, UsageError
 from .extract import ExtractSettings
 from .sources import FetchSettings
 from .tables import FORMATS, render
@@ -16,20 +17,25 @@ from .tables import FORMATS, render
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return number
+def _option(parse: Any) -> Any:
+    """An argparse ``type`` from a check of ``settings``: one rule for CLI and Glue."""
+
+    def convert(value: str) -> Any:
+        try:
+            return parse(value)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(f"{value!r}: {e}") from None
+
+    convert.__name__ = getattr(parse, "__name__", "value")
+    return convert
 
 
-def _network(value: str) -> str:
-    import ipaddress
-
-    try:
-        return str(ipaddress.ip_network(value, strict=False))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a network (e.g. 10.0.0.0/8)") from None
+_concurrency = _option(settings.parse_count(1, settings.MAX_CONCURRENCY))
+_partitions = _option(settings.parse_count(1, settings.MAX_PARTITIONS))
+_positive = _option(settings.parse_count(1, 1_000_000))
+_size = _option(settings.parse_size)
+_network = _option(settings.parse_network)
+_run_id = _option(settings.parse_run_id)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,17 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     extract.add_argument("manifest", help="manifest file, folder or s3:// prefix")
     extract.add_argument("--output", required=True, help="output folder")
-    extract.add_argument("--run-id", default="", help="run id (default: generated)")
-    extract.add_argument("--concurrency", type=_positive, default=32,
+    extract.add_argument("--run-id", default="", type=_run_id,
+                         help="run id (default: generated)")
+    extract.add_argument("--concurrency", type=_concurrency, default=32,
                          help="parallel requests per Spark partition (default 32)")
-    extract.add_argument("--partitions", type=_positive, default=None,
+    extract.add_argument("--partitions", type=_partitions, default=None,
                          help="Spark partitions (default: from the number of URLs)")
     extract.add_argument("--master", default="local[*]", help="Spark master (default local[*])")
     extract.add_argument("--url-column", default="url", help="URL column name (default url)")
     extract.add_argument("--id-column", default=None,
                          help="id column carried to every row (default: 'id' when present)")
-    extract.add_argument("--max-bytes", type=_positive, default=32 * 1024 * 1024,
-                         help="per-image read cap in bytes (default 32 MiB)")
+    extract.add_argument("--max-bytes", type=_size, default=settings.DEFAULT_MAX_BYTES,
+                         help="per-image read cap: bytes, or 32MiB / 10MB (default 32MiB)")
     extract.add_argument("--no-local-files", action="store_true",
                          help="refuse file:// and local paths in the manifest")
     extract.add_argument("--allow-private-networks", action="store_true",
@@ -102,8 +109,17 @@ def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
     )
     start.add_argument("--job-name", help="Glue job name (default: from the stack outputs)")
     start.add_argument("--manifest", help="manifest object or prefix, s3://...")
-    start.add_argument("--run-id", help="run id (default: the Glue job run id)")
-    start.add_argument("--concurrency", type=_positive, help="parallel requests per partition")
+    start.add_argument("--output", help="output root, s3://... (default: the metadata bucket)")
+    start.add_argument("--run-id", type=_run_id, help="run id (default: the Glue job run id)")
+    start.add_argument("--concurrency", type=_concurrency,
+                       help="parallel requests per partition")
+    start.add_argument("--partitions", type=_partitions, help="Spark partitions")
+    start.add_argument("--url-column", help="manifest column holding the URLs")
+    start.add_argument("--id-column", help="manifest column carried to every row as id")
+    start.add_argument("--max-bytes", type=_size, help="per-image read cap (bytes, 32MiB)")
+    start.add_argument("--allow-network", action="append", default=None, metavar="CIDR",
+                       type=_network, help="a private network http(s) URLs may reach "
+                       "(repeatable)")
     start.add_argument("--wait", action="store_true", help="follow the run until it ends")
     start.add_argument("--poll-seconds", type=float, default=30.0, help=argparse.SUPPRESS)
     query = aws_commands.add_parser(
@@ -185,7 +201,8 @@ def _extract(args: argparse.Namespace) -> int:
     from . import pipeline
 
     try:  # check the manifest before paying for a JVM start
-        manifest_mod.inspect(args.manifest, url_column=args.url_column, id_column=args.id_column)
+        files = manifest_mod.inspect(args.manifest, url_column=args.url_column,
+                                     id_column=args.id_column)
     except ManifestError as e:
         print(f"imgmeta: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -206,8 +223,8 @@ def _extract(args: argparse.Namespace) -> int:
     )
     spark = pipeline.local_session(args.master, show_progress=sys.stderr.isatty())
     try:
-        summary = pipeline.run(spark, config)
-    except ManifestError as e:
+        summary = pipeline.run(spark, config, files)
+    except (ManifestError, UsageError) as e:
         print(f"imgmeta: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     finally:
@@ -250,9 +267,16 @@ def _start_run(args: argparse.Namespace, glue: Any, info: Any) -> int:
     from . import remote
 
     job_name = args.job_name or info.job_name
-    arguments = {name: str(value) for name, value in (
-        ("manifest", args.manifest), ("run_id", args.run_id), ("concurrency", args.concurrency),
-    ) if value is not None}
+    try:
+        arguments = settings.job_run_arguments({
+            "manifest": args.manifest, "output": args.output, "run_id": args.run_id,
+            "concurrency": args.concurrency, "partitions": args.partitions,
+            "url_column": args.url_column, "id_column": args.id_column,
+            "max_bytes": args.max_bytes, "allow_networks": args.allow_network,
+        })
+    except UsageError as e:
+        print(f"imgmeta: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     run_id = remote.start_run(glue, job_name, arguments)
     print(f"started {job_name} run {run_id}")
     if not args.wait:

@@ -11,6 +11,10 @@ class ManifestError(ImageMetadataError):
     """The manifest cannot be used: the run stops before any Spark work (exit code 2)."""
 
 
+class UsageError(ImageMetadataError):
+    """A job argument or command option cannot be used: the run stops before any Spark work."""
+
+
 class ImageFailure(ImageMetadataError):
     """One image could not be read. ``error_type`` is one value of ``schema.ERROR_TYPES``."""
 

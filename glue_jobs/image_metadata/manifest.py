@@ -81,19 +81,37 @@ def _discover_s3(path: str, s3_client: Any) -> list[str]:
     parts = urlsplit(path)
     bucket, prefix = parts.netloc, parts.path.lstrip("/")
     client = s3_client or _default_s3()
+    denied = None
+    if prefix and not prefix.endswith("/"):
+        # One object, or a folder named without its '/': ask for the object first, then list
+        # 'prefix/'. Listing 'prefix' itself would need ListBucket beyond the folder (a role
+        # limited to 'manifests/*' may not list 'manifests') and would match 'manifests-old/'.
+        try:
+            client.head_object(Bucket=bucket, Key=prefix)
+            return [path]
+        except ClientError as e:
+            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 403:
+                denied = e
+            elif status != 404:
+                raise ManifestError(f"cannot read manifest location {path}: {e}") from None
+        except BotoCoreError as e:
+            raise ManifestError(f"cannot read manifest location {path}: {e}") from None
+        prefix += "/"
     found: list[str] = []
     try:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
                 key = item["Key"]
-                name = key.rsplit("/", 1)[-1]
-                exact = key == prefix
-                below = prefix.endswith("/") or prefix == "" or key[len(prefix):].startswith("/")
-                if name and not name.startswith((".", "_")) and (exact or below):
+                hidden = any(part.startswith((".", "_")) for part in key[len(prefix):].split("/"))
+                if not key.endswith("/") and not hidden:
                     found.append(f"s3://{bucket}/{key}")
     except (ClientError, BotoCoreError) as e:
         raise ManifestError(f"cannot list manifest location {path}: {e}") from None
     if not found:
+        if denied is not None:
+            raise ManifestError(f"manifest {path} cannot be read ({denied}) and "
+                                f"s3://{bucket}/{prefix} holds no manifest objects")
         raise ManifestError(f"no manifest objects at {path}")
     return sorted(found)
 

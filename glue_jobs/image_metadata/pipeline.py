@@ -12,14 +12,11 @@ import json
 import logging
 import math
 import os
-import re
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,38 +24,26 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from . import manifest as manifest_mod
-from .exceptions import ManifestError
-from .extract import ExtractSettings, extract_partition
+from .exceptions import UsageError
+from .extract import RESULT_NAMES, ExtractSettings, extract_partition
 from .schema import (
     FAILURES_COLUMNS,
     IMAGES_COLUMNS,
     PARTITION_COLUMN,
     RUNS_COLUMNS,
+    STAGING_PREFIX,
     ddl,
     names,
     result_columns,
 )
+from .settings import RunConfig, new_run_id, parse_run_id
+
+__all__ = ["RunConfig", "local_session", "new_run_id", "run"]
 
 log = logging.getLogger(__name__)
 progress_log = logging.getLogger("image_metadata.progress")
-RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+summary_log = logging.getLogger("image_metadata.summary")
 ROWS_PER_PARTITION = 5000  # about 5 s per task at 1,000 URLs/s: retries stay cheap
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    manifest: str
-    output: str
-    run_id: str = ""
-    partitions: int | None = None
-    url_column: str = "url"
-    id_column: str | None = None
-    extract: ExtractSettings = field(default_factory=ExtractSettings)
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
 def local_session(master: str = "local[*]", app_name: str = "image-metadata",
@@ -80,22 +65,25 @@ def local_session(master: str = "local[*]", app_name: str = "image-metadata",
     )
 
 
-def run(spark: SparkSession, config: RunConfig) -> dict[str, Any]:
-    """Run one extraction; returns the run summary that is also written under ``runs/``."""
+def run(spark: SparkSession, config: RunConfig,
+        files: list[manifest_mod.ManifestFile] | None = None) -> dict[str, Any]:
+    """Run one extraction; returns the run summary that is also written under ``runs/``.
+
+    ``files`` is the manifest as ``manifest.inspect`` found it, when the caller has checked it
+    already (before starting Spark)."""
     started = time.monotonic()
-    run_id = config.run_id or new_run_id()
-    if not RUN_ID_PATTERN.match(run_id):
-        raise ManifestError(
-            f"run id {run_id!r} is not usable: letters, digits, '.', '_' and '-' only, "
-            "at most 100 characters, starting with a letter or digit"
-        )
+    try:
+        run_id = parse_run_id(config.run_id) or new_run_id()
+    except ValueError as e:
+        raise UsageError(f"run id {config.run_id!r} is not usable: {e}") from None
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     # Athena engine v3 reads timestamp(3); millisecond Parquet timestamps avoid INT96 quirks.
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MILLIS")
     output = _absolute(config.output)
-    files = manifest_mod.inspect(
-        config.manifest, url_column=config.url_column, id_column=config.id_column
-    )
+    if files is None:
+        files = manifest_mod.inspect(
+            config.manifest, url_column=config.url_column, id_column=config.id_column
+        )
     rows = read_manifest(spark, files)
     with _timed("counting manifest rows"):
         blank_url = F.col("url").isNull() | (F.col("url") == "")
@@ -111,12 +99,14 @@ def run(spark: SparkSession, config: RunConfig) -> dict[str, Any]:
     partitions = config.partitions or partition_count(
         input_rows - blank, spark.sparkContext.defaultParallelism
     )
-    log.info("run %s: %d input rows, %d blank, %d partitions", run_id, input_rows, blank,
-             partitions)
+    log.info("run %s: %d input rows, %d blank, %d distinct URLs, %d partitions", run_id,
+             input_rows, blank, distinct_count, partitions)
     dt = datetime.now(UTC).strftime("%Y-%m-%d")
-    staging = f"{output}/_staging/{run_id}"
-    results = extract_urls(spark, distinct.repartition(partitions), config.extract, run_id)
-    with _progress(spark, "extracting"), _timed("extracting"):
+    staging = f"{output}/{STAGING_PREFIX}/{run_id}"
+    progress = Progress(spark, distinct_count, every=config.progress_seconds)
+    results = extract_urls(spark, distinct.repartition(partitions), config.extract, run_id,
+                           progress)
+    with progress, _timed("extracting"):
         results.withColumn(PARTITION_COLUMN.name, F.lit(dt)).write.mode("overwrite").parquet(
             f"{staging}/results"
         )
@@ -134,10 +124,12 @@ def run(spark: SparkSession, config: RunConfig) -> dict[str, Any]:
             fs.commit(f"{staging}/{dataset}", f"{output}/{dataset}", run_id)
     summary["seconds"] = round(time.monotonic() - started, 3)
     summary["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    # One line: Athena's JSON SerDe reads one object per line.
-    fs.write_text(f"{output}/runs/{run_id}.json", json.dumps(summary) + "\n")
+    # One line: Athena's JSON SerDe reads one object per line, CloudWatch one event per line.
+    line = json.dumps(summary)
+    fs.write_text(f"{output}/runs/{run_id}.json", line + "\n")
     fs.delete(staging)
-    fs.delete_if_empty(f"{output}/_staging")
+    fs.delete_if_empty(f"{output}/{STAGING_PREFIX}")
+    summary_log.info("%s", line)
     return summary
 
 
@@ -148,28 +140,60 @@ def _timed(label: str) -> Iterator[None]:
     log.info("%s took %.2f s", label, time.monotonic() - started)
 
 
-@contextmanager
-def _progress(spark: SparkSession, label: str, every: float = 10.0) -> Iterator[None]:
-    """Log finished/total tasks of the running stages every ``every`` seconds."""
-    tracker = spark.sparkContext.statusTracker()
-    stop = threading.Event()
+class Progress:
+    """Logs URLs done / total, rate, failures so far and ETA every ``every`` seconds while a
+    block runs. Counts come from accumulators, which Spark merges as each task finishes."""
 
-    def report() -> None:
-        while not stop.wait(every):
-            for stage_id in tracker.getActiveStageIds():
-                info = tracker.getStageInfo(stage_id)
-                if info is not None:
-                    progress_log.info("%s: %d of %d tasks done (%d running)", label,
-                                      info.numCompletedTasks, info.numTasks,
-                                      info.numActiveTasks)
+    def __init__(self, spark: SparkSession, total: int, every: float = 30.0) -> None:
+        self._tracker = spark.sparkContext.statusTracker()
+        self.done = spark.sparkContext.accumulator(0)
+        self.failed = spark.sparkContext.accumulator(0)
+        self.total = total
+        self.every = every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._started = 0.0
 
-    thread = threading.Thread(target=report, name="imgmeta-progress", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+    def line(self, elapsed: float) -> str:
+        done, failed = min(self.done.value, self.total), self.failed.value
+        rate = done / elapsed if elapsed > 0 else 0.0
+        share = 100.0 * done / self.total if self.total else 100.0
+        text = (f"extracting: {done:,} of {self.total:,} URLs ({share:.1f} %), {failed:,} "
+                f"failed, {rate:,.0f} URLs/s")
+        if 0 < done < self.total and rate > 0:
+            text += f", ETA {_duration((self.total - done) / rate)}"
+        tasks = [self._tracker.getStageInfo(s) for s in self._tracker.getActiveStageIds()]
+        tasks = [t for t in tasks if t is not None]
+        if tasks:
+            finished = sum(t.numCompletedTasks for t in tasks)
+            running = sum(t.numActiveTasks for t in tasks)
+            total = sum(t.numTasks for t in tasks)
+            text += f"; tasks {finished} of {total} done, {running} running"
+        return text
+
+    def __enter__(self) -> Progress:
+        self._started = time.monotonic()
+
+        def report() -> None:
+            while not self._stop.wait(self.every):
+                progress_log.info("%s", self.line(time.monotonic() - self._started))
+
+        self._thread = threading.Thread(target=report, name="imgmeta-progress", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if kind is None:
+            progress_log.info("%s", self.line(time.monotonic() - self._started))
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 def read_manifest(spark: SparkSession, files: list[manifest_mod.ManifestFile]) -> DataFrame:
@@ -224,12 +248,21 @@ def distinct_urls(rows: DataFrame) -> DataFrame:
 
 
 def extract_urls(
-    spark: SparkSession, urls: DataFrame, settings: ExtractSettings, run_id: str
+    spark: SparkSession, urls: DataFrame, settings: ExtractSettings, run_id: str,
+    progress: Progress | None = None,
 ) -> DataFrame:
     """The per-URL results (``schema.result_columns()``), computed in ``mapPartitions``."""
+    done = progress.done if progress is not None else None
+    failed = progress.failed if progress is not None else None
+    status = RESULT_NAMES.index("status")
 
     def partition(rows: Any) -> Any:
-        return extract_partition(((r.url, r.id) for r in rows), settings, run_id)
+        for result in extract_partition(((r.url, r.id) for r in rows), settings, run_id):
+            if done is not None:
+                done.add(1)
+                if result[status] == "failed":
+                    failed.add(1)
+            yield result
 
     return spark.createDataFrame(urls.rdd.mapPartitions(partition), schema=ddl(result_columns()))
 

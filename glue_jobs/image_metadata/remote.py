@@ -51,11 +51,10 @@ def stack_info(cloudformation: Any, stack_name: str) -> StackInfo:
 
 
 def start_run(glue: Any, job_name: str, arguments: dict[str, str]) -> str:
-    """Start a job run with ``arguments`` (names without '--') on top of the job's defaults."""
+    """Start a job run with ``arguments`` ('--name': value, as ``settings.job_run_arguments``
+    writes them) on top of the job's default arguments."""
     try:
-        response = glue.start_job_run(
-            JobName=job_name, Arguments={f"--{k}": v for k, v in arguments.items()}
-        )
+        response = glue.start_job_run(JobName=job_name, Arguments=arguments)
     except Exception as e:
         raise RemoteError(f"cannot start Glue job {job_name!r}: {e}") from None
     return response["JobRunId"]

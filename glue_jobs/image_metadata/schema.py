@@ -81,6 +81,11 @@ RUNS_COLUMNS: tuple[Column, ...] = (
 
 PARTITION_COLUMN = Column("dt", "string", "Extraction date, yyyy-MM-dd (UTC)")
 
+# The output root's layout: the three datasets, and where a run stages its files until it
+# moves them in (job.pipeline writes these; the stack grants and expires by them).
+DATASET_PREFIXES = ("images", "failures", "runs")
+STAGING_PREFIX = "_staging"
+
 STAGES = ("manifest", "fetch", "decode")
 
 # Closed vocabulary: adding a value is a contract change (README, queries, tests).

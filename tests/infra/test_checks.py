@@ -7,8 +7,9 @@ from pathlib import Path
 
 from cfnlint.api import ManualArgs, lint
 
+from tests.conftest import LAKE_KEY, LAKE_QUALIFIER
+
 ROOT = Path(__file__).resolve().parents[2]
-LAKE_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def test_cdk_nag_finds_nothing_unacknowledged(assembly):
@@ -33,20 +34,10 @@ def test_cfn_lint_reports_no_errors_and_no_warnings(assembly):
     assert [f"{m.rule.id} {m.message}" for m in matches] == []
 
 
-def test_data_lake_dev_variant_reads_only_its_prefixes_and_can_be_destroyed(tmp_path):
-    """A second synthesis: an existing images bucket, a dev stack."""
-    from app import build_app
-
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    context["image_metadata"] = {"stack_name": "DataLake", "existing_image_bucket": "corp-lake",
-                                 "image_prefixes": ["raw/photos/"],
-                                 "image_kms_key_arn": LAKE_KEY,
-                                 "destroy_data_on_delete": True}
-    assembly = build_app(context, outdir=str(tmp_path)).synth()
-    (report,) = json.loads((Path(assembly.directory) / "validation-report.json").read_text())[
-        "pluginReports"]
+def test_data_lake_dev_variant_reads_only_its_prefixes_and_can_be_destroyed(lake_assembly):
+    (report,) = lake_assembly.report["pluginReports"]
     assert report["violations"] == []
-    template = assembly.get_stack_by_name("DataLake").template
+    template = lake_assembly.template
     assert len([r for r in template["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]) == 3
     policy = next(r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
                   and "ExtractionRole" in json.dumps(r["Properties"]["Roles"]))
@@ -66,3 +57,15 @@ def test_data_lake_dev_variant_reads_only_its_prefixes_and_can_be_destroyed(tmp_
     emptied = [r for r in template["Resources"].values()
                if r["Type"] == "Custom::S3AutoDeleteObjects"]
     assert len(emptied) == 3
+
+
+def test_an_account_bootstrapped_with_its_own_qualifier_synthesizes_clean(lake_assembly):
+    """cdk-nag's acknowledgement of the asset bucket follows @aws-cdk/core:bootstrapQualifier."""
+    (report,) = lake_assembly.report["pluginReports"]
+    assert report["violations"] == []
+    acknowledged = [f["ruleName"] for f in report["suppressedViolations"]]
+    assert any(f"cdk-{LAKE_QUALIFIER}-assets-" in a for a in acknowledged)
+    assert not any("cdk-hnb659fds-assets-" in a for a in acknowledged)
+    handler_policies = json.dumps([r for r in lake_assembly.template["Resources"].values()
+                                   if r["Type"] == "AWS::IAM::Policy"])
+    assert f"cdk-{LAKE_QUALIFIER}-assets-" in handler_policies

@@ -8,32 +8,19 @@ the resource and every condition.
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 
 from tests.support.iam_eval import ACCOUNT, REGION, PolicyEvaluator
+from tests.support.stack_template import FAKE_NAMES, job_role
 
-ROOT = Path(__file__).resolve().parents[2]
-
-# Logical id prefix of each bucket and key of the stack -> the fake name it gets here.
-FAKE_NAMES = {
-    "StorageImages": "images-bucket",
-    "StorageMetadata": "metadata-bucket",
-    "StorageAthenaResults": "athena-results-bucket",
-    "StorageAccessLogs": "access-logs-bucket",
-    "StorageKey": "stack-key",
-}
 STACK_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/stack-key"
 OTHER_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/someone-elses-key"
 OUTPUT_PREFIXES = ["images/", "failures/", "runs/", "_staging/"]
 BUNDLE = "_artifacts/glue/image_metadata.gluewheels.zip"
 SCRIPT = "_artifacts/glue/extract_image_metadata.py"
 WRITES = ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl"]
-LAKE = {"stack_name": "Lake", "existing_image_bucket": "corp-lake",
-        "image_prefixes": ["raw/photos/"], "manifest_prefix": "manifests/"}
 
 
 def bucket(name: str) -> str:
@@ -44,34 +31,15 @@ def s3_object(bucket_name: str, key: str) -> str:
     return f"arn:aws:s3:::{bucket_name}/{key}"
 
 
-def job_role(template: dict) -> PolicyEvaluator:
-    """The evaluator of the extraction job role's policies in ``template``."""
-    resources = template["Resources"]
-    (role,) = [k for k, v in resources.items()
-               if v["Type"] == "AWS::IAM::Role" and k.startswith("ExtractionRole")]
-    names = {}
-    for logical_id, resource in resources.items():
-        prefix = re.fullmatch(r"(\w+?)[0-9A-F]{8}", logical_id)
-        if resource["Type"] in ("AWS::S3::Bucket", "AWS::KMS::Key") and prefix:
-            names[logical_id] = FAKE_NAMES[prefix.group(1)]
-    return PolicyEvaluator.for_role(template, role, names)
-
-
 @pytest.fixture(scope="module")
 def role(assembly) -> PolicyEvaluator:
     return job_role(assembly.template)
 
 
 @pytest.fixture(scope="module")
-def lake_role(tmp_path_factory) -> PolicyEvaluator:
+def lake_role(lake_assembly) -> PolicyEvaluator:
     """The data-lake variant: an existing images bucket, read under two prefixes only."""
-    from app import build_app
-
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    context["image_metadata"] = LAKE
-    out = tmp_path_factory.mktemp("cdk.out.lake")
-    cloud_assembly = build_app(context, outdir=str(out)).synth()
-    return job_role(cloud_assembly.get_stack_by_name("Lake").template)
+    return job_role(lake_assembly.template)
 
 
 def test_every_fake_name_is_used(assembly):
@@ -109,9 +77,17 @@ def test_writes_and_deletes_under_the_output_prefixes(role, action, prefix):
     assert role.allows(action, s3_object("metadata-bucket", f"{prefix}run_id=r1/part-0.parquet"))
 
 
-def test_writes_the_folder_markers_of_the_output_prefixes(role):
-    """The WriteMetadata resources end without '/' on purpose: 'images_$folder$' too."""
-    assert role.allows("s3:PutObject", s3_object("metadata-bucket", "images_$folder$"))
+@pytest.mark.parametrize("prefix", ["images", "failures", "runs", "_staging"])
+def test_writes_the_folder_marker_and_reads_the_bare_key_of_each_output_prefix(role, prefix):
+    """S3A HEADs 'images' to tell a file from a folder and may write the marker 'images/'."""
+    assert role.allows("s3:GetObject", s3_object("metadata-bucket", prefix))
+    assert role.allows("s3:PutObject", s3_object("metadata-bucket", f"{prefix}/"))
+
+
+@pytest.mark.parametrize("key", ["images-old/part-0.parquet", "imagesX", "runs.json",
+                                 "_staging2/x"])
+def test_cannot_write_to_siblings_of_the_output_prefixes(role, key):
+    assert not role.allows("s3:PutObject", s3_object("metadata-bucket", key))
 
 
 @pytest.mark.parametrize("action", ["s3:PutObject", "s3:DeleteObject"])
