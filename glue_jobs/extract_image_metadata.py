@@ -63,9 +63,7 @@ def standin_resolved_options(argv: list[str], wanted: list[str]) -> dict[str, An
                    "RedshiftTempDir", "job-bookmark-option", "job-bookmark-from",
                    "job-bookmark-to", "continuation-option", "encryption-type",
                    "enable-data-lineage"):
-        if option in wanted:
-            raise RuntimeError(f"Using reserved arguments --{option}")
-        parser.add_argument(f"--{option}")
+        parser.add_argument(f"--{option}")  # asking for one again conflicts, as in awsglue
     for option in wanted:
         parser.add_argument(f"--{option}", required=True)
     parsed, _extra = parser.parse_known_args(argv[1:])
@@ -73,17 +71,19 @@ def standin_resolved_options(argv: list[str], wanted: list[str]) -> dict[str, An
 
 
 def configure_logging() -> None:
-    """Progress and the summary to stdout, warnings and errors to stderr, one line each."""
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    out = logging.StreamHandler(sys.stdout)
-    out.setFormatter(formatter)
-    out.addFilter(lambda record: record.levelno < logging.WARNING)
-    err = logging.StreamHandler(sys.stderr)
-    err.setFormatter(formatter)
-    err.setLevel(logging.WARNING)
+    """Progress and the summary to stdout, warnings and errors to stderr, one line each; a
+    host that set up logging already (a test runner) keeps its handlers."""
     root = logging.getLogger()
-    root.handlers[:] = [out, err]
-    root.setLevel(logging.WARNING)
+    if not root.handlers:
+        formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        out = logging.StreamHandler(sys.stdout)
+        out.setFormatter(formatter)
+        out.addFilter(lambda record: record.levelno < logging.WARNING)
+        err = logging.StreamHandler(sys.stderr)
+        err.setFormatter(formatter)
+        err.setLevel(logging.WARNING)
+        root.handlers[:] = [out, err]
+        root.setLevel(logging.WARNING)
     logging.getLogger("image_metadata").setLevel(logging.INFO)
 
 

@@ -104,7 +104,14 @@ def parse_network(value: str) -> str:
 
 
 def parse_networks(value: str) -> tuple[str, ...]:
-    return tuple(parse_network(part) for part in value.split(",") if part.strip())
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    for part in parts:
+        try:
+            parse_network(part)
+        except ValueError:
+            raise ValueError(f"{part!r} is not a network in CIDR form, e.g. 10.20.0.0/16; "
+                             "separate networks with commas") from None
+    return tuple(parse_network(part) for part in parts)
 
 
 def parse_name(value: str) -> str:
@@ -164,7 +171,7 @@ JOB_ARGUMENTS: tuple[JobArgument, ...] = (
     JobArgument("max_bytes", str(DEFAULT_MAX_BYTES), parse_size,
                 "per-image read cap in bytes (e.g. 33554432, 32MiB)"),
     JobArgument("allow_local_files", "false", parse_bool,
-                "read file:// URLs and local paths (off on Glue)"),
+                "read file:// URLs and local paths (for local runs)"),
     JobArgument("allow_private_networks", "false", parse_bool,
                 "let http(s) URLs reach loopback, private and link-local addresses"),
     JobArgument("allow_networks", "", parse_networks,
@@ -333,3 +340,13 @@ def config_from_job_arguments(values: Mapping[str, str]) -> RunConfig:
             ),
         ),
     )
+
+
+def markdown() -> str:
+    """The job arguments as the README's table (a test keeps the two equal)."""
+    lines = ["| job argument | default | meaning |", "|---|---|---|"]
+    for argument in JOB_ARGUMENTS:
+        default = "required" if argument.default is None else f"`{argument.default}`" \
+            if argument.default else "(none)"
+        lines.append(f"| `{argument.flag}` | {default} | {argument.help} |")
+    return "\n".join(lines)

@@ -56,6 +56,19 @@ def test_script_and_bundle_are_deployed_under_their_own_names(assembly):
     assert "extract_image_metadata.py" in staged
 
 
+def test_s3a_is_told_the_stack_region(assembly):
+    """Glue 5.1's S3A connector assumes us-east-2 unless spark.hadoop.fs.s3a.endpoint.region
+    is set."""
+    args = assembly.one(JOB)["DefaultArguments"]
+    assert joined(args["--conf"]) == ["spark.hadoop.fs.s3a.endpoint.region=",
+                                      {"Ref": "AWS::Region"}]
+
+
+def test_security_configuration_goes_with_the_stack(assembly):
+    (config,) = assembly.resources("AWS::Glue::SecurityConfiguration").values()
+    assert config["DeletionPolicy"] == "Delete"
+
+
 def test_logs_metrics_and_observability_are_on(assembly):
     args = assembly.one(JOB)["DefaultArguments"]
     assert args["--enable-continuous-cloudwatch-log"] == "true"
@@ -90,7 +103,8 @@ def test_job_role_writes_only_the_output_prefixes_of_the_metadata_bucket(assembl
     resources = [r for s in writes for r in _list(s["Resource"])]
     suffixes = sorted(joined(r)[1] for r in resources)
     assert all(joined(r)[0] == {"Fn::GetAtt": [metadata, "Arn"]} for r in resources)
-    assert suffixes == ["/_staging*", "/failures*", "/images*", "/runs*"]
+    assert suffixes == sorted(f"/{p}{end}" for p in ("_staging", "failures", "images", "runs")
+                              for end in ("", "/*"))
 
 
 def test_job_role_cannot_write_or_delete_images(assembly):

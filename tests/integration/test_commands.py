@@ -58,6 +58,7 @@ def test_glue_entry_script_runs_with_glue_style_arguments(tmp_path, http_server)
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    assert "not started by a Spark launcher: running on a local session" in done.stdout
     summary = json.loads((output / "runs" / "glue-1.json").read_text())
     # Local files are refused unless --allow_local_files is set, as on Glue.
     assert (summary["succeeded"], summary["failed_by_error_type"]) == (

@@ -7,9 +7,16 @@ import urllib.request
 
 import boto3
 import pytest
+from awsglue.utils import getResolvedOptions
 
 from image_metadata import queries, remote
 from image_metadata.cli import main
+from image_metadata.settings import (
+    GLUE_ARGUMENTS,
+    JOB_ARGUMENTS,
+    config_from_job_arguments,
+    read_job_arguments,
+)
 
 JOB = "image-metadata-extract"
 STACK = "ImageMetadataTest"
@@ -75,6 +82,46 @@ def test_start_run_passes_only_the_given_arguments(deployed, capsys):
     assert run["Arguments"]["--concurrency"] == "8"
     assert "--run_id" not in run["Arguments"]
     assert f"started {JOB} run {run['Id']}" in capsys.readouterr().out
+
+
+def test_start_run_sends_only_job_arguments_that_glue_does_not_reserve(deployed):
+    assert main(["aws", "start-run", "--stack", STACK, "--manifest", "s3://images/m/",
+                 "--output", "s3://metadata/", "--run-id", "batch-7", "--concurrency", "8",
+                 "--partitions", "40", "--url-column", "link", "--id-column", "key",
+                 "--max-bytes", "10MiB", "--allow-network", "10.0.0.0/8",
+                 "--allow-network", "192.168.0.0/16"]) == 0
+    sent = last_run(deployed)["Arguments"]
+    assert set(sent) <= {a.flag for a in JOB_ARGUMENTS}
+    assert not {name.lstrip("-") for name in sent} & GLUE_ARGUMENTS
+    assert len(sent) == 9
+
+
+def test_the_job_reads_back_what_start_run_sent(deployed):
+    """The run's arguments over the job's defaults, read by awsglue as the job reads them."""
+    assert main(["aws", "start-run", "--stack", STACK, "--run-id", "batch-8", "--max-bytes",
+                 "10MiB", "--allow-network", "10.0.0.0/8", "--allow-network",
+                 "192.168.0.0/16"]) == 0
+    run = last_run(deployed)
+    job = deployed.client("glue").get_job(JobName=JOB)["Job"]
+    merged = {**job["DefaultArguments"], **run["Arguments"], "--output": "s3://metadata/"}
+    argv = ["script", "--JOB_RUN_ID", run["Id"]]
+    for name, value in merged.items():
+        argv += [name, value]
+    config = config_from_job_arguments(read_job_arguments(argv, getResolvedOptions))
+    assert (config.manifest, config.run_id) == ("s3://images/manifests/", "batch-8")
+    assert config.extract.max_bytes == 10 * 1024 * 1024
+    assert config.extract.fetch.allowed_networks == ("10.0.0.0/8", "192.168.0.0/16")
+
+
+@pytest.mark.parametrize("option", [["--max-bytes", "lots"], ["--concurrency", "0"],
+                                    ["--allow-network", "intranet"], ["--run-id", "a b"]])
+def test_start_run_refuses_a_bad_value_before_calling_glue(deployed, option, capsys):
+    before = len(deployed.client("glue").get_job_runs(JobName=JOB)["JobRuns"])
+    with pytest.raises(SystemExit) as stopped:
+        main(["aws", "start-run", "--stack", STACK, *option])
+    assert stopped.value.code == 2
+    assert option[0] in capsys.readouterr().err
+    assert len(deployed.client("glue").get_job_runs(JobName=JOB)["JobRuns"]) == before
 
 
 def test_wait_follows_the_run_through_its_states(deployed, manual_glue_states, capsys):

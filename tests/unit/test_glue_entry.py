@@ -1,29 +1,186 @@
-"""The Glue entry script reads Glue-style job arguments."""
+"""The Glue entry script reads the arguments Glue passes with AWS's own awsglue library, checks
+every value before any Spark work and stops a bad run with one line and exit code 2."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import logging
+import re
 from pathlib import Path
+
+import pytest
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+
+from image_metadata.exceptions import UsageError
+from image_metadata.settings import (
+    GLUE_ARGUMENTS,
+    JOB_ARGUMENTS,
+    config_from_job_arguments,
+    read_job_arguments,
+)
 
 SCRIPT = Path(__file__).resolve().parents[2] / "glue_jobs" / "extract_image_metadata.py"
 spec = importlib.util.spec_from_file_location("extract_image_metadata", SCRIPT)
 entry = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(entry)
 
-
-def test_required_and_default_arguments_are_resolved():
-    args = entry.parse_arguments(["script", "--manifest", "s3://b/m/", "--output", "s3://o/"])
-    assert (args["manifest"], args["output"], args["concurrency"]) == ("s3://b/m/", "s3://o/", "32")
-    assert args["allow_local_files"] == "false"
-
-
-def test_glue_run_id_names_the_run_when_no_run_id_is_given():
-    args = entry.parse_arguments(["script", "--JOB_ID", "j_1", "--JOB_RUN_ID", "jr_abc123",
-                                  "--manifest", "m", "--output", "o"])
-    assert args["run_id"] == "jr_abc123"
+# What Glue puts in front of a run's own arguments (values as in a real run).
+GLUE_RUN = ["/tmp/extract_image_metadata.py", "--JOB_ID", "j_1", "--JOB_RUN_ID", "jr_abc123",
+            "--JOB_NAME", "image-metadata-extract", "--job-bookmark-option",
+            "job-bookmark-disable", "--TempDir", "s3://assets/temporary/", "--enable-metrics",
+            "", "--enable-continuous-cloudwatch-log", "true", "--enable-observability-metrics",
+            "true", "--additional-python-modules", "s3://m/_artifacts/glue/x.gluewheels.zip",
+            "--python-modules-installer-option", "--no-index", "--conf",
+            "spark.hadoop.fs.s3a.endpoint.region=eu-west-1"]
+JOB = ["--manifest", "s3://images/manifests/", "--output", "s3://metadata/"]
 
 
-def test_explicit_run_id_wins_over_the_glue_run_id():
-    args = entry.parse_arguments(["script", "--JOB_RUN_ID", "jr_abc", "--run_id", "mine",
-                                  "--manifest", "m", "--output", "o"])
-    assert args["run_id"] == "mine"
+def read(argv: list[str], resolve=getResolvedOptions) -> dict[str, str]:
+    return read_job_arguments(argv, resolve)
+
+
+def config(*extra: str):
+    return config_from_job_arguments(read([*GLUE_RUN, *JOB, *extra]))
+
+
+def test_a_glue_run_is_read_by_awsglue_without_a_reserved_argument_conflict():
+    values = read([*GLUE_RUN, *JOB])
+    assert (values["manifest"], values["output"], values["JOB_RUN_ID"]) == (
+        "s3://images/manifests/", "s3://metadata/", "jr_abc123")
+
+
+def test_the_glue_run_id_names_the_run_when_no_run_id_is_given():
+    assert config().run_id == "jr_abc123"
+
+
+def test_an_explicit_run_id_wins_over_the_glue_run_id():
+    assert config("--run_id", "batch-7").run_id == "batch-7"
+
+
+def test_defaults_apply_to_arguments_a_run_does_not_pass():
+    settings = config()
+    assert (settings.extract.concurrency, settings.extract.max_bytes, settings.partitions) == (
+        32, 32 * 1024 * 1024, None)
+    assert settings.extract.allow_local_files is False
+    assert settings.extract.fetch.allow_private_networks is False
+
+
+def test_every_argument_of_the_table_reaches_the_settings():
+    settings = config("--concurrency", "8", "--partitions", "12", "--url_column", "link",
+                      "--id_column", "key", "--max_bytes", "10MiB", "--allow_local_files",
+                      "true", "--allow_private_networks", "TRUE", "--allow_networks",
+                      "10.20.0.0/16, 192.168.1.0/24", "--progress_seconds", "5")
+    assert settings.extract.concurrency == 8 and settings.partitions == 12
+    assert (settings.url_column, settings.id_column) == ("link", "key")
+    assert settings.extract.max_bytes == 10 * 1024 * 1024
+    assert settings.extract.allow_local_files and settings.extract.fetch.allow_private_networks
+    assert settings.extract.fetch.allowed_networks == ("10.20.0.0/16", "192.168.1.0/24")
+    assert settings.progress_seconds == 5.0
+
+
+def test_no_job_argument_is_a_name_glue_reserves():
+    ours = {a.name for a in JOB_ARGUMENTS}
+    reserved = {o.lstrip("-") for o in (*Job.id_params(), *Job.job_bookmark_options()[:1],
+                                        *Job.continuation_options()[:1],
+                                        *Job.job_bookmark_range_options(),
+                                        *Job.encryption_type_options()[:1],
+                                        *Job.data_lineage_options())}
+    assert reserved <= GLUE_ARGUMENTS
+    assert not ours & GLUE_ARGUMENTS
+
+
+def test_the_standin_reads_what_awsglue_reads():
+    for argv in ([*GLUE_RUN, *JOB], [*GLUE_RUN, *JOB, "--run_id", "r1", "--concurrency", "4"],
+                 ["script", *JOB, "--max_bytes=1MB"]):
+        assert read(argv, entry.standin_resolved_options) == read(argv)
+
+
+@pytest.mark.parametrize("name", ["JOB_RUN_ID", "JOB_ID", "job-bookmark-option"])
+@pytest.mark.parametrize("resolve", [getResolvedOptions, entry.standin_resolved_options])
+def test_asking_for_a_name_glue_registers_fails_in_awsglue_and_the_standin(resolve, name):
+    """The conflict that once failed every job run: both raise rather than answer."""
+    with pytest.raises((RuntimeError, argparse.ArgumentError)):
+        resolve(["script", f"--{name}", "x"], [name])
+
+
+def test_an_abbreviation_of_one_of_our_arguments_is_not_taken_for_it():
+    """argparse would read '--concur 4' as --concurrency; only exact names count."""
+    assert config("--concur", "4").extract.concurrency == 32
+
+
+def test_values_that_look_like_options_belong_to_their_argument():
+    values = read(["script", *JOB, "--python-modules-installer-option", "--no-index",
+                   "--concurrency", "7"])
+    assert values["concurrency"] == "7"
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (("--concurrency", "abc"), "--concurrency 'abc': expected a whole number from 1 to 1024"),
+    (("--concurrency", "0"), "--concurrency '0': expected a whole number from 1 to 1024"),
+    (("--concurrency", "²"), "--concurrency '²': expected a whole number"),
+    (("--partitions", "-1"), "--partitions '-1': expected a whole number from 0"),
+    (("--max_bytes", "lots"), "--max_bytes 'lots': expected a size in bytes"),
+    (("--allow_networks", "10.0.0.0/33"), "--allow_networks '10.0.0.0/33': '10.0.0.0/33' is "
+     "not a network"),
+    (("--allow_networks", "10.0.0.0/8,intranet"), "--allow_networks '10.0.0.0/8,intranet': "
+     "'intranet' is not a network in CIDR form"),
+    (("--allow_private_networks", "ture"), "--allow_private_networks 'ture': expected true"),
+    (("--run_id", "a b"), "--run_id 'a b': use letters, digits"),
+    (("--run_id", "x" * 101), f"--run_id '{'x' * 101}': use letters"),
+    (("--url_column", " "), "--url_column ' ': must not be empty"),
+    (("--progress_seconds", "0"), "--progress_seconds '0'"),
+])
+def test_a_bad_value_is_refused_naming_the_argument(extra, message):
+    with pytest.raises(UsageError, match="^job argument " + re.escape(message)):
+        config(*extra)
+
+
+def test_a_misspelt_argument_of_ours_is_refused_with_the_right_name():
+    with pytest.raises(UsageError, match=r"unknown job argument --concurency; did you mean "
+                                         r"--concurrency\?"):
+        config("--concurency", "8")
+
+
+def test_the_command_lines_spelling_of_an_argument_is_refused_with_the_glue_one():
+    with pytest.raises(UsageError, match="did you mean --run_id"):
+        config("--run-id", "r1")
+
+
+def test_an_unknown_argument_unlike_ours_is_logged_and_ignored(caplog):
+    with caplog.at_level(logging.WARNING):
+        assert config("--my-team-tag", "photos").extract.concurrency == 32
+    assert "ignoring job argument --my-team-tag" in caplog.text
+
+
+def test_a_missing_required_argument_is_named():
+    with pytest.raises(UsageError, match=r"job argument --output is missing"):
+        read([*GLUE_RUN, "--manifest", "s3://images/manifests/"])
+
+
+def test_a_bad_run_stops_with_exit_2_and_one_line_before_spark(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(entry, "spark_session", _no_spark)
+    with caplog.at_level(logging.INFO), pytest.raises(SystemExit) as stopped:
+        entry.main([*GLUE_RUN, *JOB, "--concurrency", "abc"])
+    assert stopped.value.code == 2
+    assert "job argument --concurrency 'abc'" in str(stopped.value)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in errors] == [
+        "job argument --concurrency 'abc': expected a whole number from 1 to 1024"]
+
+
+def test_an_unknown_url_column_stops_the_run_before_spark(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(entry, "spark_session", _no_spark)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("url,id\nhttp://example.com/a.jpg,1\n")
+    with caplog.at_level(logging.INFO), pytest.raises(SystemExit) as stopped:
+        entry.main([*GLUE_RUN, "--manifest", str(manifest), "--output", str(tmp_path / "o"),
+                    "--url_column", "link"])
+    assert stopped.value.code == 2
+    (error,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "has no 'link' column" in error.getMessage()
+
+
+def _no_spark():
+    raise AssertionError("Spark must not start for a run that cannot go ahead")

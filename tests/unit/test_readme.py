@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from image_metadata import settings
 from image_metadata.schema import markdown
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -11,3 +12,10 @@ def test_readme_column_and_error_tables_equal_the_schema():
     text = README.read_text()
     documented = text.split("<!-- contract:begin -->\n", 1)[1].split("\n<!-- contract:end -->")[0]
     assert documented == markdown()
+
+
+def test_readme_job_argument_table_equals_the_job_arguments():
+    text = README.read_text()
+    documented = text.split("<!-- job-arguments:begin -->\n", 1)[1].split(
+        "\n<!-- job-arguments:end -->")[0]
+    assert documented == settings.markdown()

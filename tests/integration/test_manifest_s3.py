@@ -1,0 +1,89 @@
+"""Manifest discovery on S3 (a moto server): which objects a location names, and that it
+works for a job role limited to the manifest prefix (an IAM-deciding proxy in front of moto)."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from image_metadata.exceptions import ManifestError
+from image_metadata.manifest import discover, inspect
+from tests.support.iam_s3_proxy import IamS3Proxy
+from tests.support.stack_template import job_role
+
+BUCKET = "corp-lake"  # the data-lake variant's images bucket (tests/conftest.py LAKE)
+KEYS = ["manifests/a.csv", "manifests/sub/b.csv", "manifests/_SUCCESS",
+        "manifests/.hidden.csv", "manifests/_tmp/c.csv", "manifests/sub/", "manifests-old/x.csv",
+        "manifests.csv", "raw/photos/list.txt"]
+VISIBLE = [f"s3://{BUCKET}/manifests/a.csv", f"s3://{BUCKET}/manifests/sub/b.csv"]
+
+
+@pytest.fixture(scope="module")
+def lake(s3):
+    s3.create_bucket(Bucket=BUCKET)
+    for key in KEYS:
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"" if key.endswith("/") else
+                      b"url\nhttps://example.com/a.jpg\n")
+    return s3
+
+
+@pytest.fixture(scope="module")
+def as_job_role(lake, lake_assembly, moto_endpoint):
+    """An S3 client whose requests are decided by the data-lake job role's policies."""
+    proxy = IamS3Proxy(moto_endpoint, job_role(lake_assembly.template))
+    client = boto3.session.Session().client("s3", endpoint_url=proxy.base_url)
+    yield client, proxy
+    proxy.stop()
+
+
+@pytest.mark.parametrize("location", [f"s3://{BUCKET}/manifests/", f"s3://{BUCKET}/manifests"])
+def test_a_folder_lists_its_visible_files_with_or_without_its_slash(lake, location):
+    assert discover(location, s3_client=lake) == VISIBLE
+
+
+def test_an_object_is_the_one_manifest(lake):
+    location = f"s3://{BUCKET}/manifests/sub/b.csv"
+    assert discover(location, s3_client=lake) == [location]
+
+
+def test_an_object_named_outright_is_read_even_if_its_name_would_hide_it(lake):
+    location = f"s3://{BUCKET}/manifests/_SUCCESS"
+    assert discover(location, s3_client=lake) == [location]
+
+
+def test_an_empty_location_is_a_clear_error(lake):
+    with pytest.raises(ManifestError, match=rf"no manifest objects at s3://{BUCKET}/nothing"):
+        discover(f"s3://{BUCKET}/nothing", s3_client=lake)
+
+
+def test_a_missing_bucket_is_a_clear_error(lake):
+    with pytest.raises(ManifestError, match=r"cannot (list|read) manifest location "
+                                            r"s3://no-such-bucket-here/m/.*NoSuchBucket"):
+        discover("s3://no-such-bucket-here/m/", s3_client=lake)
+
+
+@pytest.mark.parametrize("location", [f"s3://{BUCKET}/manifests", f"s3://{BUCKET}/manifests/",
+                                      f"s3://{BUCKET}/manifests/a.csv"])
+def test_a_role_limited_to_the_manifest_prefix_finds_and_reads_the_manifests(as_job_role,
+                                                                            location):
+    client, proxy = as_job_role
+    found = inspect(location, s3_client=client)
+    expected = VISIBLE if not location.endswith(".csv") else [location]
+    assert [f.path for f in found] == expected
+    listings = [d for d in proxy.decisions if d[0] == "s3:ListBucket"]
+    assert all(allowed for *_, allowed in listings)
+
+
+def test_listing_the_folder_name_without_its_slash_is_what_the_role_refuses(as_job_role):
+    """Why discovery probes the object and then lists 'manifests/': a listing of
+    'manifests' itself is denied to a role limited to the manifest prefix."""
+    client, _proxy = as_job_role
+    with pytest.raises(client.exceptions.ClientError, match="AccessDenied"):
+        client.list_objects_v2(Bucket=BUCKET, Prefix="manifests")
+
+
+def test_a_location_outside_the_role_is_refused_with_a_clear_error(as_job_role):
+    client, _proxy = as_job_role
+    with pytest.raises(ManifestError, match=r"cannot list manifest location "
+                                            r"s3://corp-lake/private/.*AccessDenied"):
+        discover(f"s3://{BUCKET}/private/", s3_client=client)
