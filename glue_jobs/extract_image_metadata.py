@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 # Running the script straight from a checkout: make the package beside it importable.
 sys.path.insert(1, str(Path(__file__).resolve().parent))
@@ -59,11 +59,17 @@ def standin_resolved_options(argv: list[str], wanted: list[str]) -> dict[str, An
     """What getResolvedOptions returns for the arguments this job passes it: Glue's own
     arguments are registered by the parser, each wanted one is required."""
     parser = _RaisingParser(prog=Path(argv[0]).name, add_help=False)
+    choices = {"job-bookmark-option": ("job-bookmark-enable", "job-bookmark-pause",
+                                       "job-bookmark-disable"),
+               "continuation-option": ("continuation-enabled", "continuation-readonly",
+                                       "continuation-ignore"),
+               "encryption-type": ("sse-s3",)}
     for option in ("JOB_ID", "JOB_RUN_ID", "SECURITY_CONFIGURATION", "TempDir",
                    "RedshiftTempDir", "job-bookmark-option", "job-bookmark-from",
                    "job-bookmark-to", "continuation-option", "encryption-type",
                    "enable-data-lineage"):
-        parser.add_argument(f"--{option}")  # asking for one again conflicts, as in awsglue
+        # Asking for one of these again conflicts, as in awsglue.
+        parser.add_argument(f"--{option}", choices=choices.get(option))
     for option in wanted:
         parser.add_argument(f"--{option}", required=True)
     parsed, _extra = parser.parse_known_args(argv[1:])
@@ -97,24 +103,30 @@ def main(argv: list[str]) -> int:
         files = manifest.inspect(config.manifest, url_column=config.url_column,
                                  id_column=config.id_column)
     except (UsageError, ManifestError) as e:
-        log.error("%s", e)
-        raise RunStopped(f"image-metadata: {e}", EXIT_USAGE) from None
+        stop(e, EXIT_USAGE)
     log.info("job %s run %s: manifest %s, output %s", values.get("JOB_NAME", "(local)"),
              config.run_id or "(generated)", config.manifest, config.output)
     from image_metadata import pipeline
 
-    spark = spark_session()
+    try:
+        spark = spark_session()
+    except Exception as e:  # no Java, a broken launcher: the environment, not the job
+        stop(f"cannot start Spark: {type(e).__name__}: {e}", EXIT_USAGE)
     try:
         summary = pipeline.run(spark, config, files)
     except (UsageError, ManifestError) as e:
-        log.error("%s", e)
-        raise RunStopped(f"image-metadata: {e}", EXIT_USAGE) from None
+        stop(e, EXIT_USAGE)
     if not summary["accounted"]:
-        message = ("not every manifest row is accounted for: see runs/"
-                   f"{summary['run_id']}.json ({json.dumps(summary)})")
-        log.error("%s", message)
-        raise RunStopped(f"image-metadata: {message}", 1)
+        stop("not every manifest row is accounted for: see runs/"
+             f"{summary['run_id']}.json ({json.dumps(summary)})", 1)
     return 0
+
+
+def stop(reason: object, code: int) -> NoReturn:
+    """Log why the run stops, on one line, and end the script with ``code``."""
+    message = " ".join(str(reason).split())
+    log.error("%s", message)
+    raise RunStopped(f"image-metadata: {message}", code)
 
 
 def runtime_description() -> str:

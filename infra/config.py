@@ -23,13 +23,15 @@ class StackConfig:
     # Key prefixes the job may read in the images bucket ('' = the whole bucket).
     image_prefixes: tuple[str, ...] = ("",)
     manifest_prefix: str = "manifests/"
-    job_name: str = "image-metadata-extract"
+    # Account-wide names; empty: derived from stack_name (ImageMetadata: image-metadata-extract,
+    # image_metadata, image-metadata), so a second stack under another name does not collide.
+    job_name: str = ""
     worker_count: int = 10
     job_timeout_minutes: int = 480
     max_concurrent_runs: int = 2
     concurrency_per_partition: int = 32
-    database_name: str = "image_metadata"
-    workgroup_name: str = "image-metadata"
+    database_name: str = ""
+    workgroup_name: str = ""
     athena_bytes_scanned_cutoff: int = 10 * 1024**3
     athena_results_expire_days: int = 30
     # Days a replaced or deleted output file stays recoverable (the bucket is versioned).
@@ -49,6 +51,15 @@ class StackConfig:
         config = cls(**values)
         config.validate()
         return config
+
+    def __post_init__(self) -> None:
+        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", self.stack_name)
+        words = re.sub(r"[^A-Za-z0-9]+", " ", words).lower().split()
+        derived = {"job_name": "-".join([*words, "extract"]), "database_name": "_".join(words),
+                   "workgroup_name": "-".join(words)}
+        for name, value in derived.items():
+            if not getattr(self, name):
+                object.__setattr__(self, name, value)
 
     def validate(self) -> None:
         if self.existing_image_bucket is not None and not _BUCKET.match(self.existing_image_bucket):

@@ -46,11 +46,10 @@ class Storage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig) -> None:
         super().__init__(scope, construct_id)
         destroy = config.destroy_data_on_delete
-        # Kept when the stack is deleted or replaced, but removed by the rollback of a failed
-        # first create (they are empty then): a second try starts clean. None has a fixed
+        # Kept, even by the rollback of a failed first create (the bundle is in the metadata
+        # bucket by then, and S3 does not delete a bucket holding versions). None has a fixed
         # name, so a kept one never blocks the next deploy.
-        data_policy = RemovalPolicy.DESTROY if destroy else \
-            RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+        data_policy = RemovalPolicy.DESTROY if destroy else RemovalPolicy.RETAIN
         self.key = kms.Key(
             self,
             "Key",
@@ -106,3 +105,10 @@ class Storage(Construct):
             ],
             **common,
         )
+        # A kept bucket keeps its policy: TLS only, and the logs bucket's delivery grant.
+        created = [self.access_logs, self.metadata, self.athena_results]
+        if self.images_created:
+            created.append(self.images)
+        for bucket in created:
+            if bucket.policy is not None:
+                bucket.policy.apply_removal_policy(data_policy)

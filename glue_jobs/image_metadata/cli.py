@@ -238,6 +238,13 @@ def _aws(args: argparse.Namespace) -> int:
 
     from . import queries, remote
 
+    arguments: dict[str, str] = {}
+    if args.aws_command == "start-run":
+        try:  # before any AWS call: a bad value costs nothing
+            arguments = _job_run_arguments(args)
+        except UsageError as e:
+            print(f"imgmeta: error: {e}", file=sys.stderr)
+            return EXIT_USAGE
     session = boto3.session.Session(region_name=args.region)
     try:
         needs_stack = (args.aws_command == "start-run" and not args.job_name) or (
@@ -245,7 +252,7 @@ def _aws(args: argparse.Namespace) -> int:
         info = remote.stack_info(session.client("cloudformation"), args.stack) \
             if needs_stack else None
         if args.aws_command == "start-run":
-            return _start_run(args, session.client("glue"), info)
+            return _start_run(args, session.client("glue"), info, arguments)
         try:
             sql = queries.get(args.query).sql
         except KeyError:
@@ -263,20 +270,24 @@ def _aws(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _start_run(args: argparse.Namespace, glue: Any, info: Any) -> int:
+def _job_run_arguments(args: argparse.Namespace) -> dict[str, str]:
+    for flag, location in (("--manifest", args.manifest), ("--output", args.output)):
+        if location is not None and not location.startswith("s3://"):
+            raise UsageError(f"{flag} {location!r}: a Glue run reads and writes S3, give an "
+                             "s3://bucket/prefix location")
+    return settings.job_run_arguments({
+        "manifest": args.manifest, "output": args.output, "run_id": args.run_id,
+        "concurrency": args.concurrency, "partitions": args.partitions,
+        "url_column": args.url_column, "id_column": args.id_column,
+        "max_bytes": args.max_bytes, "allow_networks": args.allow_network,
+    })
+
+
+def _start_run(args: argparse.Namespace, glue: Any, info: Any,
+               arguments: dict[str, str]) -> int:
     from . import remote
 
     job_name = args.job_name or info.job_name
-    try:
-        arguments = settings.job_run_arguments({
-            "manifest": args.manifest, "output": args.output, "run_id": args.run_id,
-            "concurrency": args.concurrency, "partitions": args.partitions,
-            "url_column": args.url_column, "id_column": args.id_column,
-            "max_bytes": args.max_bytes, "allow_networks": args.allow_network,
-        })
-    except UsageError as e:
-        print(f"imgmeta: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
     run_id = remote.start_run(glue, job_name, arguments)
     print(f"started {job_name} run {run_id}")
     if not args.wait:

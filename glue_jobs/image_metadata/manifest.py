@@ -14,7 +14,6 @@ import logging
 import os
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from .exceptions import ManifestError
 
@@ -78,8 +77,7 @@ def discover(path: str, *, s3_client: Any = None) -> list[str]:
 def _discover_s3(path: str, s3_client: Any) -> list[str]:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    parts = urlsplit(path)
-    bucket, prefix = parts.netloc, parts.path.lstrip("/")
+    bucket, prefix = s3_location(path)
     client = s3_client or _default_s3()
     denied = None
     if prefix and not prefix.endswith("/"):
@@ -88,7 +86,7 @@ def _discover_s3(path: str, s3_client: Any) -> list[str]:
         # limited to 'manifests/*' may not list 'manifests') and would match 'manifests-old/'.
         try:
             client.head_object(Bucket=bucket, Key=prefix)
-            return [path]
+            return [_readable(path)]
         except ClientError as e:
             status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if status == 403:
@@ -105,7 +103,7 @@ def _discover_s3(path: str, s3_client: Any) -> list[str]:
                 key = item["Key"]
                 hidden = any(part.startswith((".", "_")) for part in key[len(prefix):].split("/"))
                 if not key.endswith("/") and not hidden:
-                    found.append(f"s3://{bucket}/{key}")
+                    found.append(_readable(f"s3://{bucket}/{key}"))
     except (ClientError, BotoCoreError) as e:
         raise ManifestError(f"cannot list manifest location {path}: {e}") from None
     if not found:
@@ -114,6 +112,21 @@ def _discover_s3(path: str, s3_client: Any) -> list[str]:
                                 f"s3://{bucket}/{prefix} holds no manifest objects")
         raise ManifestError(f"no manifest objects at {path}")
     return sorted(found)
+
+
+def s3_location(path: str) -> tuple[str, str]:
+    """(bucket, key) of ``s3://bucket/key``, the key raw: '?' and '#' are legal in keys."""
+    bucket, _, key = path[len("s3://"):].partition("/")
+    return bucket, key
+
+
+def _readable(path: str) -> str:
+    """Spark's S3 connector reads keys as Hadoop paths, which fold '//' into '/': such a key
+    would silently be read as another object."""
+    if "//" in path[len("s3://"):]:
+        raise ManifestError(f"manifest object {path} has '//' in its key, which Spark cannot "
+                            "read as it is; rename the object")
+    return path
 
 
 def _default_s3() -> Any:
@@ -125,15 +138,11 @@ def _default_s3() -> Any:
 def read_head(path: str, *, s3_client: Any = None, size: int = HEAD_BYTES) -> bytes:
     try:
         if path.startswith("s3://"):
-            parts = urlsplit(path)
+            bucket, key = s3_location(path)
             client = s3_client or _default_s3()
-            if client.head_object(Bucket=parts.netloc, Key=parts.path.lstrip("/"))[
-                "ContentLength"
-            ] == 0:
+            if client.head_object(Bucket=bucket, Key=key)["ContentLength"] == 0:
                 return b""
-            resp = client.get_object(
-                Bucket=parts.netloc, Key=parts.path.lstrip("/"), Range=f"bytes=0-{size - 1}"
-            )
+            resp = client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{size - 1}")
             return resp["Body"].read()
         with open(path, "rb") as handle:
             return handle.read(size)
@@ -176,7 +185,7 @@ def sniff(
             raise ManifestError(
                 f"manifest {path} has no {url_column!r} column; its header has "
                 f"{_shown(fields)}. "
-                f"Name the URL column with --url-column."
+                "Name the URL column with --url-column (Glue job argument --url_column)."
             )
         if len(lines) == 1 and len(head) < HEAD_BYTES:
             raise ManifestError(

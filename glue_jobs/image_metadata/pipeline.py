@@ -12,9 +12,11 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -102,7 +104,14 @@ def run(spark: SparkSession, config: RunConfig,
     log.info("run %s: %d input rows, %d blank, %d distinct URLs, %d partitions", run_id,
              input_rows, blank, distinct_count, partitions)
     dt = datetime.now(UTC).strftime("%Y-%m-%d")
-    staging = f"{output}/{STAGING_PREFIX}/{run_id}"
+    fs = _FileSystem(spark, output)
+    # One folder per attempt: two runs given the same run id must not remove each other's
+    # staged files. Both then commit; rows of the run id are replaced, never lost.
+    staging_root = f"{output}/{STAGING_PREFIX}/{run_id}"
+    if fs.exists(staging_root):
+        log.warning("another run with run id %s is in progress or died midway (%s exists); "
+                    "each commits its own rows", run_id, staging_root)
+    staging = f"{staging_root}/{uuid.uuid4().hex[:12]}"
     progress = Progress(spark, distinct_count, every=config.progress_seconds)
     results = extract_urls(spark, distinct.repartition(partitions), config.extract, run_id,
                            progress)
@@ -118,7 +127,6 @@ def run(spark: SparkSession, config: RunConfig,
               "distinct": distinct_count}
     with _timed("summarising"):
         summary = _summary(stored, run_id, config, counts, dt)
-    fs = _FileSystem(spark, output)
     with _timed("committing"):
         for dataset in ("images", "failures"):
             fs.commit(f"{staging}/{dataset}", f"{output}/{dataset}", run_id)
@@ -128,6 +136,7 @@ def run(spark: SparkSession, config: RunConfig,
     line = json.dumps(summary)
     fs.write_text(f"{output}/runs/{run_id}.json", line + "\n")
     fs.delete(staging)
+    fs.delete_if_empty(staging_root)
     fs.delete_if_empty(f"{output}/{STAGING_PREFIX}")
     summary_log.info("%s", line)
     return summary
@@ -334,8 +343,14 @@ def _absolute(path: str) -> str:
     return "file://" + os.path.abspath(path)
 
 
+_GLOB = re.compile(r"([\\{}\[\]*?])")
+
+
 def _spark_path(path: str) -> str:
-    return path if "://" in path else "file://" + os.path.abspath(path)
+    """The manifest file as Spark must be given it: Spark expands glob characters in paths,
+    so 'm[1].csv' would read 'm1.csv' instead; escaped, every name means itself."""
+    absolute = path if "://" in path else "file://" + os.path.abspath(path)
+    return _GLOB.sub(r"\\\1", absolute)
 
 
 class _FileSystem:
@@ -373,6 +388,9 @@ class _FileSystem:
             stream.write(bytearray(text.encode("utf-8")))
         finally:
             stream.close()
+
+    def exists(self, path: str) -> bool:
+        return bool(self._fs.exists(self._path(path)))
 
     def delete(self, path: str) -> None:
         self._fs.delete(self._path(path), True)

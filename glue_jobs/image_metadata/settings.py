@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from .exceptions import UsageError
@@ -61,7 +62,7 @@ def parse_run_id(value: str) -> str:
 def parse_count(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
         text = value.strip().replace("_", "")
-        if not re.fullmatch(r"[+-]?[0-9]+", text):  # int() would take '²' and '٣'
+        if not re.fullmatch(r"[+-]?[0-9]{1,18}", text):  # int() would take '²' and '٣'
             raise ValueError(f"expected a whole number from {low} to {high}")
         number = int(text)
         if not low <= number <= high:
@@ -71,7 +72,7 @@ def parse_count(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-_SIZE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(?:([KMGT])(IB|B)?|B)?", re.IGNORECASE)
+_SIZE = re.compile(r"([0-9]{1,15}(?:\.[0-9]{1,6})?)\s*(?:([KMGT])(IB|B)?|B)?", re.IGNORECASE)
 
 
 def parse_size(value: str) -> int:
@@ -81,8 +82,8 @@ def parse_size(value: str) -> int:
         raise ValueError("expected a size in bytes, e.g. 33554432, 32MiB or 10MB")
     number, unit, suffix = match.groups()
     base = 1000 if (suffix or "").upper() == "B" else 1024
-    size = float(number) * base ** " KMGT".index((unit or " ").upper())
-    if size != int(size) or not 1024 <= size <= 2**40:
+    size = Decimal(number) * base ** " KMGT".index((unit or " ").upper())
+    if size != size.to_integral_value() or not 1024 <= size <= 2**40:
         raise ValueError("expected a whole number of bytes from 1 KiB to 1 TiB")
     return int(size)
 
@@ -212,7 +213,8 @@ def check(name: str, value: str, *, flag: str | None = None) -> Any:
     try:
         return argument.parse(value)
     except ValueError as e:
-        raise UsageError(f"job argument {flag or argument.flag} {value!r}: {e}") from None
+        shown = value if len(value) <= 60 else value[:59] + "…"
+        raise UsageError(f"job argument {flag or argument.flag} {shown!r}: {e}") from None
 
 
 def job_run_arguments(values: Mapping[str, Any]) -> dict[str, str]:
@@ -286,10 +288,11 @@ def read_job_arguments(
             raise UsageError(f"job argument --{name} has no value")
     # Only our arguments and the ones getResolvedOptions registers reach it: argparse would
     # otherwise take an unknown '--run' as an abbreviation of '--run_id'.
+    # '--name=value' keeps a value such as '-x' from being taken for an option.
     passed = [argv[0]]
     for name, value in pairs:
         if name in ARGUMENTS_BY_NAME or name in _GLUE_RESOLVED or name == "JOB_NAME":
-            passed += [f"--{name}", value] if value is not None else [f"--{name}"]
+            passed.append(f"--{name}={value}" if value is not None else f"--{name}")
     wanted = [a.name for a in JOB_ARGUMENTS if a.name in present]
     if "JOB_NAME" in present:
         wanted.append("JOB_NAME")  # not reserved by getResolvedOptions, unlike JOB_RUN_ID
@@ -306,14 +309,16 @@ def read_job_arguments(
 
 
 def _refuse_unknown(present: set[str]) -> None:
-    """A misspelt argument of ours fails the run (silently ignoring it would change what the
-    run does); other unknown names are logged, as Glue may add arguments of its own."""
+    """A misspelt or shortened argument of ours fails the run (ignoring it would change what
+    the run does); other unknown names are logged, as Glue may add arguments of its own."""
     ours = sorted(ARGUMENTS_BY_NAME)
     for name in sorted(present - set(ours) - GLUE_ARGUMENTS):
         spelled = name.replace("-", "_").lower()
-        guess = difflib.get_close_matches(spelled, ours, n=1, cutoff=0.75)
-        if guess:
-            raise UsageError(f"unknown job argument --{name}; did you mean --{guess[0]}?")
+        guesses = [n for n in ours if len(spelled) >= 2 and n.startswith(spelled)] or \
+            difflib.get_close_matches(spelled, ours, n=1, cutoff=0.75)
+        if guesses:
+            names = " or ".join(f"--{g}" for g in guesses)
+            raise UsageError(f"unknown job argument --{name}; did you mean {names}?")
         log.warning("ignoring job argument --%s: image-metadata does not use it", name)
 
 

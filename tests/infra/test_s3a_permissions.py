@@ -11,7 +11,7 @@ from tests.support.stack_template import job_role
 
 RUN, DT = "jr_5e1f", "2026-12-01"
 PART = "part-00000-7a1c.c000.snappy.parquet"
-STAGING = f"_staging/{RUN}"
+STAGING = f"_staging/{RUN}/3f9a1c2b7d4e"  # one folder per attempt of the run
 
 
 def run_phases(images: S3A, metadata: S3A) -> dict[str, list[Request]]:
@@ -39,6 +39,8 @@ def run_phases(images: S3A, metadata: S3A) -> dict[str, list[Request]]:
         "write the run summary": metadata.create(f"runs/{RUN}.json"),
         "remove the staging": [
             *metadata.delete(STAGING, [f"{STAGING}/results/{PART}", f"{STAGING}/images/"]),
+            *metadata.file_status(f"_staging/{RUN}"), *metadata.list_status(f"_staging/{RUN}"),
+            *metadata.delete(f"_staging/{RUN}", []),
             *metadata.file_status("_staging"), *metadata.list_status("_staging"),
             *metadata.delete("_staging", [])],
     }

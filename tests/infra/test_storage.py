@@ -70,15 +70,20 @@ def test_query_results_expire(assembly):
     assert any(rule.get("ExpirationInDays") == 30 for rule in rules)
 
 
-def test_buckets_and_key_are_kept_when_the_stack_goes_but_not_after_a_failed_first_create(
-        assembly):
-    for kind in (BUCKET, "AWS::KMS::Key"):
+def test_buckets_their_policies_and_the_key_are_kept_when_the_stack_goes(assembly):
+    for kind in (BUCKET, "AWS::S3::BucketPolicy", "AWS::KMS::Key"):
         for resource in assembly.resources(kind).values():
-            assert resource["DeletionPolicy"] == "RetainExceptOnCreate"
+            assert resource["DeletionPolicy"] == "Retain"
             assert resource["UpdateReplacePolicy"] == "Retain"
 
 
-DATA = {BUCKET, "AWS::KMS::Key"}
+def test_a_destroyable_stack_deletes_buckets_policies_and_key(lake_assembly):
+    for kind in (BUCKET, "AWS::S3::BucketPolicy", "AWS::KMS::Key"):
+        for resource in lake_assembly.resources(kind).values():
+            assert resource.get("DeletionPolicy", "Delete") == "Delete"
+
+
+DATA = {BUCKET, "AWS::S3::BucketPolicy", "AWS::KMS::Key"}
 
 
 def _explicit_name(resource: dict) -> str | None:
@@ -103,6 +108,16 @@ def test_only_unnamed_data_outlives_the_stack_so_it_can_be_deployed_again(varian
     assert {r["Type"] for r in kept.values()} <= DATA
     assert {logical_id: _explicit_name(r) for logical_id, r in kept.items()
             if _explicit_name(r)} == {}
+
+
+def test_a_second_stack_gets_its_own_account_wide_names(assembly, lake_assembly):
+    def names(template: dict) -> set:
+        return {_explicit_name(r) for r in template["Resources"].values()
+                if r["Type"] in ("AWS::Glue::Job", "AWS::Glue::Database",
+                                 "AWS::Athena::WorkGroup", "AWS::Glue::SecurityConfiguration")}
+
+    assert len(names(assembly.template)) == 4
+    assert names(assembly.template).isdisjoint(names(lake_assembly.template))
 
 
 def test_named_resources_go_with_the_stack(assembly):

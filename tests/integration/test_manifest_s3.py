@@ -87,3 +87,27 @@ def test_a_location_outside_the_role_is_refused_with_a_clear_error(as_job_role):
     with pytest.raises(ManifestError, match=r"cannot list manifest location "
                                             r"s3://corp-lake/private/.*AccessDenied"):
         discover(f"s3://{BUCKET}/private/", s3_client=client)
+
+
+@pytest.fixture(scope="module")
+def odd_keys(s3):
+    s3.create_bucket(Bucket="odd-keys")
+    for key in ["hash#1/x.csv", "hash/y.csv", "q?x/z.csv", "q/w.csv", "batch", "batch#2/a.csv",
+                "dbl//x.csv"]:
+        s3.put_object(Bucket="odd-keys", Key=key, Body=b"url\nhttps://example.com/a.jpg\n")
+    return s3
+
+
+@pytest.mark.parametrize(("location", "found"), [
+    ("s3://odd-keys/hash#1", ["s3://odd-keys/hash#1/x.csv"]),
+    ("s3://odd-keys/q?x/", ["s3://odd-keys/q?x/z.csv"]),
+    ("s3://odd-keys/batch#2/", ["s3://odd-keys/batch#2/a.csv"]),
+    ("s3://odd-keys/batch", ["s3://odd-keys/batch"]),
+])
+def test_keys_with_hash_or_question_mark_are_taken_as_written(odd_keys, location, found):
+    assert discover(location, s3_client=odd_keys) == found
+
+
+def test_a_key_spark_would_read_as_another_is_refused(odd_keys):
+    with pytest.raises(ManifestError, match=r"s3://odd-keys/dbl//x.csv has '//' in its key"):
+        discover("s3://odd-keys/dbl/", s3_client=odd_keys)

@@ -174,3 +174,45 @@ def test_rerunning_a_run_id_leaves_runs_with_longer_ids_alone(spark, sources, tm
         pipeline.run(spark, pipeline.RunConfig(str(manifest), str(output), run_id=run_id,
                                                extract=SETTINGS))
     assert sorted(r["run_id"] for r in read(output, "images")) == ["batch-7", "batch-7-2"]
+
+
+def test_manifest_files_whose_names_look_like_globs_are_each_read_once(spark, sources,
+                                                                       tmp_path):
+    """Spark expands '[1]', '{a,b}', '*' and '?' in paths: 'm[1].csv' must not read 'm1.csv'."""
+    folder = tmp_path / "odd names"
+    folder.mkdir()
+    names = ["m[1].csv", "m1.csv", "a{b,c}.csv", "ab.csv", "x?.csv", "x*.csv", "pct%20 1.csv",
+             "back\\slash.csv"]
+    picked = ["paris", "rio", "sydney", "gif", "dead_sea", "broken", "gone", "missing"]
+    for name, source in zip(names, picked, strict=True):
+        write_manifest(folder / name, [(name, sources[source])])
+    summary = pipeline.run(spark, pipeline.RunConfig(str(folder), str(tmp_path / "out"),
+                                                     run_id="globs", extract=SETTINGS))
+    assert (summary["input_rows"], summary["duplicates"], summary["distinct_urls"]) == (8, 0, 8)
+    read_ids = {r["id"] for r in read(tmp_path / "out", "images")} | {
+        r["id"] for r in read(tmp_path / "out", "failures")}
+    assert read_ids == set(names)
+
+
+def test_a_run_leaves_no_staging_behind(spark, sources, tmp_path):
+    manifest = write_manifest(tmp_path / "m.csv", [("a", sources["gif"])])
+    pipeline.run(spark, pipeline.RunConfig(str(manifest), str(tmp_path / "out"),
+                                           run_id="tidy", extract=SETTINGS))
+    assert not (tmp_path / "out" / "_staging").exists()
+
+
+def test_two_runs_given_one_run_id_at_once_do_not_break_each_other(spark, sources, tmp_path):
+    """Each attempt stages in its own folder; the run id's rows are those of whichever
+    committed last, or both, never none."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    output = tmp_path / "out"
+    halves = [write_manifest(tmp_path / "a.csv", [("a", sources["paris"])]),
+              write_manifest(tmp_path / "b.csv", [("b", sources["gif"])])]
+    with ThreadPoolExecutor(2) as pool:
+        summaries = list(pool.map(lambda m: pipeline.run(spark, pipeline.RunConfig(
+            str(m), str(output), run_id="same", extract=SETTINGS)), halves))
+    assert [(s["succeeded"], s["accounted"]) for s in summaries] == [(1, True), (1, True)]
+    ids = [r["id"] for r in read(output, "images")]
+    assert ids and set(ids) <= {"a", "b"} and len(ids) == len(set(ids))
+    assert not (output / "_staging").exists()

@@ -114,7 +114,8 @@ def test_the_job_reads_back_what_start_run_sent(deployed):
 
 
 @pytest.mark.parametrize("option", [["--max-bytes", "lots"], ["--concurrency", "0"],
-                                    ["--allow-network", "intranet"], ["--run-id", "a b"]])
+                                    ["--allow-network", "intranet"], ["--run-id", "a b"],
+                                    ["--max-bytes", "9" * 400]])
 def test_start_run_refuses_a_bad_value_before_calling_glue(deployed, option, capsys):
     before = len(deployed.client("glue").get_job_runs(JobName=JOB)["JobRuns"])
     with pytest.raises(SystemExit) as stopped:
@@ -122,6 +123,16 @@ def test_start_run_refuses_a_bad_value_before_calling_glue(deployed, option, cap
     assert stopped.value.code == 2
     assert option[0] in capsys.readouterr().err
     assert len(deployed.client("glue").get_job_runs(JobName=JOB)["JobRuns"]) == before
+
+
+@pytest.mark.parametrize("option", [["--manifest", ""], ["--manifest", "relative/m.csv"],
+                                    ["--output", "/tmp/out"]])
+def test_start_run_refuses_a_location_glue_cannot_use_before_any_aws_call(option, capsys,
+                                                                          monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    assert main(["aws", "start-run", "--stack", STACK, *option]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and option[0] in error and "s3://" in error
 
 
 def test_wait_follows_the_run_through_its_states(deployed, manual_glue_states, capsys):

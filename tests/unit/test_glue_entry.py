@@ -105,9 +105,21 @@ def test_asking_for_a_name_glue_registers_fails_in_awsglue_and_the_standin(resol
         resolve(["script", f"--{name}", "x"], [name])
 
 
-def test_an_abbreviation_of_one_of_our_arguments_is_not_taken_for_it():
-    """argparse would read '--concur 4' as --concurrency; only exact names count."""
-    assert config("--concur", "4").extract.concurrency == 32
+def test_a_shortened_argument_of_ours_is_refused_not_taken_for_it():
+    """argparse alone would read '--concur 4' as --concurrency on Glue."""
+    with pytest.raises(UsageError, match=r"unknown job argument --concur; did you mean "
+                                         r"--concurrency\?"):
+        config("--concur", "4")
+
+
+def test_an_ambiguous_short_argument_names_every_candidate():
+    with pytest.raises(UsageError, match=r"--allow; did you mean --allow_local_files or "
+                                         r"--allow_networks or --allow_private_networks\?"):
+        config("--allow", "true")
+
+
+def test_a_value_starting_with_a_dash_is_a_value():
+    assert config("--id_column=-x").id_column == "-x"
 
 
 def test_values_that_look_like_options_belong_to_their_argument():
@@ -128,7 +140,7 @@ def test_values_that_look_like_options_belong_to_their_argument():
      "'intranet' is not a network in CIDR form"),
     (("--allow_private_networks", "ture"), "--allow_private_networks 'ture': expected true"),
     (("--run_id", "a b"), "--run_id 'a b': use letters, digits"),
-    (("--run_id", "x" * 101), f"--run_id '{'x' * 101}': use letters"),
+    (("--run_id", "x" * 101), f"--run_id '{'x' * 59}…': use letters"),
     (("--url_column", " "), "--url_column ' ': must not be empty"),
     (("--progress_seconds", "0"), "--progress_seconds '0'"),
 ])

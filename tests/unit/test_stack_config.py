@@ -13,6 +13,22 @@ def test_empty_context_gives_the_defaults():
     assert (config.worker_count, config.image_prefixes) == (10, ("",))
 
 
+def test_account_wide_names_follow_the_stack_name():
+    default = StackConfig.from_context({})
+    assert (default.job_name, default.database_name, default.workgroup_name) == (
+        "image-metadata-extract", "image_metadata", "image-metadata")
+    dev = StackConfig.from_context({"stack_name": "ImageMetadataDev2"})
+    assert (dev.job_name, dev.database_name, dev.workgroup_name) == (
+        "image-metadata-dev2-extract", "image_metadata_dev2", "image-metadata-dev2")
+
+
+def test_account_wide_names_can_be_set():
+    config = StackConfig.from_context({"stack_name": "Dev", "job_name": "photos",
+                                       "database_name": "photo_meta"})
+    assert (config.job_name, config.database_name, config.workgroup_name) == (
+        "photos", "photo_meta", "dev")
+
+
 def test_context_values_are_coerced_from_strings():
     config = StackConfig.from_context({"worker_count": "20", "destroy_data_on_delete": "true",
                                        "image_prefixes": "raw/, manifests/"})
