@@ -36,6 +36,17 @@ _positive = _option(settings.parse_count(1, 1_000_000))
 _size = _option(settings.parse_size)
 _network = _option(settings.parse_network)
 _run_id = _option(settings.parse_run_id)
+_output = _option(settings.parse_output)
+_MASTER = re.compile(r"local(\[(\*|[1-9][0-9]*)(,[1-9][0-9]*)?\])?|local-cluster\[.+\]|yarn|"
+                     r"(spark|k8s|mesos)://\S+")
+
+
+def _master(value: str) -> str:
+    if not _MASTER.fullmatch(value.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: expected local, local[N], local[*], local[N,RETRIES], "
+            "spark://HOST:PORT, yarn or k8s://URL")
+    return value.strip()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,14 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
         "metadata for every distinct URL and write Parquet under --output.",
     )
     extract.add_argument("manifest", help="manifest file, folder or s3:// prefix")
-    extract.add_argument("--output", required=True, help="output folder")
+    extract.add_argument("--output", required=True, type=_output, help="output folder")
     extract.add_argument("--run-id", default="", type=_run_id,
                          help="run id (default: generated)")
     extract.add_argument("--concurrency", type=_concurrency, default=32,
                          help="parallel requests per Spark partition (default 32)")
     extract.add_argument("--partitions", type=_partitions, default=None,
                          help="Spark partitions (default: from the number of URLs)")
-    extract.add_argument("--master", default="local[*]", help="Spark master (default local[*])")
+    extract.add_argument("--master", default="local[*]", type=_master,
+                         help="Spark master (default local[*])")
     extract.add_argument("--url-column", default="url", help="URL column name (default url)")
     extract.add_argument("--id-column", default=None,
                          help="id column carried to every row (default: 'id' when present)")
@@ -109,7 +121,8 @@ def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
     )
     start.add_argument("--job-name", help="Glue job name (default: from the stack outputs)")
     start.add_argument("--manifest", help="manifest object or prefix, s3://...")
-    start.add_argument("--output", help="output root, s3://... (default: the metadata bucket)")
+    start.add_argument("--output", type=_output,
+                       help="output root, s3://... (default: the metadata bucket)")
     start.add_argument("--run-id", type=_run_id, help="run id (default: the Glue job run id)")
     start.add_argument("--concurrency", type=_concurrency,
                        help="parallel requests per partition")
@@ -221,7 +234,12 @@ def _extract(args: argparse.Namespace) -> int:
                                 allowed_networks=tuple(args.allow_network)),
         ),
     )
-    spark = pipeline.local_session(args.master, show_progress=sys.stderr.isatty())
+    try:
+        spark = pipeline.local_session(args.master, show_progress=sys.stderr.isatty())
+    except Exception as e:  # no Java, a bad --master: the environment, not the run
+        message = " ".join(f"{type(e).__name__}: {e}".split())
+        print(f"imgmeta: error: cannot start Spark: {message}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         summary = pipeline.run(spark, config, files)
     except (ManifestError, UsageError) as e:
@@ -270,11 +288,14 @@ def _aws(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_S3_LOCATION = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/(?!.*//).*)?")
+
+
 def _job_run_arguments(args: argparse.Namespace) -> dict[str, str]:
     for flag, location in (("--manifest", args.manifest), ("--output", args.output)):
-        if location is not None and not location.startswith("s3://"):
+        if location is not None and not _S3_LOCATION.fullmatch(location):
             raise UsageError(f"{flag} {location!r}: a Glue run reads and writes S3, give an "
-                             "s3://bucket/prefix location")
+                             "s3://bucket/prefix location (no '//' in the key)")
     return settings.job_run_arguments({
         "manifest": args.manifest, "output": args.output, "run_id": args.run_id,
         "concurrency": args.concurrency, "partitions": args.partitions,

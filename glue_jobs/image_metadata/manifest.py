@@ -66,12 +66,12 @@ def discover(path: str, *, s3_client: Any = None) -> list[str]:
             found += [os.path.join(root, f) for f in sorted(files) if not f.startswith((".", "_"))]
         if not found:
             raise ManifestError(f"manifest folder {path} holds no files")
-        return found
+        return [_readable(f) for f in found]
     if not os.path.exists(local):
         raise ManifestError(f"manifest {path} does not exist")
     if not os.access(local, os.R_OK):
         raise ManifestError(f"manifest {path} is not readable (check its permissions)")
-    return [local]
+    return [_readable(local)]
 
 
 def _discover_s3(path: str, s3_client: Any) -> list[str]:
@@ -121,11 +121,18 @@ def s3_location(path: str) -> tuple[str, str]:
 
 
 def _readable(path: str) -> str:
-    """Spark's S3 connector reads keys as Hadoop paths, which fold '//' into '/': such a key
-    would silently be read as another object."""
-    if "//" in path[len("s3://"):]:
-        raise ManifestError(f"manifest object {path} has '//' in its key, which Spark cannot "
-                            "read as it is; rename the object")
+    """Spark reads manifests as Hadoop paths, which cannot hold ':' in a name and, for S3
+    keys, fold '//' into '/' and resolve '.' and '..': such a file would be read as another
+    one, or not at all."""
+    if path.startswith("s3://"):
+        segments = path[len("s3://"):].partition("/")[2].split("/")
+        odd = "//" in "/".join(segments).strip("/") or any(s in (".", "..") for s in segments)
+        odd = odd or any(":" in s for s in segments)
+    else:
+        odd = ":" in os.path.basename(path)
+    if odd:
+        raise ManifestError(f"manifest {path}: Spark cannot read a path with ':' in a name "
+                            "(or, on S3, '//', '.' or '..' in the key) as it is; rename it")
     return path
 
 

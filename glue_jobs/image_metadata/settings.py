@@ -129,6 +129,18 @@ def parse_location(value: str) -> str:
     return text
 
 
+def parse_output(value: str) -> str:
+    """An output root Spark can write and list: Hadoop expands glob characters in paths and
+    cannot hold ':' in a name."""
+    text = parse_location(value)
+    scheme, separator, rest = text.partition("://")
+    path = rest if separator else text
+    if re.search(r"[{}\[\]*?\\:]", path):
+        raise ValueError("Spark cannot write below a path holding { } [ ] * ? \\ or ':'; "
+                         "choose another location")
+    return text
+
+
 def parse_seconds(value: str) -> float:
     try:
         seconds = float(value.strip())
@@ -159,7 +171,7 @@ class JobArgument:
 JOB_ARGUMENTS: tuple[JobArgument, ...] = (
     JobArgument("manifest", None, parse_location,
                 "manifest file, or a folder / s3:// prefix of manifest files"),
-    JobArgument("output", None, parse_location, "output root (images/, failures/, runs/)"),
+    JobArgument("output", None, parse_output, "output root (images/, failures/, runs/)"),
     JobArgument("run_id", "", parse_run_id, "run id naming the output files (default: the Glue "
                 "job run id, or a generated one)"),
     JobArgument("concurrency", "32", parse_count(1, MAX_CONCURRENCY),
@@ -314,7 +326,7 @@ def _refuse_unknown(present: set[str]) -> None:
     ours = sorted(ARGUMENTS_BY_NAME)
     for name in sorted(present - set(ours) - GLUE_ARGUMENTS):
         spelled = name.replace("-", "_").lower()
-        guesses = [n for n in ours if len(spelled) >= 2 and n.startswith(spelled)] or \
+        guesses = [n for n in ours if spelled and n.startswith(spelled)] or \
             difflib.get_close_matches(spelled, ours, n=1, cutoff=0.75)
         if guesses:
             names = " or ".join(f"--{g}" for g in guesses)

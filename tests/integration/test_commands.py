@@ -63,3 +63,32 @@ def test_glue_entry_script_runs_with_glue_style_arguments(tmp_path, http_server)
     # Local files are refused unless --allow_local_files is set, as on Glue.
     assert (summary["succeeded"], summary["failed_by_error_type"]) == (
         1, {"unsupported_scheme": 1})
+
+
+def test_extract_with_a_master_spark_cannot_use_exits_2_before_starting_spark(tmp_path):
+    manifest = tmp_path / "m.txt"
+    manifest.write_text("https://example.com/a.jpg\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "image_metadata.cli", "extract", str(manifest), "--output",
+         str(tmp_path / "out"), "--master", "bogus"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr
+    assert "argument --master: 'bogus': expected local, local[N]" in done.stderr.splitlines()[-1]
+
+
+def test_extract_without_java_exits_2_in_one_line(tmp_path):
+    manifest = tmp_path / "m.txt"
+    manifest.write_text("https://example.com/a.jpg\n")
+    bin_dir = Path(sys.executable).parent
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "image_metadata.cli", "extract", str(manifest), "--output",
+         str(tmp_path / "out"), "--master", "local[1]"],
+        capture_output=True, text=True, timeout=300, env={**env, "JAVA_HOME": "/nonexistent"},
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    (line,) = [x for x in done.stderr.splitlines() if x.startswith("imgmeta: error:")]
+    assert "cannot start Spark" in line

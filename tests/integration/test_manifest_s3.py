@@ -3,6 +3,8 @@ works for a job role limited to the manifest prefix (an IAM-deciding proxy in fr
 
 from __future__ import annotations
 
+import re
+
 import boto3
 import pytest
 
@@ -93,7 +95,7 @@ def test_a_location_outside_the_role_is_refused_with_a_clear_error(as_job_role):
 def odd_keys(s3):
     s3.create_bucket(Bucket="odd-keys")
     for key in ["hash#1/x.csv", "hash/y.csv", "q?x/z.csv", "q/w.csv", "batch", "batch#2/a.csv",
-                "dbl//x.csv"]:
+                "dbl//x.csv", "dots/../b.csv", "col/10:00.csv"]:
         s3.put_object(Bucket="odd-keys", Key=key, Body=b"url\nhttps://example.com/a.jpg\n")
     return s3
 
@@ -108,6 +110,11 @@ def test_keys_with_hash_or_question_mark_are_taken_as_written(odd_keys, location
     assert discover(location, s3_client=odd_keys) == found
 
 
-def test_a_key_spark_would_read_as_another_is_refused(odd_keys):
-    with pytest.raises(ManifestError, match=r"s3://odd-keys/dbl//x.csv has '//' in its key"):
-        discover("s3://odd-keys/dbl/", s3_client=odd_keys)
+@pytest.mark.parametrize(("location", "path"), [
+    ("s3://odd-keys/dbl/", "s3://odd-keys/dbl//x.csv"),
+    ("s3://odd-keys/dots/../b.csv", "s3://odd-keys/dots/../b.csv"),
+    ("s3://odd-keys/col/", "s3://odd-keys/col/10:00.csv"),
+])
+def test_a_key_spark_would_read_as_another_or_not_at_all_is_refused(odd_keys, location, path):
+    with pytest.raises(ManifestError, match=rf"manifest {re.escape(path)}: Spark cannot read"):
+        discover(location, s3_client=odd_keys)

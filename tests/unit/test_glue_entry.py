@@ -118,6 +118,11 @@ def test_an_ambiguous_short_argument_names_every_candidate():
         config("--allow", "true")
 
 
+def test_a_one_letter_argument_that_can_mean_only_one_of_ours_is_refused():
+    with pytest.raises(UsageError, match=r"--i; did you mean --id_column\?"):
+        config("--i", "key")
+
+
 def test_a_value_starting_with_a_dash_is_a_value():
     assert config("--id_column=-x").id_column == "-x"
 
@@ -143,6 +148,8 @@ def test_values_that_look_like_options_belong_to_their_argument():
     (("--run_id", "x" * 101), f"--run_id '{'x' * 59}…': use letters"),
     (("--url_column", " "), "--url_column ' ': must not be empty"),
     (("--progress_seconds", "0"), "--progress_seconds '0'"),
+    (("--output", "/data/out[1]"), "--output '/data/out[1]': Spark cannot write below"),
+    (("--output", "s3://metadata/runs:2/"), "--output 's3://metadata/runs:2/': Spark cannot"),
 ])
 def test_a_bad_value_is_refused_naming_the_argument(extra, message):
     with pytest.raises(UsageError, match="^job argument " + re.escape(message)):
