@@ -133,7 +133,7 @@ def parse_output(value: str) -> str:
     """An output root Spark can write and list: Hadoop expands glob characters in paths and
     cannot hold ':' in a name."""
     text = parse_location(value)
-    scheme, separator, rest = text.partition("://")
+    _scheme, separator, rest = text.partition("://")
     path = rest if separator else text
     if re.search(r"[{}\[\]*?\\:]", path):
         raise ValueError("Spark cannot write below a path holding { } [ ] * ? \\ or ':'; "
