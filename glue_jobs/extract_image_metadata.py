@@ -24,7 +24,11 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from image_metadata import manifest
 from image_metadata.exceptions import ManifestError, UsageError
-from image_metadata.settings import config_from_job_arguments, read_job_arguments
+from image_metadata.settings import (
+    GLUE_RESOLVED_ARGUMENTS,
+    config_from_job_arguments,
+    read_job_arguments,
+)
 
 log = logging.getLogger("image_metadata.glue")
 LOCAL_MASTER = "local[2]"
@@ -64,10 +68,7 @@ def standin_resolved_options(argv: list[str], wanted: list[str]) -> dict[str, An
                "continuation-option": ("continuation-enabled", "continuation-readonly",
                                        "continuation-ignore"),
                "encryption-type": ("sse-s3",)}
-    for option in ("JOB_ID", "JOB_RUN_ID", "SECURITY_CONFIGURATION", "TempDir",
-                   "RedshiftTempDir", "job-bookmark-option", "job-bookmark-from",
-                   "job-bookmark-to", "continuation-option", "encryption-type",
-                   "enable-data-lineage"):
+    for option in GLUE_RESOLVED_ARGUMENTS:
         # Asking for one of these again conflicts, as in awsglue.
         parser.add_argument(f"--{option}", choices=choices.get(option))
     for option in wanted:

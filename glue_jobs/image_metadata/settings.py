@@ -213,7 +213,7 @@ GLUE_ARGUMENTS = frozenset({
     "use-postgres-driver", "user-jars-first",
 })
 # The Glue arguments getResolvedOptions registers itself: passed on to it, never asked for.
-_GLUE_RESOLVED = ("JOB_ID", "JOB_RUN_ID", "SECURITY_CONFIGURATION", "TempDir",
+GLUE_RESOLVED_ARGUMENTS = ("JOB_ID", "JOB_RUN_ID", "SECURITY_CONFIGURATION", "TempDir",
                   "RedshiftTempDir", "job-bookmark-option", "job-bookmark-from",
                   "job-bookmark-to", "continuation-option", "encryption-type",
                   "enable-data-lineage")
@@ -303,7 +303,7 @@ def read_job_arguments(
     # '--name=value' keeps a value such as '-x' from being taken for an option.
     passed = [argv[0]]
     for name, value in pairs:
-        if name in ARGUMENTS_BY_NAME or name in _GLUE_RESOLVED or name == "JOB_NAME":
+        if name in ARGUMENTS_BY_NAME or name in GLUE_RESOLVED_ARGUMENTS or name == "JOB_NAME":
             passed.append(f"--{name}={value}" if value is not None else f"--{name}")
     wanted = [a.name for a in JOB_ARGUMENTS if a.name in present]
     if "JOB_NAME" in present:
