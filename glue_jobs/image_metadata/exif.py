@@ -204,7 +204,7 @@ def parse_datetime(value: str, subsec: str | None = None) -> tuple[datetime | No
             continue
     else:
         return None, f"{value!r} is not a date and time"
-    digits = "".join(ch for ch in (subsec or "") if ch.isdigit())[:6]
+    digits = "".join(ch for ch in (subsec or "") if ch in "0123456789")[:6]
     if digits:
         parsed = parsed.replace(microsecond=int(digits.ljust(6, "0")))
     return parsed.replace(tzinfo=UTC), None

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
-from . import urls
+from . import deadline, urls
 from .decode import decode
-from .exceptions import CorruptImage, ImageFailure
+from .exceptions import CorruptImage, FetchTimeout, ImageFailure
 from .rangedfile import RangedFile
 from .schema import result_columns
 from .sources import Clients, FetchSettings, Source, open_source
@@ -40,13 +40,23 @@ class ExtractSettings:
 def extract_one(
     url: str, image_id: str | None, clients: Clients, settings: ExtractSettings, run_id: str
 ) -> dict[str, Any]:
-    """The result row for one URL: ``status`` 'ok' with metadata, or 'failed' with a cause."""
+    """The result row for one URL: ``status`` 'ok' with metadata, or 'failed' with a cause.
+    Everything it does (requests, retries, waits, parsing) ends at the image's deadline."""
+    bound = clients.watchdog.deadline(clients.settings.image_timeout,
+                                      f"reading {urls.redact(url)}")
+    with deadline.active(bound):
+        return _extract(url, image_id, clients, settings, run_id, bound)
+
+
+def _extract(url: str, image_id: str | None, clients: Clients, settings: ExtractSettings,
+             run_id: str, bound: deadline.Deadline) -> dict[str, Any]:
     source: Source | None = None
     base = {"url": url, "id": image_id, "run_id": run_id}
     try:
         location = urls.parse(url, allow_local_files=settings.allow_local_files)
         source = open_source(location, clients, max_bytes=settings.max_bytes)
-        handle = RangedFile(source, first_read=settings.first_read, max_bytes=settings.max_bytes)
+        handle = RangedFile(source, first_read=settings.first_read, max_bytes=settings.max_bytes,
+                            deadline=bound)
         try:
             decoded = decode(handle)
         except ImageFailure:
@@ -73,8 +83,12 @@ def extract_one(
             "extracted_at": _now(),
         })
     except ImageFailure as failure:
+        if bound.expired and not isinstance(failure, FetchTimeout):
+            failure = _timed_out(bound, failure, source)  # the cut sockets' errors, not causes
         return _failure_row(base, failure, source)
     except Exception as error:  # a bug or a library fault must cost one row, not the partition
+        if bound.expired:
+            return _failure_row(base, _timed_out(bound, None, source), source)
         # No traceback: exception texts may quote the URL; the scrubbed message is enough.
         log.warning("unexpected %s for %s: %s", type(error).__name__, urls.redact(url),
                     urls.scrub(str(error))[:300])
@@ -86,6 +100,16 @@ def extract_one(
                 source.close()
             except Exception:  # closing must not turn a result into an error
                 log.debug("close failed for %s", urls.redact(url), exc_info=True)
+
+
+def _timed_out(bound: deadline.Deadline, cause: ImageFailure | None,
+               source: Source | None) -> FetchTimeout:
+    status = cause.http_status if cause is not None else None
+    attempts = cause.attempts if cause is not None else 0
+    if source is not None:
+        status = status if status is not None else source.http_status
+        attempts = attempts or source.attempts
+    return bound.failure(http_status=status, attempts=attempts)
 
 
 _INT_RANGES = {"int": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}

@@ -4,8 +4,8 @@ HTTP(S) connections resolve the host themselves, refuse addresses that are loopb
 link-local (169.254.0.0/16, where the instance metadata service lives), private, multicast,
 unspecified or reserved, and connect to the very address that was checked, so a DNS answer
 cannot change between the check and the connection. Every connection goes through this,
-redirect targets included. An ``AddressPolicy`` may allow named networks, or all private
-ones (tests, on-premises sources).
+redirect targets included, and each socket is handed to the current image's deadline. An
+``AddressPolicy`` may allow named networks, or all private ones (tests, on-premises sources).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.connection import _set_socket_options, allowed_gai_family
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
+
+from . import deadline
+from .exceptions import FetchTimeout
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -59,14 +62,23 @@ def _connect_checked(conn: HTTPConnection, policy: AddressPolicy) -> socket.sock
         if reason:  # one bad answer refuses the host: no choosing among answers
             raise BlockedAddressError(f"{conn.host} resolves to {address}, a {reason} address")
     error: OSError | None = None
+    bound = deadline.current()
     for family, kind, proto, _name, sockaddr in answers:
         sock = socket.socket(family, kind, proto)
         try:
+            if bound is not None:  # shut down when the image's time is up, even mid-connect
+                bound.adopt(sock)
             _set_socket_options(sock, conn.socket_options)
-            if conn.timeout is not _DEFAULT_TIMEOUT:
-                sock.settimeout(conn.timeout)
+            timeout = None if conn.timeout is _DEFAULT_TIMEOUT else conn.timeout
+            if bound is not None:
+                timeout = min(timeout or bound.remaining(), bound.remaining())
+            if timeout is not None:
+                sock.settimeout(timeout)
             sock.connect(sockaddr)  # the checked address, not a fresh lookup
             return sock
+        except FetchTimeout:
+            sock.close()
+            raise
         except TimeoutError as e:
             sock.close()
             raise ConnectTimeoutError(conn, f"connection to {conn.host} timed out") from e
@@ -95,7 +107,14 @@ def _connection_class(base: type[HTTPConnection], policy: AddressPolicy) -> type
     def _new_conn(self: Any) -> socket.socket:
         return _connect_checked(self, policy)
 
-    return type(f"Guarded{base.__name__}", (base,), {"_new_conn": _new_conn})
+    def request(self: Any, *args: Any, **kwargs: Any) -> None:
+        bound = deadline.current()
+        if bound is not None and self.sock is not None:  # a pooled connection, used again
+            bound.adopt(self.sock)
+        return base.request(self, *args, **kwargs)
+
+    return type(f"Guarded{base.__name__}", (base,), {"_new_conn": _new_conn,
+                                                      "request": request})
 
 
 def pool_classes(policy: AddressPolicy) -> dict[str, type]:

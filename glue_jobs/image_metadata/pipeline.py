@@ -78,9 +78,7 @@ def run(spark: SparkSession, config: RunConfig,
         run_id = parse_run_id(config.run_id) or new_run_id()
     except ValueError as e:
         raise UsageError(f"run id {config.run_id!r} is not usable: {e}") from None
-    spark.conf.set("spark.sql.session.timeZone", "UTC")
-    # Athena engine v3 reads timestamp(3); millisecond Parquet timestamps avoid INT96 quirks.
-    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MILLIS")
+    configure_timestamps(spark)
     output = _absolute(config.output)
     if files is None:
         files = manifest_mod.inspect(
@@ -140,6 +138,21 @@ def run(spark: SparkSession, config: RunConfig,
     fs.delete_if_empty(f"{output}/{STAGING_PREFIX}")
     summary_log.info("%s", line)
     return summary
+
+
+def configure_timestamps(spark: SparkSession) -> None:
+    """Timestamps written as Parquet holds them and Athena reads them.
+
+    Millisecond timestamps (Athena engine v3 reads timestamp(3); no INT96). Dates before 1582
+    or 1900 (historic scans, a server's Last-Modified in 1500) are written as given, in the
+    proleptic Gregorian calendar that Python, Parquet readers and Athena use: CORRECTED,
+    not Spark's default of failing the write, and not LEGACY's rebase to the Julian calendar.
+    """
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MILLIS")
+    for mode in ("datetimeRebaseModeInWrite", "datetimeRebaseModeInRead",
+                 "int96RebaseModeInWrite", "int96RebaseModeInRead"):
+        spark.conf.set(f"spark.sql.parquet.{mode}", "CORRECTED")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from typing import Protocol
 
+from .deadline import Deadline
 from .exceptions import ImageFailure, TooLarge
 
 # Small blocks keep scattered reads (TIFF IFDs, PNG tails, WebP chunk headers) cheap; the
@@ -33,9 +34,12 @@ class RangedFile(io.RawIOBase):
         first_read: int = FIRST_READ,
         max_bytes: int = 32 * 1024 * 1024,
         max_readahead: int = 64 * BLOCK,
+        deadline: Deadline | None = None,
     ) -> None:
         super().__init__()
         self._source = source
+        # Checked on every read: a parser looping over the file stops at the deadline too.
+        self._deadline = deadline
         self._first_read = max(BLOCK, (first_read + BLOCK - 1) // BLOCK * BLOCK)
         self._max_bytes = max_bytes
         self._max_readahead = max_readahead
@@ -70,6 +74,8 @@ class RangedFile(io.RawIOBase):
         return pos
 
     def read(self, size: int | None = -1) -> bytes:
+        if self._deadline is not None and self._deadline.expired:
+            self._fail(self._deadline.failure())
         if size is None or size < 0:
             size = max(0, self.size - self._pos)
         # Fast path: parsers make many small reads that fall inside one cached block.

@@ -73,6 +73,7 @@ def exif_bytes(
     model: str = "EC-1",
     when: str = "2024:05:17 12:30:00",
     place: Place | None = None,
+    gps_when: str = "2024:05:17 10:30:00",
     orientation: int = 1,
     extra_exif: dict | None = None,
     extra_ifd0: dict | None = None,
@@ -93,7 +94,8 @@ def exif_bytes(
         piexif.ExifIFD.ISOSpeedRatings: 200,
         **(extra_exif or {}),
     }
-    data = {"0th": ifd0, "Exif": exif, "GPS": gps_ifd(place) if place else {}, "1st": {},
+    data = {"0th": ifd0, "Exif": exif, "GPS": gps_ifd(place, gps_when) if place else {},
+            "1st": {},
             "thumbnail": None}
     blob = piexif.dump(data)
     return blob[6:] if blob.startswith(b"Exif\x00\x00") else blob

@@ -33,8 +33,8 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
+from . import deadline, netguard
 from . import exceptions as exc
-from . import netguard
 from .urls import Location, install_log_filters, redact
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 _OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-f]+>:? ?")
 _REDIRECTS = (301, 302, 303, 307, 308)
 _BODY_ERRORS = (ProtocolError, ReadTimeoutError, SSLError)
-_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+# ASCII digits only: int() also reads '٣' (and str.isdigit() passes '²', which it does not).
+_CONTENT_RANGE = re.compile(r"bytes ([0-9]{1,19})-([0-9]{1,19})/([0-9]{1,19}|\*)")
+_DIGITS = re.compile(r"[0-9]{1,19}")
 USER_AGENT = "image-metadata/1.0 (+metadata reader; ranged GET)"
 
 
@@ -82,6 +84,34 @@ class _CappedRetry(Retry):
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.max_retry_after)
 
+    # Waits between attempts end with the image's deadline; no attempt starts after it.
+    def sleep_for_retry(self, response: Any) -> bool:
+        retry_after = self.get_retry_after(response)
+        if retry_after:
+            _wait(retry_after)
+            return True
+        return False
+
+    def _sleep_backoff(self) -> None:
+        _wait(self.get_backoff_time())
+
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:
+        bound = deadline.current()
+        if bound is not None:
+            bound.check()
+        return super().increment(*args, **kwargs)
+
+
+def _wait(seconds: float) -> None:
+    if seconds <= 0:
+        return
+    bound = deadline.current()
+    if bound is None:
+        time.sleep(seconds)
+    else:
+        bound.wait(seconds)
+        bound.check()
+
 
 @dataclass
 class Clients:
@@ -92,6 +122,7 @@ class Clients:
     _http: urllib3.PoolManager | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _owns_s3: bool = False  # a client handed in is the caller's to close
+    watchdog: deadline.Watchdog = field(default_factory=deadline.Watchdog)
 
     def __post_init__(self) -> None:
         install_log_filters()
@@ -157,6 +188,7 @@ class Clients:
         return retry
 
     def close(self) -> None:
+        self.watchdog.close()
         if self._http is not None:
             self._http.clear()
         if self._owns_s3 and self.s3_client is not None:
@@ -233,7 +265,7 @@ class HttpSource(Source):
         self._max_bytes = max_bytes  # a server ignoring Range must not fill memory
         self._stream: Any = None  # an open 200 response when the server ignores Range
         self._streamed = bytearray()
-        self._deadline = time.monotonic() + clients.settings.image_timeout
+        self._bound = _bound_of(location, clients)
 
     def fetch(self, start: int, length: int) -> bytes:
         if self._stream is not None or (self.requests and self._streamed):
@@ -257,8 +289,8 @@ class HttpSource(Source):
         """The requested bytes of a 206; None when a 200 became the stream to read from."""
         status = resp.status
         if status == 200:  # Range ignored: read forward from this one response
-            declared = resp.headers.get("Content-Length")
-            self.size = int(declared) if declared and declared.isdigit() else None
+            declared = (resp.headers.get("Content-Length") or "").strip()
+            self.size = int(declared) if _DIGITS.fullmatch(declared) else None
             self._stream = resp
             return None
         if status != 206:  # the caller closes the response on every error
@@ -270,7 +302,8 @@ class HttpSource(Source):
                 http_status=206,
                 attempts=self.attempts,
             )
-        self.size = total
+        # An unknown total ('/*'): a range shorter than asked for ends at the end of the file.
+        self.size = total if total is not None or last - first + 1 >= length else last + 1
         try:
             data = self._read_body(resp, length)
             if len(data) < min(length, last - first + 1):
@@ -299,13 +332,12 @@ class HttpSource(Source):
         return b"".join(chunks)
 
     def _check_deadline(self) -> None:
-        if time.monotonic() > self._deadline:
+        try:
+            self._bound.check()
+        except exc.FetchTimeout:
             self.close()
-            raise exc.FetchTimeout(
-                f"reading {redact(self.location.url)} took longer than "
-                f"{self._clients.settings.image_timeout:g} s",
-                http_status=self.http_status, attempts=self.attempts,
-            )
+            raise self._bound.failure(http_status=self.http_status,
+                                      attempts=self.attempts) from None
 
     def _get(self, start: int, length: int, retry: Retry) -> Any:
         """The response to a ranged GET, following redirects here rather than in urllib3:
@@ -332,7 +364,7 @@ class HttpSource(Source):
         self._check_deadline()
         self.requests += 1
         settings = self._clients.settings
-        left = max(self._deadline - time.monotonic(), 0.05)  # no single wait beyond the deadline
+        left = max(self._bound.remaining(), 0.05)  # no single wait beyond the deadline
         timeout = urllib3.Timeout(connect=min(settings.connect_timeout, left),
                                   read=min(settings.read_timeout, left))
         try:
@@ -427,10 +459,18 @@ class S3Source(Source):
         meta = resp.get("ResponseMetadata", {})
         self.attempts += meta.get("RetryAttempts", 0) + 1
         self.http_status = meta.get("HTTPStatusCode")
+        bound = _bound_of(loc, self._clients)
         try:
-            data = resp["Body"].read()
-        except (BotoCoreError, ProtocolError, ReadTimeoutError) as e:
+            _adopt_body(resp["Body"], bound)
+            data = _read_within(resp["Body"], length, bound)
+        except exc.FetchTimeout:
             resp["Body"].close()
+            raise bound.failure(http_status=self.http_status, attempts=self.attempts) from None
+        except (BotoCoreError, ProtocolError, ReadTimeoutError, OSError) as e:
+            resp["Body"].close()
+            if bound.expired:
+                raise bound.failure(http_status=self.http_status, attempts=self.attempts) \
+                    from None
             raise _S3BodyError(e) from None
         content_range = resp.get("ContentRange")
         if content_range:
@@ -448,6 +488,33 @@ class S3Source(Source):
         return data[:length]
 
 
+def _bound_of(location: Location, clients: Clients) -> deadline.Deadline:
+    """The current image's deadline; a source used on its own gets one of its own."""
+    return deadline.current() or deadline.Deadline(
+        clients.settings.image_timeout, f"reading {redact(location.url)}")
+
+
+def _adopt_body(body: Any, bound: deadline.Deadline) -> None:
+    """Hand the socket under a botocore body to the deadline, so a stalled body is cut."""
+    connection = getattr(getattr(body, "_raw_stream", None), "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        bound.adopt(sock)
+
+
+def _read_within(body: Any, length: int, bound: deadline.Deadline) -> bytes:
+    chunks: list[bytes] = []
+    got = 0
+    while got < length:
+        bound.check()
+        chunk = body.read(min(length - got, 256 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
 class _S3BodyError(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__(str(error))
@@ -463,8 +530,8 @@ def open_source(location: Location, clients: Clients, max_bytes: int = 1 << 62) 
 
 
 def _parse_content_range(value: str | None, source: Source) -> tuple[int, int, int | None]:
-    match = _CONTENT_RANGE.match(value or "")
-    if not match:
+    match = _CONTENT_RANGE.fullmatch((value or "").strip())
+    if not match or int(match.group(2)) < int(match.group(1)):
         raise exc.HttpError(
             f"partial response with a missing or malformed Content-Range: {value!r}",
             http_status=206,

@@ -14,10 +14,13 @@ MAX_URL_LENGTH = 8192
 SCHEMES = ("s3", "http", "https", "file")
 
 # Query parameters that authenticate a request: never echoed in messages or logs.
+# CDNs' signed URLs too: Akamai (__token__, hdnts), CloudFront (Signature, Key-Pair-Id),
+# Alibaba/Tencent (auth_key, sign), imgix (s), Google (X-Goog-*), Azure SAS (sig).
 _SECRET_NAMES = (
-    r"x-amz-(?:signature|credential|security-token)|signature|sig|token|access_token|"
-    r"auth_token|id_token|refresh_token|password|passwd|client_secret|secret|policy|"
-    r"x-goog-signature|x-goog-credential|awsaccesskeyid|api[-_]?key|key"
+    r"x-amz-(?:signature|credential|security-token)|signature|sig|sign|token|__token__|"
+    r"access_token|auth_token|id_token|refresh_token|password|passwd|client_secret|secret|"
+    r"policy|x-goog-signature|x-goog-credential|awsaccesskeyid|api[-_]?key|key|key-pair-id|"
+    r"auth_key|hdnts|s|hmac|jwt"
 )
 _SECRET_PARAMS = re.compile(rf"^(?:{_SECRET_NAMES})$", re.IGNORECASE)
 _SECRET_IN_TEXT = re.compile(rf"(?i)(?<![\w-])((?:{_SECRET_NAMES})=)[^&\s'\"<>]+")
@@ -63,22 +66,45 @@ def parse(raw: str, *, allow_local_files: bool) -> Location:
         if parts.netloc not in ("", "localhost"):
             raise InvalidUrl(f"file URL with a remote host: {redact(url)!r}")
         return _local(url, unquote(parts.path), allow_local_files)
+    if scheme == "s3":
+        return _s3(url)
     if not parts.hostname:
         raise InvalidUrl(f"no host in {redact(url)!r}")
-    if scheme == "s3":
-        if parts.netloc != parts.hostname:  # userinfo or a port: not a bucket name
-            raise InvalidUrl(f"S3 URL with credentials or a port: {redact(url)!r}")
-        key = parts.path.lstrip("/")
-        if not key:
-            raise InvalidUrl(f"S3 URL without an object key: {redact(url)!r}")
-        if parts.query or parts.fragment:
-            key = url.split(f"{parts.netloc}/", 1)[1]  # '?' and '#' are legal in S3 keys
-        return Location("s3", url, bucket=parts.netloc, key=key)
+    _check_host(parts.hostname, url)
     try:
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as exc:
         raise InvalidUrl(f"bad port in {redact(url)!r}: {exc}") from None
     return Location(scheme, url)
+
+
+_BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
+
+
+def _s3(url: str) -> Location:
+    """``s3://bucket/key`` with the key exactly as written: '//a.jpg' is the key '/a.jpg', and
+    '?' and '#' are legal in keys. Legacy buckets may hold upper-case letters and '_'."""
+    bucket, slash, key = url.split("://", 1)[1].partition("/")
+    if not bucket:
+        raise InvalidUrl(f"no host (bucket) in {url!r}")
+    if "@" in bucket or ":" in bucket:
+        raise InvalidUrl(f"S3 URL with credentials or a port: {redact(url)!r}")
+    if not _BUCKET.fullmatch(bucket):
+        raise InvalidUrl(f"{bucket!r} is not an S3 bucket name: {redact(url)!r}")
+    if not slash or not key:
+        raise InvalidUrl(f"S3 URL without an object key: {redact(url)!r}")
+    return Location("s3", url, bucket=bucket, key=key)
+
+
+def _check_host(host: str, url: str) -> None:
+    """A host name must be one DNS can be asked for; IP literals pass as they are."""
+    if ":" in host:  # an IPv6 literal
+        return
+    try:
+        host.encode("idna")
+    except UnicodeError as e:
+        raise InvalidUrl(f"host {host[:80]!r} is not a valid DNS name ({e.__cause__ or e}): "
+                         f"{redact(url)!r}") from None
 
 
 def _local(url: str, path: str, allow: bool) -> Location:

@@ -180,3 +180,44 @@ def test_secrets_in_urls_never_reach_messages_or_logs(faults, caplog):
     assert row["error_type"] == "http_error"
     for text in (row["error_message"], caplog.text):
         assert secret not in text and "pa55word" not in text and "AKIA123" not in text
+
+
+# The image's bound holds whatever phase the socket is in: these servers never trip a socket
+# timeout (a byte always arrives in time), yet each image ends at image_timeout. The settings
+# are the defaults (20 s read timeout, 3 retries) but for a 3 s bound.
+DEFAULT_WAITS = FetchSettings(image_timeout=3.0, allowed_networks=("127.0.0.1/32",))
+
+
+@pytest.mark.parametrize("path", ["silent/a.jpg", "header-trickle/a.jpg",
+                                  "continue-loop/a.jpg", "chunk-trickle/a.jpg",
+                                  "trickle/b.jpg", "stall/b.jpg", "retry-after/503/8/b.jpg"])
+def test_no_byte_pattern_extends_the_image_bound(faults, path):
+    row, seconds = fetch(faults.url(path), ExtractSettings(fetch=DEFAULT_WAITS))
+    assert (row["error_type"], row["stage"]) == ("timeout", "fetch"), row
+    assert "took longer than the 3 s bound" in row["error_message"]
+    assert seconds < DEFAULT_WAITS.image_timeout + 1.0
+
+
+@pytest.mark.parametrize("bucket", ["trickle", "stall"])
+def test_an_s3_body_that_trickles_or_stalls_ends_at_the_bound(faults, bucket, monkeypatch):
+    """The project's own S3 client, pointed at the fault server as its endpoint."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", faults.url("s3"))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "x")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    row, seconds = fetch(f"s3://{bucket}/photo.jpg", ExtractSettings(fetch=DEFAULT_WAITS))
+    assert (row["error_type"], row["stage"]) == ("timeout", "fetch"), row
+    assert seconds < DEFAULT_WAITS.image_timeout + 1.0
+
+
+def test_a_partition_with_a_silent_server_finishes_one_bound_after_the_others(faults):
+    from image_metadata.extract import extract_partition
+
+    settings = ExtractSettings(concurrency=4, fetch=DEFAULT_WAITS)
+    rows = [(faults.url("silent/p.jpg"), "silent")] + [
+        (faults.url(f"ok/{i}.jpg"), str(i)) for i in range(20)]
+    started = time.monotonic()
+    results = list(extract_partition(rows, settings, "faults"))
+    seconds = time.monotonic() - started
+    assert len(results) == 21
+    assert seconds < DEFAULT_WAITS.image_timeout + 1.5

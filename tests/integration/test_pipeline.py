@@ -216,3 +216,48 @@ def test_two_runs_given_one_run_id_at_once_do_not_break_each_other(spark, source
     ids = [r["id"] for r in read(output, "images")]
     assert ids and set(ids) <= {"a", "b"} and len(ids) == len(set(ids))
     assert not (output / "_staging").exists()
+
+
+def _with_xmp(jpeg: bytes, xmp: str) -> bytes:
+    """The JPEG with an XMP APP1 segment right after SOI."""
+    import struct
+
+    payload = b"http://ns.adobe.com/xap/1.0/\x00" + xmp.encode()
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+OLD_XMP = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+           '22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+           'exif:DateTimeOriginal="0800-06-15T12:00:00"/></rdf:RDF></x:xmpmeta>')
+
+
+def test_dates_before_1900_are_written_as_given(spark, http_server, tmp_path):
+    """Historic scans: EXIF 1899/1600/1500, a GPS date in year 1000, XMP in 0800 and a web
+    server's Last-Modified in 1500 used to fail the whole run (Spark's ancient-date check)."""
+    import datetime as dt
+
+    files = {
+        "1899": samples.encode("JPEG", (8, 8), exif=samples.exif_bytes(when="1899:12:31 23:59:59")),
+        "1600": samples.encode("JPEG", (8, 8), exif=samples.exif_bytes(
+            when="1600:02:29 06:00:00", place=samples.PLACES["paris"],
+            gps_when="1000:01:01 12:00:00")),
+        "1500": samples.encode("JPEG", (8, 8), exif=samples.exif_bytes(when="1500:03:01 00:00:00")),
+        "0800": _with_xmp(samples.encode("JPEG", (8, 8)), OLD_XMP),
+    }
+    rows = []
+    for name, data in files.items():
+        http_server.files[f"/old/{name}.jpg"] = data
+        rows.append((name, http_server.url(f"old/{name}.jpg")))
+    http_server.headers["/old/1500.jpg"] = {"Last-Modified": "Sat, 01 Jan 1500 00:00:00 GMT"}
+    manifest = write_manifest(tmp_path / "old.csv", rows)
+    summary = pipeline.run(spark, pipeline.RunConfig(str(manifest), str(tmp_path / "out"),
+                                                     run_id="old", extract=SETTINGS))
+    assert (summary["succeeded"], summary["accounted"]) == (4, True)
+    images = {r["id"]: r for r in read(tmp_path / "out", "images")}
+    utc = dt.UTC
+    assert images["1899"]["datetime_original"] == dt.datetime(1899, 12, 31, 23, 59, 59,
+                                                              tzinfo=utc)
+    assert images["1600"]["datetime_original"] == dt.datetime(1600, 2, 29, 6, tzinfo=utc)
+    assert images["1600"]["gps_timestamp"] == dt.datetime(1000, 1, 1, 12, tzinfo=utc)
+    assert images["1500"]["last_modified"] == dt.datetime(1500, 1, 1, tzinfo=utc)
+    assert images["0800"]["datetime_original"] == dt.datetime(800, 6, 15, 12, tzinfo=utc)

@@ -140,3 +140,42 @@ def test_server_ignoring_range_cannot_push_a_read_past_the_byte_cap(http_server)
     capped = ExtractSettings(max_bytes=100_000, fetch=FAST)
     row = extract(http_server.url("norange/far.jpg"), capped)
     assert row["error_type"] == "too_large", row
+
+
+# Header values are parsed strictly and classified: none may become an "unexpected" error.
+ODD_HEADERS = [
+    ("norange/odd/a.jpg", {"Content-Length": "²", "Connection": "close"}),
+    ("norange/odd/b.jpg", {"Content-Length": "1²", "Connection": "close"}),
+    ("norange/odd/c.jpg", {"Content-Length": "-1", "Connection": "close"}),
+    ("odd/d.jpg", {"Last-Modified": "Sat, 01 Jan 1500 00:00:00 GMT"}),
+    ("odd/e.jpg", {"Last-Modified": "not a date at all"}),
+    ("odd/f.jpg", {"ETag": "\"\u00e9\u0000\""}),
+]
+
+
+@pytest.mark.parametrize(("path", "headers"), ODD_HEADERS)
+def test_an_odd_header_value_never_fails_a_valid_image(http_server, path, headers):
+    key = "/" + path.removeprefix("norange/")
+    http_server.files[key] = samples.encode("JPEG", (40, 30))
+    http_server.headers[key] = headers
+    row = extract(http_server.url(path))
+    assert (row["status"], row["format"], row["width"]) == ("ok", "JPEG", 40), row
+
+
+def test_a_range_of_unknown_total_that_ends_short_gives_the_size(http_server):
+    data = samples.encode("JPEG", (40, 30))
+    http_server.files["/odd/star.jpg"] = data
+    http_server.headers["/odd/star.jpg"] = {"Content-Range": f"bytes 0-{len(data) - 1}/*"}
+    row = extract(http_server.url("odd/star.jpg"))
+    assert (row["status"], row["file_size"]) == ("ok", len(data)), row
+
+
+# (header values travel as Latin-1: '²' and '¹' are the non-ASCII digits a server can send)
+@pytest.mark.parametrize("value", ["bytes 0-10/²", "bytes ¹-10/100", "bytes 9-1/100",
+                                   "octets 0-1/2"])
+def test_a_malformed_content_range_is_an_http_error(http_server, value):
+    http_server.files["/odd/range.jpg"] = samples.encode("JPEG", (40, 30))
+    http_server.headers["/odd/range.jpg"] = {"Content-Range": value}
+    row = extract(http_server.url("odd/range.jpg"))
+    assert (row["error_type"], row["http_status"]) == ("http_error", 206), row
+    assert "malformed Content-Range" in row["error_message"]

@@ -12,9 +12,14 @@
     /slow-redirect/...                  a redirect whose body trickles (to /ok/...)
     /redirect-to?url=<target>           a redirect to any URL (another scheme, another host)
     /hold/...                           waits until ``release`` is set, then serves a JPEG
+    /silent/...                         accepts the request and never answers
+    /header-trickle/...                 a status line, then one header byte every 0.5 s
+    /continue-loop/...                  '100 Continue' after '100 Continue', without end
+    /chunk-trickle/...                  a chunked 206 whose chunk-size line trickles
     /ok/...                             serves a JPEG (Range honoured)
     /s3/<bucket>/<key>                  S3-style XML errors: bucket 'slowdown' gives 503
-                                        SlowDown, 'denied' 403 AccessDenied, 'missing' 404
+                                        SlowDown, 'denied' 403 AccessDenied, 'missing' 404;
+                                        buckets 'trickle', 'stall' send such bodies
 Every request is counted by path. The server stops stalled handlers when it shuts down.
 """
 
@@ -135,6 +140,41 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # the client took what it needed and hung up
             self.close_connection = True
 
+    def _raw(self, data: bytes) -> bool:
+        """Write bytes as they are; False once the client or the server went away."""
+        try:
+            self.wfile.write(data)
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+            return False
+        return True
+
+    def _fault_silent(self, parts) -> None:
+        self.server.stopping.wait(120)
+        self.close_connection = True
+
+    def _fault_header_trickle(self, parts) -> None:
+        if not self._raw(b"HTTP/1.1 206 Partial Content\r\nX-Slow: "):
+            return
+        while not self.server.stopping.wait(0.5) and self._raw(b"a"):
+            pass
+        self.close_connection = True
+
+    def _fault_continue_loop(self, parts) -> None:
+        while not self.server.stopping.wait(0.2) and self._raw(b"HTTP/1.1 100 Continue\r\n\r\n"):
+            pass
+        self.close_connection = True
+
+    def _fault_chunk_trickle(self, parts) -> None:
+        head = (f"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-65535/{len(BODY)}\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n").encode()
+        if not self._raw(head):
+            return
+        while not self.server.stopping.wait(0.5) and self._raw(b"0"):
+            pass  # '000...': a chunk-size line that never ends
+        self.close_connection = True
+
     def _fault_hold(self, parts) -> None:
         self.server.release.wait(30)
         self._fault_ok(parts)
@@ -158,6 +198,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault_s3(self, parts) -> None:
         bucket = parts.path.split("/")[2]
+        if bucket in ("trickle", "stall"):
+            return getattr(self, f"_fault_{bucket}")(parts)
         status, code, message = S3_ERRORS.get(bucket, (500, "InternalError", "unknown"))
         body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
                 f"<Message>{message}</Message><RequestId>fault</RequestId></Error>").encode()

@@ -46,6 +46,7 @@ class ImageServer(LoopbackServer):
         self.requests: Counter[str] = Counter()
         self.fail_first: Counter[str] = Counter()  # path -> number of 503s before success
         self.truncate_first: Counter[str] = Counter()  # path -> bodies cut short before success
+        self.headers: dict[str, dict[str, str]] = {}  # path -> header values sent instead
         self.latency = latency
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
@@ -99,7 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
             data = self._from_root(key)
         if data is None:
             return self._status(404)
-        self._send(data, self.headers.get("Range") if honour_range else None, truncating)
+        self._send(data, self.headers.get("Range") if honour_range else None, truncating,
+                   self.server.headers.get(key, {}))
 
     def _from_root(self, key: str) -> _DiskFile | None:
         target = (self.server.root / unquote(key.lstrip("/"))).resolve()
@@ -107,7 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return _DiskFile(target)
 
-    def _send(self, data: bytes, range_header: str | None, truncate: bool = False) -> None:
+    def _send(self, data: bytes, range_header: str | None, truncate: bool = False,
+              overrides: dict[str, str] | None = None) -> None:
         match = _RANGE.match(range_header or "")
         tag = data.etag if isinstance(data, _DiskFile) else f"{len(data):x}-{hash(data) & 0xFFFF:x}"
         common = {"ETag": f'"{tag}"',
@@ -123,7 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self.end_headers()
             body = data[start : end + 1]
             self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+            common["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
         elif match and not data:
             self.send_response(416)
             self.send_header("Content-Range", "bytes */0")
@@ -132,10 +135,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body = data[:]  # bytes, also for files served from disk
             self.send_response(200)
-        for name, value in common.items():
+        common.update({"Content-Type": "application/octet-stream",
+                       "Content-Length": str(len(body))})
+        for name, value in {**common, **(overrides or {})}.items():
             self.send_header(name, value)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             # A client may hang up once it has read what it needed.

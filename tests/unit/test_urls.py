@@ -166,7 +166,9 @@ def test_redact_hides_userinfo():
 @pytest.mark.parametrize(
     "param",
     ["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "x-amz-signature", "token",
-     "access_token", "Signature", "sig", "api_key", "X-Goog-Signature"],
+     "access_token", "Signature", "sig", "api_key", "X-Goog-Signature",
+     # CDN signed URLs: Akamai, CloudFront, Alibaba/Tencent, imgix, Azure SAS
+     "__token__", "hdnts", "Key-Pair-Id", "auth_key", "sign", "s", "X-Goog-Credential"],
 )
 def test_redact_hides_signing_query_parameters(param):
     assert redact(f"https://h.example/a.jpg?{param}=s3cr3t") == (
@@ -201,3 +203,40 @@ def test_s3_url_with_credentials_is_invalid_and_not_echoed():
     with pytest.raises(InvalidUrl) as raised:
         parse("s3://admin:hunter2@bucket/key.jpg", allow_local_files=False)
     assert "hunter2" not in str(raised.value)
+
+
+@pytest.mark.parametrize("url", [
+    "https://cdn.example/a.jpg?Expires=1735689600&Signature=s3cr3t&Key-Pair-Id=s3cr3t",
+    "https://acct.blob.core.windows.net/c/a.jpg?sv=2022-11-02&se=2025-01-01&sr=b&sp=r&sig=s3cr3t",
+    "https://img.imgix.net/a.jpg?w=100&s=s3cr3t",
+    "https://a.akamaized.net/a.jpg?__token__=st=1~exp=2~acl=/*~hmac=s3cr3t",
+    "https://a.akamaized.net/a.jpg?hdnts=exp=2~hmac=s3cr3t",
+    "https://oss.example/a.jpg?auth_key=1444435200-0-0-s3cr3t",
+    "https://storage.googleapis.com/b/a.jpg?X-Goog-Algorithm=x&X-Goog-Signature=s3cr3t",
+])
+def test_cdn_signatures_never_reach_a_message(url):
+    assert "s3cr3t" not in redact(url)
+    assert "s3cr3t" not in scrub(f"GET {url} failed")
+
+
+def test_an_s3_key_is_taken_exactly_as_written():
+    assert remote("s3://bkt//a.jpg").key == "/a.jpg"
+    assert remote("s3://bkt/a//b.jpg").key == "a//b.jpg"
+
+
+def test_a_legacy_upper_case_bucket_is_a_bucket():
+    location = remote("s3://Legacy_BKT/a.jpg")
+    assert (location.bucket, location.key) == ("Legacy_BKT", "a.jpg")
+
+
+@pytest.mark.parametrize("url", ["s3://bad!bucket/a.jpg", "s3://b%20x/a.jpg"])
+def test_a_bucket_name_s3_cannot_have_is_invalid_and_says_so(url):
+    with pytest.raises(InvalidUrl, match="is not an S3 bucket name"):
+        remote(url)
+
+
+@pytest.mark.parametrize("url", ["http://a..b/x.jpg", f"http://{'a' * 64}.com/x.jpg",
+                                 f"http://{'é' * 70}.com/x.jpg"])
+def test_a_host_that_is_no_dns_name_is_invalid_not_unexpected(url):
+    with pytest.raises(InvalidUrl, match="is not a valid DNS name"):
+        remote(url)

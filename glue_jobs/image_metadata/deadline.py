@@ -1,0 +1,147 @@
+"""One image, one wall-clock bound, whatever the server does.
+
+Socket timeouts bound each wait, not the whole: a server that sends one header byte every
+half second, an endless run of '100 Continue' or a trickling chunk-size line never trips them.
+So every socket an image uses is adopted by its ``Deadline``, and a ``Watchdog`` thread shuts
+those sockets down when the deadline passes: whatever the blocked call was (connect, TLS,
+status line, headers, body), it returns at once. Sleeps between retries wait on the deadline
+too, and readers check ``expired`` as they go, which bounds parsing as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .exceptions import FetchTimeout
+
+_local = threading.local()
+
+
+class Deadline:
+    """The bound of one image; ``expired`` turns True from the watchdog thread."""
+
+    def __init__(self, seconds: float, what: str = "the image") -> None:
+        self.seconds = seconds
+        self.what = what
+        self.expires_at = time.monotonic() + seconds
+        self.expired = False
+        self.done = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._event = threading.Event()
+
+    def remaining(self) -> float:
+        return 0.0 if self.expired else max(self.expires_at - time.monotonic(), 0.0)
+
+    def check(self) -> None:
+        """Raise FetchTimeout once the bound has passed."""
+        if self.expired or time.monotonic() >= self.expires_at:
+            raise self.failure()
+
+    def failure(self, **details: object) -> FetchTimeout:
+        return FetchTimeout(f"{self.what} took longer than the {self.seconds:g} s bound",
+                            **details)
+
+    def wait(self, seconds: float) -> None:
+        """Sleep up to ``seconds``, waking when the deadline passes."""
+        self._event.wait(min(seconds, self.remaining()))
+
+    def adopt(self, sock: socket.socket) -> None:
+        """Shut ``sock`` down when the deadline passes (at once if it has passed). A duplicate
+        descriptor is kept: TLS wraps and detaches the socket object it is handed."""
+        duplicate = sock.dup()
+        with self._lock:
+            if not self.expired and not self.done:
+                self._sockets.append(duplicate)
+                return
+        _shut(duplicate)
+        raise self.failure()
+
+    def expire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.expired = True
+            sockets, self._sockets = self._sockets, []
+        self._event.set()
+        for sock in sockets:
+            _shut(sock)
+
+    def release(self) -> None:
+        """The image is finished: forget its sockets (pooled connections live on)."""
+        with self._lock:
+            self.done = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            sock.close()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the peer or by its user
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
+class Watchdog:
+    """Expires deadlines on time; one thread, started on first use, per partition."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def deadline(self, seconds: float, what: str = "the image") -> Deadline:
+        deadline = Deadline(seconds, what)
+        with self._cond:
+            heapq.heappush(self._heap, (deadline.expires_at, next(self._order), deadline))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="imgmeta-deadlines",
+                                                daemon=True)
+                self._thread.start()
+            if self._heap[0][2] is deadline:  # later ones are found when the earlier expire
+                self._cond.notify()
+        return deadline
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._closed:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][0] <= now or self._heap[0][2].done):
+                    _at, _n, deadline = heapq.heappop(self._heap)
+                    if not deadline.done:
+                        deadline.expire()
+                wait = self._heap[0][0] - now if self._heap else None
+                self._cond.wait(wait)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def current() -> Deadline | None:
+    """The deadline of the image this thread works on, if any."""
+    return getattr(_local, "deadline", None)
+
+
+@contextmanager
+def active(deadline: Deadline) -> Iterator[Deadline]:
+    """Make ``deadline`` this thread's current one while the block runs; release it after."""
+    previous = current()
+    _local.deadline = deadline
+    try:
+        yield deadline
+    finally:
+        _local.deadline = previous
+        deadline.release()
