@@ -102,7 +102,7 @@ def main(argv: list[str]) -> int:
         values = read_job_arguments(argv, resolve)
         config = config_from_job_arguments(values)
         files = manifest.inspect(config.manifest, url_column=config.url_column,
-                                 id_column=config.id_column)
+                                 id_column=config.id_column, encoding=config.encoding)
     except (UsageError, ManifestError) as e:
         stop(e, EXIT_USAGE)
     log.info("job %s run %s: manifest %s, output %s", values.get("JOB_NAME", "(local)"),

@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--url-column", default="url", help="URL column name (default url)")
     extract.add_argument("--id-column", default=None,
                          help="id column carried to every row (default: 'id' when present)")
+    extract.add_argument("--encoding", type=_option(settings.parse_encoding), default="utf-8",
+                         help="text encoding of the manifest (default utf-8; e.g. latin-1)")
     extract.add_argument("--max-bytes", type=_size, default=settings.DEFAULT_MAX_BYTES,
                          help="per-image read cap: bytes, or 32MiB / 10MB (default 32MiB)")
     extract.add_argument("--no-local-files", action="store_true",
@@ -215,7 +217,7 @@ def _extract(args: argparse.Namespace) -> int:
 
     try:  # check the manifest before paying for a JVM start
         files = manifest_mod.inspect(args.manifest, url_column=args.url_column,
-                                     id_column=args.id_column)
+                                     id_column=args.id_column, encoding=args.encoding)
     except ManifestError as e:
         print(f"imgmeta: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -226,6 +228,7 @@ def _extract(args: argparse.Namespace) -> int:
         partitions=args.partitions,
         url_column=args.url_column,
         id_column=args.id_column,
+        encoding=args.encoding,
         extract=ExtractSettings(
             concurrency=args.concurrency,
             max_bytes=args.max_bytes,

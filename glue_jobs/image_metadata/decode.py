@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, NamedTuple
 
-from PIL import BmpImagePlugin, IcoImagePlugin, Image, PngImagePlugin
+from PIL import BmpImagePlugin, IcoImagePlugin, Image
 
 from . import exif as exif_mod
 from . import isobmff, jpeg, png, riff
@@ -130,6 +130,8 @@ def _read_container(fp: BinaryIO, prefix: bytes) -> tuple[Decoded, bytes | None,
     if prefix[4:8] == b"ftyp" and prefix[8:12] in _HEIF_BRANDS:
         try:
             heif = isobmff.read_heif(fp)
+        except isobmff.Excessive as e:  # libheif would spend on it what the reader refused
+            raise CorruptImage(f"cannot read the HEIF header: {e}") from None
         except ValueError:
             return None  # a layout the box reader does not cover: pillow-heif decides
         if heif.format != "HEIF":
@@ -214,14 +216,39 @@ def _ico(fp: BinaryIO) -> _Header:
         raise ValueError("the icon directory is empty")
     offset = icons.entry[0].offset
     fp.seek(offset)
-    is_png = fp.read(8) == b"\x89PNG\r\n\x1a\n"
+    is_png = png.is_png(fp.read(8))
     fp.seek(offset)
-    if is_png:
-        png = PngImagePlugin.PngImageFile(fp)
-        return _Header("ICO", png.mode, png.size, {})
+    if is_png:  # the bounded PNG reader, as for any PNG: Pillow's inflates every text chunk
+        header = png.read_png(_Window(fp, offset))
+        return _Header("ICO", header.mode, (header.width, header.height), {})
     dib = BmpImagePlugin.DibImageFile(fp)
     # The bitmap's height counts the AND mask too; Pillow applies that mask as alpha.
     return _Header("ICO", "RGBA", (dib.size[0], dib.size[1] // 2), {})
+
+
+class _Window(io.RawIOBase):
+    """The part of ``fp`` from ``offset`` on, as a file of its own (an image inside another)."""
+
+    def __init__(self, fp: BinaryIO, offset: int) -> None:
+        super().__init__()
+        self._fp, self._offset = fp, offset
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            pos += self._offset
+        return self._fp.seek(pos, whence) - self._offset
+
+    def tell(self) -> int:
+        return self._fp.tell() - self._offset
+
+    def read(self, size: int = -1) -> bytes:
+        return self._fp.read(size)
 
 
 _GIF_MAX_BLOCKS = 100_000

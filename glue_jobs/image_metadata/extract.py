@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from . import deadline, urls
 from .decode import decode
-from .exceptions import CorruptImage, FetchTimeout, ImageFailure
+from .exceptions import CorruptImage, FetchTimeout, ImageFailure, InvalidUrl
 from .rangedfile import RangedFile
 from .schema import result_columns
 from .sources import Clients, FetchSettings, Source, open_source
@@ -38,10 +38,15 @@ class ExtractSettings:
 
 
 def extract_one(
-    url: str, image_id: str | None, clients: Clients, settings: ExtractSettings, run_id: str
+    url: str, image_id: str | None, clients: Clients, settings: ExtractSettings, run_id: str,
+    problem: str | None = None,
 ) -> dict[str, Any]:
     """The result row for one URL: ``status`` 'ok' with metadata, or 'failed' with a cause.
-    Everything it does (requests, retries, waits, parsing) ends at the image's deadline."""
+    Everything it does (requests, retries, waits, parsing) ends at the image's deadline.
+    ``problem``: the manifest record could not be read as a row; that is its failure."""
+    if problem is not None:
+        return _failure_row({"url": url, "id": image_id, "run_id": run_id},
+                            InvalidUrl(problem), None)
     bound = clients.watchdog.deadline(clients.settings.image_timeout,
                                       f"reading {urls.redact(url)}")
     with deadline.active(bound):
@@ -174,7 +179,7 @@ def bounded_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Itera
 
 
 def extract_partition(
-    rows: Iterable[tuple[str, str | None]],
+    rows: Iterable[tuple[str, str | None] | tuple[str, str | None, str | None]],
     settings: ExtractSettings,
     run_id: str,
     *,
@@ -187,7 +192,7 @@ def extract_partition(
     )
     try:
         for row in bounded_map(
-            lambda item: extract_one(item[0], item[1], clients, settings, run_id),
+            lambda item: extract_one(*item[:2], clients, settings, run_id, *item[2:]),
             rows,
             settings.concurrency,
         ):

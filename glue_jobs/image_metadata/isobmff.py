@@ -20,10 +20,11 @@ MAX_BOXES = 10_000
 MAX_DERIVATIONS = 8  # grid of iden of ... before the coded item
 MAX_ITEMS = 65_535
 MAX_EXTENTS = 1_024  # per item
+MAX_ASSOCIATIONS = 1 << 16  # item-property links in all; one image has a few dozen
 # All items together: with 0-byte offset and length fields an extent costs no bytes to
 # declare, so a few KB of 'iloc' could otherwise list millions.
 MAX_TOTAL_EXTENTS = 1 << 15  # libheif stops at 1,000 items of 32 extents
-MAX_META_BYTES = 16 << 20
+MAX_META_BYTES = 1 << 20  # cameras write a few KB
 MAX_FTYP_BYTES = 4_096
 MAX_PAYLOAD_BYTES = 4 << 20  # a larger Exif/XMP item is left out, not read
 
@@ -91,6 +92,10 @@ class _Meta:
         return self.refs.get((kind, source), [])
 
 
+class Excessive(ValueError):
+    """A count beyond any real file's: the file is refused, not handed to another reader."""
+
+
 class _Cursor:
     """Bounds-checked big-endian reads over one box payload."""
 
@@ -119,7 +124,7 @@ class _Cursor:
     def bounded_count(self, size: int, limit: int, what: str) -> int:
         count = self.uint(size)
         if count > limit:
-            raise ValueError(f"{self.what} declares {count} {what} (at most {limit})")
+            raise Excessive(f"{self.what} declares {count} {what} (at most {limit})")
         return count
 
 
@@ -188,8 +193,8 @@ def _top_level(fp: BinaryIO, file_size: int, meta: _Meta) -> tuple[str, bytes]:
             raise ValueError(f"first box is {_name(kind)}, not 'ftyp': not an ISO media file")
         if kind in (b"ftyp", b"meta"):
             limit = MAX_FTYP_BYTES if kind == b"ftyp" else MAX_META_BYTES
-            if size - header > limit:
-                raise ValueError(f"{_name(kind)} box of {size} bytes (at most {limit} read)")
+            if size - header > limit:  # refused before a byte of it is read
+                raise Excessive(f"{_name(kind)} box of {size} bytes (at most {limit} read)")
             fp.seek(pos + header)
             payload = fp.read(size - header)
             if len(payload) < size - header:
@@ -299,11 +304,18 @@ def _iprp(c: _Cursor, meta: _Meta) -> None:
 
 def _ipma(c: _Cursor, meta: _Meta) -> None:
     version, flags = c.full_box()
+    wide = flags & 1
+    total = 0
     for _ in range(c.bounded_count(4, MAX_ITEMS, "entries")):
         item = c.uint(2 if version < 1 else 4)
-        wide = flags & 1
-        indexes = [c.uint(2 if wide else 1) & (0x7FFF if wide else 0x7F)
-                   for _ in range(c.uint(1))]
+        count = c.uint(1)
+        total += count
+        if total > MAX_ASSOCIATIONS:  # counted before anything is built from them
+            raise Excessive(f"'ipma' links more than {MAX_ASSOCIATIONS} item properties")
+        size, mask = (2, 0x7FFF) if wide else (1, 0x7F)
+        raw = c.take(count * size)
+        indexes = [int.from_bytes(raw[i:i + size], "big") & mask
+                   for i in range(0, len(raw), size)]
         meta.associations.setdefault(item, []).extend(indexes)
 
 

@@ -1,20 +1,23 @@
-"""Manifest discovery and format detection, done on the driver before any Spark work.
+"""Manifest discovery, format detection and reading, on the driver before any Spark work.
 
-Only the first bytes of each manifest are read here (to detect CSV, TSV or a plain URL list,
-the header and the URL/id columns); Spark reads the rows. A manifest that cannot be used
-raises ManifestError naming the file and what was found in it.
+The first bytes of each manifest tell CSV, TSV or a plain URL list apart, and its header and
+URL/id columns; ``read_rows`` then streams every row. Both read records with
+``manifest_rows``, so detection and the run agree on what a row is. A manifest that cannot be
+used raises ManifestError naming the file and what was found in it.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import logging
 import os
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from . import manifest_rows as rows_mod
 from .exceptions import ManifestError
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,7 @@ _URL_PREFIXES = ("s3://", "http://", "https://", "file://", "/")
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 BINARY_PROBE = 8000  # a NUL this early means binary data, as git decides
 SHOWN_CHARS = 48  # of each header field or line quoted in an error, so messages stay short
+_HEADER_WORD = re.compile(r"[^\W\d][\w .()#-]*")  # a column name, not a value
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class ManifestFormat:
 class ManifestFile:
     path: str
     format: ManifestFormat
+    encoding: str = "utf-8"
 
 
 def looks_like_url(value: str) -> bool:
@@ -66,12 +71,12 @@ def discover(path: str, *, s3_client: Any = None) -> list[str]:
             found += [os.path.join(root, f) for f in sorted(files) if not f.startswith((".", "_"))]
         if not found:
             raise ManifestError(f"manifest folder {path} holds no files")
-        return [_readable(f) for f in found]
+        return found
     if not os.path.exists(local):
         raise ManifestError(f"manifest {path} does not exist")
     if not os.access(local, os.R_OK):
         raise ManifestError(f"manifest {path} is not readable (check its permissions)")
-    return [_readable(local)]
+    return [local]
 
 
 def _discover_s3(path: str, s3_client: Any) -> list[str]:
@@ -86,7 +91,7 @@ def _discover_s3(path: str, s3_client: Any) -> list[str]:
         # limited to 'manifests/*' may not list 'manifests') and would match 'manifests-old/'.
         try:
             client.head_object(Bucket=bucket, Key=prefix)
-            return [_readable(path)]
+            return [path]
         except ClientError as e:
             status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if status == 403:
@@ -103,7 +108,7 @@ def _discover_s3(path: str, s3_client: Any) -> list[str]:
                 key = item["Key"]
                 hidden = any(part.startswith((".", "_")) for part in key[len(prefix):].split("/"))
                 if not key.endswith("/") and not hidden:
-                    found.append(_readable(f"s3://{bucket}/{key}"))
+                    found.append(f"s3://{bucket}/{key}")
     except (ClientError, BotoCoreError) as e:
         raise ManifestError(f"cannot list manifest location {path}: {e}") from None
     if not found:
@@ -120,22 +125,6 @@ def s3_location(path: str) -> tuple[str, str]:
     return bucket, key
 
 
-def _readable(path: str) -> str:
-    """Spark reads manifests as Hadoop paths, which cannot hold ':' in a name and, for S3
-    keys, fold '//' into '/' and resolve '.' and '..': such a file would be read as another
-    one, or not at all."""
-    if path.startswith("s3://"):
-        segments = path[len("s3://"):].partition("/")[2].split("/")
-        odd = "//" in "/".join(segments).strip("/") or any(s in (".", "..") for s in segments)
-        odd = odd or any(":" in s for s in segments)
-    else:
-        odd = ":" in os.path.basename(path)
-    if odd:
-        raise ManifestError(f"manifest {path}: Spark cannot read a path with ':' in a name "
-                            "(or, on S3, '//', '.' or '..' in the key) as it is; rename it")
-    return path
-
-
 def _default_s3() -> Any:
     import boto3
 
@@ -143,50 +132,83 @@ def _default_s3() -> Any:
 
 
 def read_head(path: str, *, s3_client: Any = None, size: int = HEAD_BYTES) -> bytes:
+    head = bytearray()
+    for chunk in chunks(path, s3_client=s3_client, limit=size):
+        head += chunk
+    return bytes(head[:size])
+
+
+def chunks(path: str, *, s3_client: Any = None, limit: int | None = None,
+           size: int = 1 << 20) -> Iterator[bytes]:
+    """The bytes of a manifest file, streamed (the first ``limit`` of them, if given)."""
     try:
         if path.startswith("s3://"):
             bucket, key = s3_location(path)
             client = s3_client or _default_s3()
-            if client.head_object(Bucket=bucket, Key=key)["ContentLength"] == 0:
-                return b""
-            resp = client.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{size - 1}")
-            return resp["Body"].read()
+            if limit is not None:
+                if client.head_object(Bucket=bucket, Key=key)["ContentLength"] == 0:
+                    return
+                body = client.get_object(Bucket=bucket, Key=key,
+                                         Range=f"bytes=0-{limit - 1}")["Body"]
+            else:
+                body = client.get_object(Bucket=bucket, Key=key)["Body"]
+            yield from body.iter_chunks(size)
+            return
         with open(path, "rb") as handle:
-            return handle.read(size)
+            left = limit
+            while left is None or left > 0:
+                chunk = handle.read(size if left is None else min(size, left))
+                if not chunk:
+                    return
+                if left is not None:
+                    left -= len(chunk)
+                yield chunk
     except OSError as e:
         raise ManifestError(f"cannot read manifest {path}: {e.strerror or e}") from None
+    except ManifestError:
+        raise
     except Exception as e:  # botocore errors: keep the message, drop the stack
         raise ManifestError(f"cannot read manifest {path}: {e}") from None
 
 
 def sniff(
-    head: bytes, path: str, *, url_column: str = "url", id_column: str | None = None
+    head: bytes, path: str, *, url_column: str = "url", id_column: str | None = None,
+    encoding: str = "utf-8",
 ) -> ManifestFormat:
     """Detect the manifest format from its first bytes (content, not file extension)."""
-    head = head[:HEAD_BYTES]  # what inspect reads; also keeps every csv field under its limit
-    _require_text(head, path)
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    if len(head) == HEAD_BYTES and "\n" in text:
-        text = text[: text.rfind("\n")]  # drop a possibly cut last line
-    lines = [line for line in text.splitlines() if line.strip()][:SAMPLE_LINES]
-    if not lines:
+    cut = len(head) >= HEAD_BYTES
+    head = head[:HEAD_BYTES]  # what inspect reads
+    _require_text(head, path, encoding)
+    found = list(rows_mod.lines(rows_mod.decoded([head], path, encoding, complete=not cut)))
+    if cut and len(found) > 1:
+        found.pop()  # a possibly cut last line (a first line longer than the head is kept)
+    sample = [line for line in found if line.text.strip()][:SAMPLE_LINES]
+    if not sample:
         raise ManifestError(f"manifest {path} is empty (no rows)")
-    first = lines[0]
+    first = sample[0].text
     if "\t" in first:
         kind = "tsv"
-    elif "," in first and not (len(lines) > 0 and _is_url_list(lines)):
+    elif "," in first and not _is_url_list([line.text for line in sample]):
         kind = "csv"
     else:
         kind = "list"
+    if kind == "list":
+        return _list_format(sample, found, path, url_column, cut)
     delimiter = "\t" if kind == "tsv" else ","
-    try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)) \
-            if kind != "list" else [[line.strip()] for line in lines]
-    except csv.Error as e:
-        raise ManifestError(f"manifest {path} cannot be read as {kind.upper()}: {e}") from None
+    fields_of = rows_mod.fields_of(delimiter)
+    # A broken record (an unclosed quote, a runaway line) says nothing about the columns: it
+    # becomes a failure row of its own, and the format is read from the records that parse.
+    good = [r for r in rows_mod.records(sample, delimiter) if r.problem is None]
+    if not good:
+        raise ManifestError(f"manifest {path} has no record that parses in its first "
+                            f"{len(sample)} lines (a quote that never closes?)")
+    first = good[0].text
+    rows = [fields_of(r.text) for r in good]
     fields = [f.strip() for f in rows[0]]
     lowered = [f.lower() for f in fields]
-    has_header = url_column.lower() in lowered or not any(looks_like_url(f) for f in fields)
+    has_header = url_column.lower() in lowered or (
+        not any(looks_like_url(f) for f in fields) and all(_HEADER_WORD.fullmatch(f)
+                                                           for f in fields if f))
     if has_header:
         if url_column.lower() not in lowered:
             raise ManifestError(
@@ -194,7 +216,7 @@ def sniff(
                 f"{_shown(fields)}. "
                 "Name the URL column with --url-column (Glue job argument --url_column)."
             )
-        if len(lines) == 1 and len(head) < HEAD_BYTES:
+        if len(rows) == 1 and not cut:
             raise ManifestError(
                 f"manifest {path} has a header ({_cut(repr(first.strip()))}) but no rows")
         url_index = lowered.index(url_column.lower())
@@ -206,20 +228,41 @@ def sniff(
                 f"{_shown(fields)}"
             )
         return ManifestFormat(kind, True, url_index, id_index, tuple(fields))
-    url_index = next(i for i, f in enumerate(fields) if looks_like_url(f))
+    width = max(len(r) for r in rows)
+    url_index = next((i for i in range(width) if any(
+        looks_like_url(r[i]) for r in rows if i < len(r))), 0)
     others = [i for i in range(len(fields)) if i != url_index]
     id_index = others[0] if others else None
     return ManifestFormat(kind, False, url_index, id_index,
                           tuple(f"c{i}" for i in range(len(fields))))
 
 
-def _require_text(head: bytes, path: str) -> None:
-    """Refuse what Spark would read as junk rows: UTF-16/32 text, and binary files (an image
-    given as the manifest), which hold NUL bytes where UTF-8 text never does."""
-    if head.startswith(_WIDE_BOMS):
+def _list_format(sample: list[rows_mod.Line], found: list[rows_mod.Line], path: str,
+                 url_column: str, cut: bool) -> ManifestFormat:
+    """One URL per line. The first line is a header only when it is a single word (no URL, no
+    path): a first line such as 'example.com/a.jpg' is a row, which fails as invalid_url."""
+    value = rows_mod.list_value(sample[0].text)
+    if value.lower() != url_column.lower() and not (
+            _HEADER_WORD.fullmatch(value) and not looks_like_url(value) and "." not in value):
+        return ManifestFormat("list", False, 0, None, ("c0",))
+    if value.lower() != url_column.lower():
+        raise ManifestError(
+            f"manifest {path} has no {url_column!r} column; its header has {_shown([value])}. "
+            "Name the URL column with --url-column (Glue job argument --url_column).")
+    if len(sample) == 1 and not cut:
+        raise ManifestError(f"manifest {path} has a header ({_cut(repr(value))}) but no rows")
+    return ManifestFormat("list", True, 0, None, (value,))
+
+
+def _require_text(head: bytes, path: str, encoding: str) -> None:
+    """Refuse what would read as junk rows: UTF-16/32 text named as UTF-8, and binary files
+    (an image given as the manifest), which hold NUL bytes where text never does."""
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") and \
+            head.startswith(_WIDE_BOMS):
         raise ManifestError(f"manifest {path} is UTF-16 or UTF-32 text (it starts with a byte "
-                            "order mark); save it as UTF-8")
-    if b"\x00" in head[:BINARY_PROBE]:
+                            "order mark); save it as UTF-8, or name its encoding with "
+                            "--encoding")
+    if b"\x00" in head[:BINARY_PROBE] and not encoding.lower().startswith(("utf-16", "utf-32")):
         raise ManifestError(f"manifest {path} is not a manifest: it holds NUL bytes (binary data "
                             "such as an image, or UTF-16/32 text); expected CSV, TSV or a URL "
                             "list in UTF-8")
@@ -234,29 +277,78 @@ def _cut(text: str) -> str:
 
 
 def _is_url_list(lines: list[str]) -> bool:
-    """Commas inside URLs do not make a CSV: a list has one URL-like token per line."""
+    """Commas inside URLs do not make a CSV: a list has one URL-like token per line. A comma
+    in a URL's query ('?crop=faces,edges') is part of it; one before any '?' followed by a
+    value without '/' or '.' ('https://h/a.jpg,id-7') is a column."""
     if not lines or not looks_like_url(lines[0]):
         return False  # a header holding a comma names CSV columns; a list's header is one name
     for line in lines:
         token = line.strip()
         if not looks_like_url(token):
             return False
-        tail = token.split(",")[1:]
+        query = token.find("?")
+        head = token if query < 0 else token[:query]
+        tail = head.split(",")[1:]
         if tail and all("/" not in part and "." not in part for part in tail):
             return False  # url,id shaped
     return True
 
 
 def inspect(
-    path: str, *, url_column: str = "url", id_column: str | None = None, s3_client: Any = None
+    path: str, *, url_column: str = "url", id_column: str | None = None, s3_client: Any = None,
+    encoding: str = "utf-8",
 ) -> list[ManifestFile]:
     """Discover and sniff every manifest file at ``path``; raise ManifestError on any problem."""
     files = discover(path, s3_client=s3_client)
     result = []
     for file in files:
         head = read_head(file, s3_client=s3_client)
-        fmt = sniff(head, file, url_column=url_column, id_column=id_column)
+        fmt = sniff(head, file, url_column=url_column, id_column=id_column, encoding=encoding)
         log.info("manifest %s: %s, header=%s, url column %d", file, fmt.kind, fmt.header,
                  fmt.url_index)
-        result.append(ManifestFile(file, fmt))
+        result.append(ManifestFile(file, fmt, encoding))
     return result
+
+
+class Row(NamedTuple):
+    url: str  # trimmed; '' is a blank row
+    id: str | None
+    problem: str | None  # why the record is no row (it is reported as invalid_url)
+    line: int
+
+
+def read_rows(file: ManifestFile, *, s3_client: Any = None) -> Iterator[Row]:
+    """Every row of ``file``, streamed: the header skipped, values trimmed, each record one row
+    (a record that cannot be parsed is a row with a ``problem``)."""
+    fmt = file.format
+    delimiter = None if fmt.kind == "list" else fmt.delimiter
+    fields_of = rows_mod.fields_of(delimiter) if delimiter else None
+    text = rows_mod.decoded(chunks(file.path, s3_client=s3_client), file.path, file.encoding)
+    header_pending = fmt.header
+    for record in rows_mod.records(rows_mod.lines(text), delimiter):
+        if header_pending:
+            if record.text.strip():
+                header_pending = False
+            continue  # the header, and any blank lines before it
+        if record.problem is not None:
+            yield Row(_cut_value(record.text), None, f"manifest line {record.line}: "
+                      f"{record.problem}", record.line)
+            continue
+        if fields_of is None:
+            yield Row(rows_mod.list_value(record.text), None, None, record.line)
+            continue
+        try:
+            fields = fields_of(record.text)
+        except csv.Error as e:
+            yield Row(_cut_value(record.text), None, f"manifest line {record.line}: {e}",
+                      record.line)
+            continue
+        url = fields[fmt.url_index].strip() if fmt.url_index < len(fields) else ""
+        image_id = fields[fmt.id_index].strip() if fmt.id_index is not None and \
+            fmt.id_index < len(fields) else ""
+        yield Row(url, image_id or None, None, record.line)
+
+
+def _cut_value(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= 2000 else text[:1999] + "…"

@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import os
-import re
 import sys
 import threading
 import time
@@ -26,6 +25,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from . import manifest as manifest_mod
+from . import manifest_stage
 from .exceptions import UsageError
 from .extract import RESULT_NAMES, ExtractSettings, extract_partition
 from .schema import (
@@ -82,25 +82,9 @@ def run(spark: SparkSession, config: RunConfig,
     output = _absolute(config.output)
     if files is None:
         files = manifest_mod.inspect(
-            config.manifest, url_column=config.url_column, id_column=config.id_column
+            config.manifest, url_column=config.url_column, id_column=config.id_column,
+            encoding=config.encoding,
         )
-    rows = read_manifest(spark, files)
-    with _timed("counting manifest rows"):
-        blank_url = F.col("url").isNull() | (F.col("url") == "")
-        counts = rows.agg(
-            F.count(F.lit(1)).alias("input_rows"),
-            F.sum(F.when(blank_url, 1).otherwise(0)).alias("blank"),
-            # Counted here, apart from the extraction, so the summary can check the results.
-            F.countDistinct(F.when(~blank_url, F.col("url"))).alias("distinct"),
-        ).first()
-    input_rows, blank = int(counts["input_rows"]), int(counts["blank"] or 0)
-    distinct_count = int(counts["distinct"])
-    distinct = distinct_urls(rows)
-    partitions = config.partitions or partition_count(
-        input_rows - blank, spark.sparkContext.defaultParallelism
-    )
-    log.info("run %s: %d input rows, %d blank, %d distinct URLs, %d partitions", run_id,
-             input_rows, blank, distinct_count, partitions)
     dt = datetime.now(UTC).strftime("%Y-%m-%d")
     fs = _FileSystem(spark, output)
     # One folder per attempt: two runs given the same run id must not remove each other's
@@ -110,6 +94,27 @@ def run(spark: SparkSession, config: RunConfig,
         log.warning("another run with run id %s is in progress or died midway (%s exists); "
                     "each commits its own rows", run_id, staging_root)
     staging = f"{staging_root}/{uuid.uuid4().hex[:12]}"
+    with _timed("reading the manifest"):  # every row, parsed once, before any Spark work
+        staged = manifest_stage.stage(files, f"{staging}/manifest")
+    rows = spark.read.parquet(staged.path)
+    with _timed("counting manifest rows"):
+        blank_url = F.col("key") == ""
+        counts = rows.agg(
+            F.count(F.lit(1)).alias("input_rows"),
+            F.sum(F.when(blank_url, 1).otherwise(0)).alias("blank"),
+            # Counted here, apart from the extraction, so the summary can check the results.
+            F.countDistinct(F.when(~blank_url, F.col("key"))).alias("distinct"),
+        ).first()
+    input_rows, blank = staged.input_rows, staged.blank
+    distinct_count = int(counts["distinct"])
+    # What Spark read must be what the parser counted: a second, independent count.
+    read_back = (int(counts["input_rows"]), int(counts["blank"] or 0))
+    distinct = distinct_urls(rows)
+    partitions = config.partitions or partition_count(
+        input_rows - blank, spark.sparkContext.defaultParallelism
+    )
+    log.info("run %s: %d input rows, %d blank, %d distinct URLs, %d partitions", run_id,
+             input_rows, blank, distinct_count, partitions)
     progress = Progress(spark, distinct_count, every=config.progress_seconds)
     results = extract_urls(spark, distinct.repartition(partitions), config.extract, run_id,
                            progress)
@@ -122,7 +127,7 @@ def run(spark: SparkSession, config: RunConfig,
         _write_dataset(stored, "ok", IMAGES_COLUMNS, f"{staging}/images")
         _write_dataset(stored, "failed", FAILURES_COLUMNS, f"{staging}/failures")
     counts = {"input_rows": input_rows, "blank": blank, "partitions": partitions,
-              "distinct": distinct_count}
+              "distinct": distinct_count, "read_back": read_back}
     with _timed("summarising"):
         summary = _summary(stored, run_id, config, counts, dt)
     with _timed("committing"):
@@ -218,54 +223,13 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
-def read_manifest(spark: SparkSession, files: list[manifest_mod.ManifestFile]) -> DataFrame:
-    """All manifest rows as (url, id, position), trimmed; one read per distinct format."""
-    groups: dict[manifest_mod.ManifestFormat, list[str]] = {}
-    for file in files:
-        groups.setdefault(file.format, []).append(_spark_path(file.path))
-    frames = []
-    for fmt, paths in groups.items():
-        if fmt.kind == "list":
-            frame = spark.read.text(paths).select(F.col("value").alias("_url"))
-            if fmt.header:
-                frame = frame.where(F.trim(F.col("_url")) != fmt.columns[0])
-            frame = frame.select(F.col("_url").alias("url"), F.lit(None).cast("string").alias("id"))
-        else:
-            frame = spark.read.csv(
-                paths, sep=fmt.delimiter, header=fmt.header, quote='"', escape='"',
-                mode="PERMISSIVE", inferSchema=False, encoding="UTF-8",
-            )
-            columns = frame.columns
-            id_col = (F.col(f"`{columns[fmt.id_index]}`") if fmt.id_index is not None
-                      and fmt.id_index < len(columns) else F.lit(None).cast("string"))
-            frame = frame.select(
-                F.col(f"`{columns[fmt.url_index]}`").alias("url"), id_col.alias("id")
-            )
-        frames.append(frame)
-    combined = frames[0]
-    for frame in frames[1:]:
-        combined = combined.unionByName(frame)
-    return combined.select(
-        _strip(F.col("url")).alias("url"),
-        _strip(F.col("id")).alias("id"),
-        F.monotonically_increasing_id().alias("position"),  # grows with file and row order
-    )
-
-
-_SPACE = r"[\s\u00a0\u2000-\u200b\u3000]"  # Java regex: whitespace as str.strip() sees it
-
-
-def _strip(column: Any) -> Any:
-    # F.trim removes ASCII spaces only; a tab or no-break space would make a second URL.
-    return F.regexp_replace(column, f"^{_SPACE}+|{_SPACE}+$", "")
-
-
 def distinct_urls(rows: DataFrame) -> DataFrame:
-    """One row per non-blank URL, with the id of its first occurrence in the manifest."""
+    """One row per non-blank URL (by ``urls.identity``), with the text, id and problem of its
+    first occurrence in the manifest."""
     return (
-        rows.where(F.col("url").isNotNull() & (F.col("url") != ""))
-        .groupBy("url")
-        .agg(F.min_by("id", "position").alias("id"))
+        rows.where(F.col("key") != "")
+        .groupBy("key")
+        .agg(*(F.min_by(name, "position").alias(name) for name in ("url", "id", "problem")))
     )
 
 
@@ -279,7 +243,8 @@ def extract_urls(
     status = RESULT_NAMES.index("status")
 
     def partition(rows: Any) -> Any:
-        for result in extract_partition(((r.url, r.id) for r in rows), settings, run_id):
+        for result in extract_partition(((r.url, r.id, r.problem) for r in rows), settings,
+                                        run_id):
             if done is not None:
                 done.add(1)
                 if result[status] == "failed":
@@ -340,7 +305,8 @@ def _summary(stored: DataFrame, run_id: str, config: RunConfig, counts: dict[str
         "file_bytes_of_successes": int(totals["file_bytes"] or 0),
         # Every distinct URL has exactly one result row, and every input row is one of these.
         "accounted": succeeded + failed == distinct
-        and succeeded + failed + duplicates + blank == input_rows,
+        and succeeded + failed + duplicates + blank == input_rows
+        and counts["read_back"] == (input_rows, blank),
         "concurrency": config.extract.concurrency,
         "partitions": counts["partitions"],
         "max_bytes": config.extract.max_bytes,
@@ -354,16 +320,6 @@ def _absolute(path: str) -> str:
     if "://" in path:
         return path.rstrip("/")
     return "file://" + os.path.abspath(path)
-
-
-_GLOB = re.compile(r"([\\{}\[\]*?])")
-
-
-def _spark_path(path: str) -> str:
-    """The manifest file as Spark must be given it: Spark expands glob characters in paths,
-    so 'm[1].csv' would read 'm1.csv' instead; escaped, every name means itself."""
-    absolute = path if "://" in path else "file://" + os.path.abspath(path)
-    return _GLOB.sub(r"\\\1", absolute)
 
 
 class _FileSystem:

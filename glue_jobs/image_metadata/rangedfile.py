@@ -17,6 +17,9 @@ from .exceptions import ImageFailure, TooLarge
 # first read and the growing read-ahead keep sequential reads to few requests.
 BLOCK = 16 * 1024
 FIRST_READ = 64 * 1024
+# Blocks kept per file: a reader walking far (megabytes of JPEG fill, a long HEIF box) holds
+# only the last ones, not all it read; 32 images at once stay within a worker's memory.
+MAX_CACHED = 2 * 1024 * 1024
 
 
 class ByteSource(Protocol):
@@ -120,19 +123,32 @@ class RangedFile(io.RawIOBase):
             if length <= 0:
                 return b""
         self._ensure(start, start + length)
-        out = bytearray()
+        pieces: list[memoryview] = []  # views: the result is the only copy made
+        got = 0
         block = start // BLOCK
         offset = start - block * BLOCK
-        while len(out) < length:
+        while got < length:
             data = self._blocks.get(block)
             if not data:
                 break
-            out += data[offset : offset + length - len(out)]
+            piece = memoryview(data)[offset : offset + length - got]
+            pieces.append(piece)
+            got += len(piece)
             if len(data) < BLOCK:
                 break
             block += 1
             offset = 0
-        return bytes(out)
+        out = b"".join(pieces)
+        self._evict()
+        return out
+
+    def _evict(self) -> None:
+        """Forget the oldest blocks beyond MAX_CACHED (block 0, read again and again, stays)."""
+        excess = len(self._blocks) - MAX_CACHED // BLOCK
+        if excess <= 0:
+            return
+        for block in [b for b in self._blocks if b != 0][:excess]:
+            del self._blocks[block]
 
     def _ensure(self, start: int, end: int) -> None:
         first, last = start // BLOCK, (end - 1) // BLOCK

@@ -41,6 +41,7 @@ class RunConfig:
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     # How often the driver logs progress while extracting (seconds).
     progress_seconds: float = 30.0
+    encoding: str = "utf-8"  # of the manifest files
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -141,6 +142,15 @@ def parse_output(value: str) -> str:
     return text
 
 
+def parse_encoding(value: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(value.strip()).name
+    except LookupError:
+        raise ValueError("not a known text encoding (e.g. utf-8, latin-1, cp1252)") from None
+
+
 def parse_seconds(value: str) -> float:
     try:
         seconds = float(value.strip())
@@ -191,6 +201,8 @@ JOB_ARGUMENTS: tuple[JobArgument, ...] = (
                 "comma-separated CIDRs http(s) URLs may reach although private"),
     JobArgument("progress_seconds", "30", parse_seconds,
                 "seconds between progress lines in the driver log"),
+    JobArgument("encoding", "utf-8", parse_encoding,
+                "text encoding of the manifest files (e.g. latin-1, cp1252)"),
 )
 ARGUMENTS_BY_NAME: Mapping[str, JobArgument] = {a.name: a for a in JOB_ARGUMENTS}
 
@@ -347,6 +359,7 @@ def config_from_job_arguments(values: Mapping[str, str]) -> RunConfig:
         url_column=parsed["url_column"],
         id_column=parsed["id_column"] or None,
         progress_seconds=parsed["progress_seconds"],
+        encoding=parsed["encoding"],
         extract=ExtractSettings(
             concurrency=parsed["concurrency"],
             max_bytes=parsed["max_bytes"],

@@ -165,6 +165,8 @@ class Clients:
                     user_agent_extra="image-metadata/1.0",
                 ),
             )
+            self.s3_client.meta.events.register("before-parse.s3.GetObject",
+                                                _drop_unreadable_headers)
         return self.s3_client
 
     def retry(self) -> Retry:
@@ -486,6 +488,38 @@ class S3Source(Source):
         self.last_modified = modified.astimezone(UTC) if modified else None
         self.bytes_read += len(data)
         return data[:length]
+
+
+def _drop_unreadable_headers(operation_model: Any, response_dict: dict, **_: Any) -> None:
+    """botocore parses typed header values itself and raises on a bad one (a Last-Modified
+    of 'yesterday', a count of '²'). Such a value is dropped before it parses, as the HTTP
+    path ignores it, and the object is read."""
+    from botocore.utils import parse_timestamp
+
+    shape = operation_model.output_shape
+    headers = response_dict.get("headers")
+    if shape is None or headers is None:
+        return
+    for name, member in shape.members.items():
+        if member.serialization.get("location") != "header":
+            continue
+        header = member.serialization.get("name", name)
+        value = headers.get(header)
+        if value is None:
+            continue
+        try:
+            if member.type_name in ("integer", "long") and not _SIGNED.fullmatch(value.strip()):
+                raise ValueError(value)
+            if member.type_name == "timestamp":
+                parse_timestamp(value)
+            if member.type_name in ("float", "double"):
+                float(value)
+        except (ValueError, TypeError, OverflowError):
+            log.info("dropped the unreadable %s header %r of an S3 answer", header, value[:80])
+            del headers[header]
+
+
+_SIGNED = re.compile(r"-?[0-9]{1,19}")
 
 
 def _bound_of(location: Location, clients: Clients) -> deadline.Deadline:

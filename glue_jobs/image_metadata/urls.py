@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -105,6 +106,41 @@ def _check_host(host: str, url: str) -> None:
     except UnicodeError as e:
         raise InvalidUrl(f"host {host[:80]!r} is not a valid DNS name ({e.__cause__ or e}): "
                          f"{redact(url)!r}") from None
+
+
+def identity(url: str) -> str:
+    """What makes two manifest values one URL, read once: a local path and its file:// URL
+    are one file (the path normalised: '/a/./b' is '/a/b'); http(s) schemes and host names
+    are case-insensitive and a default port is no port; S3 keys, paths and queries count
+    exactly as written."""
+    value = url.strip()
+    lowered = value[:8].lower()
+    if value.startswith("/"):
+        return posixpath.normpath(value)
+    if lowered.startswith("file://"):
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            return value
+        if parts.netloc in ("", "localhost"):
+            return posixpath.normpath(unquote(parts.path))
+        return value
+    if lowered.startswith("s3://"):
+        return "s3://" + value[5:]
+    if lowered.startswith(("http://", "https://")):
+        try:
+            parts = urlsplit(value)
+            port = parts.port
+        except ValueError:
+            return value
+        scheme = parts.scheme.lower()
+        userinfo, at, hostport = parts.netloc.rpartition("@")
+        host = hostport.lower()
+        if (scheme, port) in (("http", 80), ("https", 443)):
+            host = host.rsplit(":", 1)[0]
+        return urlunsplit((scheme, f"{userinfo}{at}{host}", parts.path, parts.query,
+                           parts.fragment))
+    return value
 
 
 def _local(url: str, path: str, allow: bool) -> Location:

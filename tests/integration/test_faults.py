@@ -221,3 +221,13 @@ def test_a_partition_with_a_silent_server_finishes_one_bound_after_the_others(fa
     seconds = time.monotonic() - started
     assert len(results) == 21
     assert seconds < DEFAULT_WAITS.image_timeout + 1.5
+
+
+def test_s3_header_values_botocore_cannot_parse_do_not_fail_the_image(faults, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", faults.url("s3"))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "x")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    row, _seconds = fetch("s3://odd-headers/photo.jpg")
+    assert (row["status"], row["format"], row["make"]) == ("ok", "JPEG", "Canon"), row
+    assert row["last_modified"] is None

@@ -3,13 +3,11 @@ works for a job role limited to the manifest prefix (an IAM-deciding proxy in fr
 
 from __future__ import annotations
 
-import re
-
 import boto3
 import pytest
 
 from image_metadata.exceptions import ManifestError
-from image_metadata.manifest import discover, inspect
+from image_metadata.manifest import discover, inspect, read_rows
 from tests.support.iam_s3_proxy import IamS3Proxy
 from tests.support.stack_template import job_role
 
@@ -115,6 +113,9 @@ def test_keys_with_hash_or_question_mark_are_taken_as_written(odd_keys, location
     ("s3://odd-keys/dots/../b.csv", "s3://odd-keys/dots/../b.csv"),
     ("s3://odd-keys/col/", "s3://odd-keys/col/10:00.csv"),
 ])
-def test_a_key_spark_would_read_as_another_or_not_at_all_is_refused(odd_keys, location, path):
-    with pytest.raises(ManifestError, match=rf"manifest {re.escape(path)}: Spark cannot read"):
-        discover(location, s3_client=odd_keys)
+def test_keys_hadoop_paths_would_change_are_read_as_named(odd_keys, location, path):
+    """The driver reads manifests with boto3, which takes keys as they are ('//', '..', ':'
+    would be folded or refused by a Hadoop path)."""
+    (found,) = inspect(location, s3_client=odd_keys)
+    assert found.path == path
+    assert [r.url for r in read_rows(found, s3_client=odd_keys)] == ["https://example.com/a.jpg"]

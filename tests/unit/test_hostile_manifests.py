@@ -53,9 +53,10 @@ def written(tmp_path: Path, data: bytes, name: str = "manifest.csv") -> str:
 # -- broken CSV quoting ----------------------------------------------------------------------
 
 
-def test_unclosed_quote_in_the_header_is_a_manifest_error_naming_the_file():
-    message = refused(b'id,"url,note\n1,s3://b/a.jpg,x\n2,s3://b/b.jpg,y\n')
-    assert "no 'url' column" in message
+def test_unclosed_quote_in_the_header_leaves_the_rows_to_tell_the_columns():
+    """The broken header becomes a failure row of its own; the rows are read."""
+    fmt = detected(b'id,"url,note\n1,s3://b/a.jpg,x\n2,s3://b/b.jpg,y\n')
+    assert (fmt.kind, fmt.header, fmt.url_index) == ("csv", False, 1)
 
 
 def test_unclosed_quote_in_a_data_row_still_detects_the_header():
@@ -73,9 +74,10 @@ def test_quote_inside_an_unquoted_url_keeps_the_csv_usable():
     assert (fmt.kind, fmt.url_index) == ("csv", 1)
 
 
-def test_unclosed_quote_running_through_a_full_head_is_a_short_manifest_error():
+def test_unclosed_quote_running_through_a_full_head_gives_up_on_that_record_only():
     head = b'id,"url\n' + b"1,s3://b/a.jpg\n" * (HEAD_BYTES // 15)
-    assert "no 'url' column" in refused(head)
+    fmt = detected(head)
+    assert (fmt.kind, fmt.header, fmt.url_index) == ("csv", False, 1)
 
 
 # -- very long lines -------------------------------------------------------------------------
@@ -108,7 +110,7 @@ def test_64_kib_header_without_the_url_column_gives_a_short_error(tmp_path):
     assert len(str(raised.value)) < MESSAGE_LIMIT
 
 
-def test_header_field_of_70_kib_is_cut_short_in_the_error():
+def test_a_70_kib_header_field_is_cut_short_in_the_error():
     message = refused(b"id," + b"x" * 70_000 + b"\n1,2\n")
     assert "xxxx…" in message
 
@@ -126,8 +128,14 @@ def test_missing_id_column_error_cuts_long_header_fields_short():
 # -- text that is not UTF-8 ------------------------------------------------------------------
 
 
-def test_latin1_manifest_is_detected_from_its_ascii_structure():
-    fmt = detected("id,url\n1,http://h.example/café.jpg\n".encode("latin-1"))
+def test_latin1_manifest_is_refused_naming_the_byte_offset():
+    message = refused("id,url\n1,http://h.example/café.jpg\n".encode("latin-1"))
+    assert "is not valid utf-8 at byte 29 (line 2" in message and "--encoding" in message
+
+
+def test_latin1_manifest_is_read_when_its_encoding_is_named():
+    fmt = sniff("id,url\n1,http://h.example/café.jpg\n".encode("latin-1"), PATH,
+                encoding="latin-1")
     assert (fmt.kind, fmt.url_index, fmt.columns) == ("csv", 1, ("id", "url"))
 
 
@@ -160,9 +168,9 @@ def test_image_given_as_the_manifest_is_not_a_manifest(tmp_path, fmt):
     assert len(str(raised.value)) < MESSAGE_LIMIT
 
 
-def test_binary_without_nul_bytes_is_refused_for_having_no_url_column():
+def test_binary_without_nul_bytes_is_refused_as_not_utf8():
     junk = bytes(b or 1 for b in random.Random(3).randbytes(4096))
-    assert "no 'url' column" in refused(junk)
+    assert "is not valid utf-8 at byte" in refused(junk)
 
 
 # -- NUL bytes -------------------------------------------------------------------------------

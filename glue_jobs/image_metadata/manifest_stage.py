@@ -1,0 +1,97 @@
+"""The manifest's rows, parsed once on the driver, staged as Parquet for Spark to read.
+
+Every file is streamed through ``manifest.read_rows`` in batches, so the driver holds one
+batch at a time whatever the manifest's size, and Spark reads exactly the rows that were
+counted. Staging goes where the run's output goes: a local folder, or S3 (put with boto3,
+the way the driver reads S3 manifests too).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import manifest, urls
+from .manifest import ManifestFile
+
+BATCH_ROWS = 50_000
+SCHEMA = pa.schema([
+    ("url", pa.string()),  # as given, trimmed
+    ("id", pa.string()),
+    ("key", pa.string()),  # what counts as the same URL (urls.identity); '' for blank rows
+    ("problem", pa.string()),  # why the record is not a usable row, if it is not
+    ("position", pa.int64()),  # the row's place in the manifest: files in order, then lines
+])
+
+
+@dataclass(frozen=True)
+class StagedManifest:
+    path: str  # a folder of Parquet files, as Spark reads it
+    input_rows: int
+    blank: int
+    files: int
+
+
+def stage(files: list[ManifestFile], folder: str, *, s3_client: Any = None,
+          batch_rows: int = BATCH_ROWS) -> StagedManifest:
+    """Parse every row of ``files`` and write them under ``folder`` (local or s3://)."""
+    writer = _writer(folder, s3_client)
+    counted = blank = 0
+    part = 0
+    for batch in _batches(files, batch_rows, s3_client):
+        counted += batch.num_rows
+        blank += batch.column("key").to_pylist().count("")
+        writer(f"part-{part:05d}.parquet", batch)
+        part += 1
+    if part == 0:  # no rows: an empty file keeps the schema for Spark
+        writer("part-00000.parquet", SCHEMA.empty_table())
+        part = 1
+    return StagedManifest(folder, counted, blank, part)
+
+
+def _batches(files: list[ManifestFile], size: int, s3_client: Any) -> Iterator[pa.Table]:
+    columns: dict[str, list] = {name: [] for name in SCHEMA.names}
+    position = 0
+    for file in files:
+        for row in manifest.read_rows(file, s3_client=s3_client):
+            columns["url"].append(row.url)
+            columns["id"].append(row.id)
+            key = "" if not row.url and row.problem is None else (
+                row.url if row.problem is not None else urls.identity(row.url))
+            columns["key"].append(key)
+            columns["problem"].append(row.problem)
+            columns["position"].append(position)
+            position += 1
+            if len(columns["url"]) >= size:
+                yield pa.table(columns, schema=SCHEMA)
+                columns = {name: [] for name in SCHEMA.names}
+    if columns["url"]:
+        yield pa.table(columns, schema=SCHEMA)
+
+
+def _writer(folder: str, s3_client: Any) -> Any:
+    folder = folder.rstrip("/")
+    if folder.startswith("s3://"):
+        bucket, prefix = manifest.s3_location(folder)
+        client = s3_client or manifest._default_s3()
+
+        def to_s3(name: str, table: pa.Table) -> None:
+            buffer = io.BytesIO()
+            pq.write_table(table, buffer)
+            buffer.seek(0)
+            client.upload_fileobj(buffer, bucket, f"{prefix}/{name}")
+
+        return to_s3
+    local = folder[len("file://"):] if folder.startswith("file://") else folder
+    os.makedirs(local, exist_ok=True)
+
+    def to_disk(name: str, table: pa.Table) -> None:
+        pq.write_table(table, os.path.join(local, name))
+
+    return to_disk

@@ -1,0 +1,134 @@
+"""One reading of a manifest's rows, for detection and for the run: lines, records, fields,
+trimming and encoding defined once (manifest.read_rows over manifest_rows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from image_metadata.exceptions import ManifestError
+from image_metadata.manifest import inspect, read_rows
+from image_metadata.manifest_rows import MAX_QUOTED_LINES
+
+
+def rows_of(tmp_path: Path, data: bytes, name: str = "m.csv", **kwargs) -> list[tuple]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    (file,) = inspect(str(path), **kwargs)
+    return [(r.url, r.id, r.problem) for r in read_rows(file)]
+
+
+def test_unicode_line_separators_are_data_not_line_ends(tmp_path):
+    """NEL and U+2028 end lines for str.splitlines(), not for RFC 4180 or this reader."""
+    data = "url\nhttp://h/1.jpg\u0085http://h/2.jpg\nhttp://h/3.jpg\u2028x\n".encode()
+    assert [u for u, _, _ in rows_of(tmp_path, data)] == [
+        "http://h/1.jpg\u0085http://h/2.jpg", "http://h/3.jpg\u2028x"]
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_lines_end_at_lf_crlf_or_cr(tmp_path, end):
+    data = end.join(["id,url", "1,http://h/1.jpg", "2,http://h/2.jpg"]).encode() + end.encode()
+    assert rows_of(tmp_path, data) == [("http://h/1.jpg", "1", None), ("http://h/2.jpg", "2", None)]
+
+
+def test_a_form_feed_after_the_header_is_trimmed_not_a_line_end(tmp_path):
+    data = b"url\n\x0chttp://h/1.jpg\nhttp://h/2.jpg\n"
+    assert [u for u, _, _ in rows_of(tmp_path, data)] == ["http://h/1.jpg", "http://h/2.jpg"]
+
+
+def test_a_quoted_field_may_hold_a_line_break(tmp_path):
+    data = b'id,url\n"two\nlines",http://h/1.jpg\n2,http://h/2.jpg\n'
+    assert rows_of(tmp_path, data) == [("http://h/1.jpg", "two\nlines", None),
+                                       ("http://h/2.jpg", "2", None)]
+
+
+def test_a_row_with_thirty_thousand_fields_is_one_row(tmp_path):
+    data = b"url,id\nhttp://h/1.jpg,7" + b",x" * 30_000 + b"\n"
+    assert rows_of(tmp_path, data) == [("http://h/1.jpg", "7", None)]
+
+
+def test_unicode_white_space_is_trimmed_from_urls_and_ids(tmp_path):
+    data = "id,url\n\u202fa\u00a0,\u202fhttp://h/1.jpg\u3000\n".encode()
+    assert rows_of(tmp_path, data) == [("http://h/1.jpg", "a", None)]
+
+
+def test_commas_in_a_query_keep_a_plain_list_a_list(tmp_path):
+    data = b"https://h/a.jpg?crop=faces,edges\nhttps://h/b.jpg?crop=top,left&w=1\n"
+    assert [u for u, i, _ in rows_of(tmp_path, data, "urls.txt")] == [
+        "https://h/a.jpg?crop=faces,edges", "https://h/b.jpg?crop=top,left&w=1"]
+
+
+def test_a_comma_before_the_query_still_makes_a_url_id_csv(tmp_path):
+    data = b"https://h/a.jpg,id-1\nhttps://h/b.jpg,id-2\n"
+    assert rows_of(tmp_path, data) == [("https://h/a.jpg", "id-1", None),
+                                       ("https://h/b.jpg", "id-2", None)]
+
+
+def test_latin1_is_refused_naming_the_byte_and_read_when_named(tmp_path):
+    data = "url\nhttp://h/caf\u00e9.jpg\nhttp://h/caf\u00e8.jpg\n".encode("latin-1")
+    with pytest.raises(ManifestError, match=r"not valid utf-8 at byte 16 \(line 2"):
+        rows_of(tmp_path, data)
+    assert [u for u, _, _ in rows_of(tmp_path, data, encoding="latin-1")] == [
+        "http://h/caf\u00e9.jpg", "http://h/caf\u00e8.jpg"]
+
+
+def test_a_bad_byte_deep_in_the_file_is_found_before_the_run(tmp_path):
+    data = b"url\n" + b"http://h/a.jpg\n" * 200_000 + b"http://h/\xff.jpg\n"
+    path = tmp_path / "m.txt"
+    path.write_bytes(data)
+    (file,) = inspect(str(path))  # the head is fine
+    with pytest.raises(ManifestError, match=r"at byte 3,000,013 \(line 200,002"):
+        list(read_rows(file))
+
+
+def test_a_list_row_equal_to_the_header_word_is_a_row(tmp_path):
+    data = b"url\nhttp://h/1.jpg\nurl\n"
+    assert [u for u, _, _ in rows_of(tmp_path, data)] == ["http://h/1.jpg", "url"]
+
+
+def test_a_headerless_list_starting_with_a_schemeless_line_keeps_it_as_a_row(tmp_path):
+    data = b"example.com/a.jpg\nhttp://h/1.jpg\n"
+    assert [u for u, _, _ in rows_of(tmp_path, data, "urls.txt")] == [
+        "example.com/a.jpg", "http://h/1.jpg"]
+
+
+def test_a_quote_that_never_closes_costs_its_line_only(tmp_path):
+    data = b'id,url\n1,"http://h/1.jpg\n2,http://h/2.jpg\n3,http://h/3.jpg\n'
+    found = rows_of(tmp_path, data)
+    assert found[0][2] == "manifest line 2: a quoted field opened here is never closed"
+    assert found[1:] == [("http://h/2.jpg", "2", None), ("http://h/3.jpg", "3", None)]
+
+
+def test_a_quoted_field_spanning_too_many_lines_is_taken_as_unclosed(tmp_path):
+    body = "".join(f"{i},http://h/{i}.jpg\n" for i in range(2, MAX_QUOTED_LINES + 50))
+    data = ('id,url\n1,"http://h/1.jpg\n' + body + '9,"closing"\n').encode()
+    found = rows_of(tmp_path, data)
+    assert found[0][2].endswith("a quoted field opened here is never closed")
+    assert len(found) == 1 + (MAX_QUOTED_LINES + 48) + 1
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    (b"3,http://h/\x00.jpg", "the line holds a NUL character"),
+    (b"3,http://h/" + b"a" * 70_000, "the line is 70,011 characters long"),
+])
+def test_a_record_that_cannot_be_a_row_is_one_row_with_its_problem(tmp_path, line, problem):
+    """(past the first 8,000 bytes: a NUL there marks a binary file, refused as a whole)"""
+    filler = b"".join(b"0,http://h/f%d.jpg\n" % i for i in range(600))
+    data = b"id,url\n" + filler + line + b"\n4,http://h/4.jpg\n"
+    found = rows_of(tmp_path, data)
+    assert [u for u, _, p in found if p is None][-1] == "http://h/4.jpg"
+    assert len(found) == 602
+    (bad,) = [p for _, _, p in found if p is not None]
+    assert bad.startswith("manifest line 602: " + problem)
+
+
+def test_blank_lines_are_blank_rows_and_a_bom_is_not_data(tmp_path):
+    data = b"\xef\xbb\xbfurl\nhttp://h/1.jpg\n\n   \nhttp://h/2.jpg\n"
+    assert [u for u, _, _ in rows_of(tmp_path, data)] == [
+        "http://h/1.jpg", "", "", "http://h/2.jpg"]
+
+
+def test_a_short_row_has_a_blank_url(tmp_path):
+    data = b"id,url\n1,http://h/1.jpg\n2\n"
+    assert rows_of(tmp_path, data) == [("http://h/1.jpg", "1", None), ("", "2", None)]
