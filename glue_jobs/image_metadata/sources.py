@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    InvalidHeader,
     LocationValueError,
     MaxRetryError,
     NameResolutionError,
@@ -352,8 +353,14 @@ class HttpSource(Source):
             if resp.status not in _REDIRECTS or not location:
                 return resp
             resp.close()
-            url = urljoin(url, location)
-            if urlsplit(url).scheme.lower() not in ("http", "https"):
+            try:
+                url = urljoin(url, location)
+                scheme = urlsplit(url).scheme.lower()
+            except ValueError:  # e.g. an unclosed IPv6 bracket
+                raise exc.FetchConnectionError(
+                    f"{redact(self.location.url)} redirects to an unusable location",
+                    http_status=resp.status, attempts=self.attempts) from None
+            if scheme not in ("http", "https"):
                 raise exc.UnsupportedScheme(
                     f"{redact(self.location.url)} redirects to {redact(url)}",
                     http_status=resp.status, attempts=self.attempts, stage="fetch")
@@ -385,6 +392,9 @@ class HttpSource(Source):
             raise _network_failure(e.reason, self.location, self.attempts) from None
         except (ProtocolError, SSLError, ReadTimeoutError, ConnectTimeoutError) as e:
             raise _network_failure(e, self.location, self.attempts + 1) from None
+        except InvalidHeader as e:  # e.g. two different Content-Length values
+            raise exc.HttpError(f"invalid response header from {redact(url)}: {_short(e)}",
+                                attempts=self.attempts + 1) from None
         self.attempts = len(resp.retries.history) + 1 if resp.retries else 1
         self.http_status = resp.status
         self.etag = resp.headers.get("ETag")

@@ -231,3 +231,18 @@ def test_s3_header_values_botocore_cannot_parse_do_not_fail_the_image(faults, mo
     row, _seconds = fetch("s3://odd-headers/photo.jpg")
     assert (row["status"], row["format"], row["make"]) == ("ok", "JPEG", "Canon"), row
     assert row["last_modified"] is None
+
+
+@pytest.mark.parametrize(("name", "error_type"), [
+    ("garbage-status", "connection_error"), ("header-without-colon", "http_error"),
+    ("two-hundred-headers", "connection_error"), ("70-kib-header", "connection_error"),
+    ("no-status-line", "connection_error"), ("bad-chunk-size", "connection_error"),
+    ("status-999", "http_error"), ("only-100-continue", "connection_error"),
+    ("two-content-lengths", "http_error"), ("redirect-to-a-broken-url", "connection_error"),
+    ("redirect-to-port-99999", "invalid_url"),
+])
+def test_a_broken_answer_is_classified_never_unexpected(faults, name, error_type):
+    row, seconds = fetch(faults.url(f"raw/{name}"))
+    assert row["error_type"] == error_type, row
+    assert "unexpected" not in row["error_message"]
+    assert seconds < BOUND

@@ -12,6 +12,7 @@
     /slow-redirect/...                  a redirect whose body trickles (to /ok/...)
     /redirect-to?url=<target>           a redirect to any URL (another scheme, another host)
     /hold/...                           waits until ``release`` is set, then serves a JPEG
+    /raw/<name>                         the bytes of RAW_RESPONSES[name], then the end
     /silent/...                         accepts the request and never answers
     /header-trickle/...                 a status line, then one header byte every 0.5 s
     /continue-loop/...                  '100 Continue' after '100 Continue', without end
@@ -41,6 +42,26 @@ BODY = JPEG + bytes(200_000)
 S3_ERRORS = {"slowdown": (503, "SlowDown", "Please reduce your request rate."),
              "denied": (403, "AccessDenied", "Access Denied"),
              "missing": (404, "NoSuchKey", "The specified key does not exist.")}
+
+
+# Answers no HTTP library should turn into an "unexpected" error.
+RAW_RESPONSES = {
+    "garbage-status": b"HTTP/1.1 abc OK\r\n\r\n",
+    "header-without-colon": b"HTTP/1.1 206 Partial\r\nContent-Range bytes\r\n\r\n",
+    "two-hundred-headers": b"HTTP/1.1 206 P\r\n" + b"".join(
+        b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n",
+    "70-kib-header": b"HTTP/1.1 206 P\r\nX: " + b"a" * 70_000 + b"\r\n\r\n",
+    "no-status-line": b"\xff\xd8 not http",
+    "bad-chunk-size": b"HTTP/1.1 206 P\r\nContent-Range: bytes 0-10/11\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "status-999": b"HTTP/1.1 999 X\r\nContent-Length: 0\r\n\r\n",
+    "only-100-continue": b"HTTP/1.1 100 Continue\r\n\r\n",
+    "two-content-lengths": b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n" + JPEG,
+    "redirect-to-a-broken-url": b"HTTP/1.1 302 F\r\nLocation: http://[::1/x\r\n"
+                                b"Content-Length: 0\r\n\r\n",
+    "redirect-to-port-99999": b"HTTP/1.1 302 F\r\nLocation: http://127.0.0.1:99999/x\r\n"
+                              b"Content-Length: 0\r\n\r\n",
+}
 
 
 class FaultServer(LoopbackServer):
@@ -149,6 +170,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return False
         return True
+
+    def _fault_raw(self, parts) -> None:
+        self._raw(RAW_RESPONSES[parts.path.split("/")[2]])
+        self.close_connection = True
 
     def _fault_silent(self, parts) -> None:
         self.server.stopping.wait(120)
