@@ -15,13 +15,14 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, NamedTuple
 
-from PIL import BmpImagePlugin, IcoImagePlugin, Image
+from PIL import BmpImagePlugin, IcoImagePlugin, Image, TiffImagePlugin
 
 from . import exif as exif_mod
 from . import isobmff, jpeg, png, riff
 from . import xmp as xmp_mod
-from .exceptions import CorruptImage, ImageFailure, NotAnImage, UnsupportedFormat
-from .tiff import TiffReader, first_int
+from .exceptions import CorruptImage, ImageFailure, NotAnImage, TooLarge, UnsupportedFormat
+from .tiff import TYPES as TIFF_TYPES
+from .tiff import Entry, TiffReader, first_int
 
 SUPPORTED_FORMATS = (
     "JPEG", "MPO", "PNG", "TIFF", "WEBP", "GIF", "BMP", "HEIF", "AVIF", "JPEG2000", "ICO",
@@ -69,6 +70,8 @@ class Decoded:
     exif: dict[str, str] = field(default_factory=dict)
     typed: exif_mod.Typed = field(default_factory=exif_mod.Typed)
     warnings: list[str] = field(default_factory=list)
+    # The orientation a container states outside its EXIF (AVIF's irot/imir), if any.
+    container_orientation: int | None = field(default=None, repr=False)
 
 
 def decode(fp: BinaryIO) -> Decoded:
@@ -99,6 +102,11 @@ def decode(fp: BinaryIO) -> Decoded:
     result.exif = exif_data.tags
     result.warnings.extend(exif_data.warnings)
     result.typed = exif_mod.typed_fields(exif_data, result.warnings)
+    if result.container_orientation not in (None, result.typed.orientation or 1):
+        # As Pillow's AVIF plugin reports it: the container's orientation replaces the EXIF
+        # one where the two differ.
+        result.typed.orientation = result.container_orientation
+        result.exif["Orientation"] = str(result.container_orientation)
     if result.format == "HEIF" and result.typed.orientation is not None:
         # HEIF readers apply the container's rotation (width/height are the displayed size),
         # so the EXIF orientation no longer applies: report 1, as libheif/pillow-heif do.
@@ -115,7 +123,7 @@ _CONTAINERS = (
     (png.is_png, png.read_png, "PNG"),
     (riff.is_webp, riff.read_webp, "WEBP"),
 )
-_HEIF_BRANDS = isobmff.HEVC_BRANDS | {b"mif1", b"msf1"}
+_HEIF_BRANDS = isobmff.HEVC_BRANDS | isobmff.AVIF_BRANDS | {b"mif1", b"msf1"}
 
 
 def _read_container(fp: BinaryIO, prefix: bytes) -> tuple[Decoded, bytes | None, Any] | None:
@@ -133,10 +141,11 @@ def _read_container(fp: BinaryIO, prefix: bytes) -> tuple[Decoded, bytes | None,
         except isobmff.Excessive as e:  # libheif would spend on it what the reader refused
             raise CorruptImage(f"cannot read the HEIF header: {e}") from None
         except ValueError:
-            return None  # a layout the box reader does not cover: pillow-heif decides
-        if heif.format != "HEIF":
-            return None  # AVIF: Pillow's plugin turns the container rotation into orientation
-        return _decoded(heif, "HEIF")
+            return None  # a layout the box reader does not cover: pillow-heif/libavif decide
+        record, exif, xmp = _decoded(heif, heif.format)
+        if heif.orientation is not None:  # AVIF: Pillow's plugin would read the whole file
+            record.container_orientation = heif.orientation
+        return record, exif, xmp
     return None
 
 
@@ -176,7 +185,13 @@ def _open(fp: BinaryIO, prefix: bytes) -> Image.Image | _Header:
             continue
         fp.seek(0)
         try:
-            return _ico(fp) if fmt == "ICO" else _open_with_plugin(fmt, factory, fp)
+            if fmt == "TIFF":
+                layout = _tiff_layout(fp)
+                if layout is not None:
+                    return layout
+                fp.seek(0)
+            budgeted = _ReadBudget(fp, PILLOW_READ_BUDGET)
+            return _ico(budgeted) if fmt == "ICO" else _open_with_plugin(fmt, factory, budgeted)
         except ImageFailure:
             raise
         except _PILLOW_ERRORS as e:
@@ -224,6 +239,110 @@ def _ico(fp: BinaryIO) -> _Header:
     dib = BmpImagePlugin.DibImageFile(fp)
     # The bitmap's height counts the AND mask too; Pillow applies that mask as alpha.
     return _Header("ICO", "RGBA", (dib.size[0], dib.size[1] // 2), {})
+
+
+# What a Pillow plugin may read to open one file. Plugins keep what they read (every TIFF
+# tag's value, a GIF comment, a JPEG 2000 header box): a few KB of tags pointing at the same
+# megabyte, or one 30 MB comment, would otherwise cost gigabytes across a partition's threads.
+PILLOW_READ_BUDGET = 4 << 20
+
+
+class _ReadBudget(io.RawIOBase):
+    """``fp`` for a Pillow plugin, failing as too_large once it has read ``budget`` bytes."""
+
+    def __init__(self, fp: BinaryIO, budget: int) -> None:
+        super().__init__()
+        self._fp, self._left = fp, budget
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        return self._fp.seek(pos, whence)
+
+    def tell(self) -> int:
+        return self._fp.tell()
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:  # to the end: how far that is decides, before reading
+            here = self._fp.tell()
+            size = self._fp.seek(0, io.SEEK_END) - here
+            self._fp.seek(here)
+        if size > self._left:  # refused before a byte is read, not after
+            raise TooLarge(f"opening the header needs more than {PILLOW_READ_BUDGET >> 20} MiB "
+                           "of reads (a bloated tag, box or comment)")
+        data = self._fp.read(size)
+        self._left -= len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+# The tags Pillow's TIFF plugin derives mode and size from.
+_LAYOUT_TAGS = (0x0100, 0x0101, 0x0102, 0x0103, 0x0106, 0x010A, 0x0115, 0x011C, 0x0152,
+                0x0153, 0x0212)
+_DATA_TAGS = ((0x0111, 0x0117), (0x0144, 0x0145))  # strip or tile offsets and byte counts
+_WANTED = frozenset((*_LAYOUT_TAGS, *(t for pair in _DATA_TAGS for t in pair)))
+
+
+def _tiff_layout(fp: BinaryIO) -> _Header | None:
+    """Format, mode and size of a TIFF as Pillow's plugin gives them, from IFD0's layout tags
+    only: Pillow opens a copy of just those, so it never reads the other tags' values (a few
+    KB of tags pointing at one megabyte, a Photoshop layer blob) that it would keep. None when
+    the layout is not plainly there: then Pillow opens the file itself, within a budget."""
+    try:
+        reader = TiffReader(fp, 0)
+        entries, _next = reader.read_ifd(reader.first_ifd, "IFD0", _WANTED)
+    except (ValueError, struct.error):
+        return None
+    kept = [entries[t] for t in _LAYOUT_TAGS if t in entries]
+    data = next(((entries[o], entries[c]) for o, c in _DATA_TAGS
+                 if o in entries and c in entries), None)
+    if data is None or any(e.value is None or e.count > 64 for e in kept):
+        return None
+    offsets, counts = data
+    kept += [Entry(offsets.tag, 4, 1, (0,)), Entry(counts.tag, 4, 1, (0,))]
+    if first_int(entries.get(0x0106)) == 3:  # palette: a colour map of the right length
+        depth = first_int(entries.get(0x0102)) or 1
+        if depth > 16:
+            return None
+        kept.append(Entry(0x0140, 3, 3 << depth, (0,) * (3 << depth)))
+    try:
+        image = TiffImagePlugin.TiffImageFile(io.BytesIO(_tiny_tiff(reader.order, kept)))
+    except _PILLOW_ERRORS:
+        return None
+    return _Header(image.format or "TIFF", image.mode, image.size, {})
+
+
+def _tiny_tiff(order: str, entries: list[Entry]) -> bytes:
+    """A TIFF holding only ``entries`` in IFD0 (values after the IFD), in byte order ``order``."""
+    entries = sorted(entries, key=lambda e: e.tag)
+    table_end = 8 + 2 + 12 * len(entries) + 4
+    table, values = b"", b""
+    for entry in entries:
+        code, size = TIFF_TYPES[entry.type]
+        if isinstance(entry.value, bytes):
+            raw = entry.value
+        elif entry.type in (5, 10):
+            raw = struct.pack(f"{order}{2 * len(entry.value)}{code[0]}",
+                              *(n for pair in entry.value for n in pair))
+        else:
+            raw = struct.pack(f"{order}{len(entry.value)}{code}", *entry.value)
+        count = len(raw) // size
+        if len(raw) <= 4:
+            field_value = raw.ljust(4, b"\x00")
+        else:
+            field_value = struct.pack(order + "L", table_end + len(values))
+            values += raw + b"\x00" * (len(raw) % 2)
+        table += struct.pack(order + "HHL", entry.tag, entry.type, count) + field_value
+    magic = (b"II" if order == "<" else b"MM") + struct.pack(order + "HL", 42, 8)
+    return magic + struct.pack(order + "H", len(entries)) + table + bytes(4) + values
 
 
 class _Window(io.RawIOBase):

@@ -53,6 +53,9 @@ class HeifHeader:
     height: int
     exif: bytes | None
     xmp: bytes | None
+    # AVIF: the EXIF Orientation libavif derives from 'irot'/'imir' (1 without them), which
+    # Pillow reports in place of the Exif item's own; None for HEIF.
+    orientation: int | None = None
 
 
 @dataclass
@@ -155,8 +158,24 @@ def _read(fp: BinaryIO) -> HeifHeader:
     exif = _metadata(fp, file_size, meta, lambda t, _c: t == b"Exif")
     xmp = _metadata(fp, file_size, meta,
                     lambda t, c: t == b"mime" and c.strip().lower() == "application/rdf+xml")
+    orientation = _orientation(meta.props(primary)) if fmt == "AVIF" else None
     return HeifHeader(fmt, _mode(meta, primary, fmt), width, height,
-                      _tiff_part(exif) if exif else None, xmp or None)
+                      _tiff_part(exif) if exif else None, xmp or None, orientation)
+
+
+# (quarter turns counter-clockwise, mirror axis) -> EXIF Orientation, as libavif maps them
+# (checked against Pillow for the eight orientations its encoder writes); the other pairs
+# are the same picture as one of those.
+_ORIENTATIONS = {
+    (0, None): 1, (0, 1): 2, (2, None): 3, (0, 0): 4, (1, 0): 5, (3, None): 6, (3, 0): 7,
+    (1, None): 8, (2, 0): 2, (2, 1): 4, (1, 1): 7, (3, 1): 5,
+}
+
+
+def _orientation(props: list[tuple[bytes, Any]]) -> int:
+    turns = next((v for k, v in props if k == b"irot" and v is not None), 0)
+    axis = next((v for k, v in props if k == b"imir" and v is not None), None)
+    return _ORIENTATIONS[(turns, axis)]
 
 
 def _box_header(head: bytes, pos: int, end: int, meta: _Meta) -> tuple[bytes, int, int]:
@@ -347,6 +366,10 @@ def _irot(c: _Cursor) -> int:
     return c.uint(1) & 3  # counter-clockwise quarter turns
 
 
+def _imir(c: _Cursor) -> int:
+    return c.uint(1) & 1  # the mirror axis
+
+
 def _clap(c: _Cursor) -> tuple[int, int] | None:
     wn, wd, hn, hd = (c.uint(4) for _ in range(4))
     if not (wd and hd and 0 < wn < 1 << 31 and 0 < hn < 1 << 31):
@@ -377,7 +400,8 @@ def _av1c(c: _Cursor) -> tuple[bool, int]:
 
 
 _PROPERTIES: dict[bytes, Callable[[_Cursor], Any]] = {
-    b"ispe": _ispe, b"irot": _irot, b"clap": _clap, b"auxC": _auxc, b"pixi": _pixi,
+    b"ispe": _ispe, b"irot": _irot, b"imir": _imir, b"clap": _clap, b"auxC": _auxc,
+    b"pixi": _pixi,
     b"hvcC": _hvcc, b"av1C": _av1c,
 }
 

@@ -122,6 +122,8 @@ class RangedFile(io.RawIOBase):
             length = min(length, known - start)
             if length <= 0:
                 return b""
+        if length > MAX_CACHED:  # one long read (a large payload) is fetched, not cached
+            return self._fetch_direct(start, length)
         self._ensure(start, start + length)
         pieces: list[memoryview] = []  # views: the result is the only copy made
         got = 0
@@ -141,6 +143,16 @@ class RangedFile(io.RawIOBase):
         out = b"".join(pieces)
         self._evict()
         return out
+
+    def _fetch_direct(self, start: int, length: int) -> bytes:
+        if self._source.bytes_read + length > self._max_bytes:
+            self._fail(TooLarge(f"reading the metadata needs more than the {self._max_bytes}"
+                                f"-byte cap (at offset {start})"))
+        try:
+            return self._source.fetch(start, length)
+        except ImageFailure as failure:
+            self._fail(failure)
+            raise
 
     def _evict(self) -> None:
         """Forget the oldest blocks beyond MAX_CACHED (block 0, read again and again, stays)."""

@@ -35,7 +35,9 @@ MAX_IFDS = 64
 # gigabytes. Numbers are kept only as far as readers look (EXIF lists up to 64 values,
 # pointers take the first), and values beyond a budget per reader are summarised, not read.
 MAX_NUMBERS_KEPT = 64
-VALUE_BUDGET = 8 << 20  # bytes read for values, plus NUMBER_COST per number kept
+# Bytes read for values per reader, plus NUMBER_COST per number kept: room for an XMP packet
+# of MAX_VALUE_BYTES and the rest, while 32 readers at once stay within a worker's memory.
+VALUE_BUDGET = 2 << 20
 NUMBER_COST = 64  # about what a Python int, or half a rational pair, costs with its slot
 
 Value = bytes | tuple
@@ -72,8 +74,10 @@ class TiffReader:
         self._visited: set[int] = set()
         self._budget = VALUE_BUDGET
 
-    def read_ifd(self, offset: int, name: str) -> tuple[dict[int, Entry], int]:
-        """Entries of the IFD at ``offset`` and the offset of the next IFD (0 when none)."""
+    def read_ifd(self, offset: int, name: str, wanted: frozenset[int] | None = None
+                 ) -> tuple[dict[int, Entry], int]:
+        """Entries of the IFD at ``offset`` and the offset of the next IFD (0 when none).
+        With ``wanted``, only those tags' values are read (the others have none)."""
         if offset < 0:  # a pointer written with a signed type (SLONG, SSHORT)
             self.warnings.append(f"{name}: IFD offset {offset} is negative; skipped")
             return {}, 0
@@ -99,7 +103,10 @@ class TiffReader:
             self.warnings.append(f"{name}: IFD truncated after {whole} of {count} entries")
         entries: dict[int, Entry] = {}
         for i in range(min(whole, count)):
-            entry = self._entry(table[12 * i : 12 * i + 12], name)
+            raw = table[12 * i : 12 * i + 12]
+            if wanted is not None and self._entry_head.unpack_from(raw)[0] not in wanted:
+                continue
+            entry = self._entry(raw, name)
             if entry is not None:
                 entries.setdefault(entry.tag, entry)
         next_offset = 0

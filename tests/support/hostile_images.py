@@ -71,3 +71,47 @@ def heif_meta_bomb() -> bytes:
 def jpeg_fill_bomb(fill: int = 32 << 20) -> bytes:
     jpeg = samples.encode("JPEG", (16, 16))
     return jpeg[:2] + b"\xff" * fill + jpeg[2:]
+
+
+def tiff_tag_bomb(path, tags: int = 1500, declared: int = 4 << 30) -> None:
+    """A TIFF whose IFD0 has ``tags`` tags each pointing at the same 1 MiB, in a sparse file
+    of ``declared`` bytes (so a reader's 'value within the file' check passes)."""
+    entries = [(256, 3, 1, 16), (257, 3, 1, 16), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+               (273, 4, 1, 0), (277, 3, 1, 1), (278, 3, 1, 16), (279, 4, 1, 256)]
+    value_at, size = 65536, 1 << 20
+    entries += [(40000 + i, 7, size, value_at) for i in range(tags)]
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value in sorted(entries):
+        short = kind == 3 and count == 1
+        ifd += struct.pack("<HHLHH" if short else "<HHLL", tag, kind, count,
+                           *((value, 0) if short else (value,)))
+    with open(path, "wb") as handle:
+        handle.write(b"II*\x00" + struct.pack("<L", 8) + ifd + struct.pack("<L", 0))
+        handle.seek(value_at)
+        handle.write(b"\x01" * size)
+        handle.truncate(declared)
+
+
+def jp2_with_a_30_mb_header_box() -> bytes:
+    junk = 30 << 20
+    ihdr = _box(b"ihdr", struct.pack(">IIHBBBB", 100, 200, 3, 7, 7, 0, 0))
+    jp2h = struct.pack(">I", 8 + len(ihdr) + 8 + junk) + b"jp2h" + ihdr
+    jp2h += struct.pack(">I", 8 + junk) + b"xxxx" + bytes(junk)
+    codestream = b"\xff\x4f\xff\x51" + struct.pack(">HHIIIIIIIIH", 41, 0, 100, 200, 0, 0, 100,
+                                                   200, 0, 0, 1) + bytes([7, 1, 1]) + b"\xff\xd9"
+    return (b"\x00\x00\x00\x0cjP  \r\n\x87\n" + _box(b"ftyp", b"jp2 " + bytes(4) + b"jp2 ")
+            + jp2h + _box(b"jp2c", codestream))
+
+
+def gif_with_a_30_mb_comment() -> bytes:
+    gif = samples.encode("GIF", (16, 16), mode="P")
+    flags = gif[10]
+    table = 3 << ((flags & 7) + 1) if flags & 0x80 else 0
+    comment = b"!\xfe" + (b"\xff" + b"c" * 255) * ((30 << 20) // 256) + b"\x00"
+    return gif[:13 + table] + comment + gif[13 + table:]  # after the global colour table
+
+
+def avif_with_a_30_mb_free_box() -> bytes:
+    avif = samples.encode("AVIF", (16, 16))
+    ftyp_size = struct.unpack(">I", avif[:4])[0]
+    return avif[:ftyp_size] + _box(b"free", bytes(30 << 20)) + avif[ftyp_size:]

@@ -353,3 +353,18 @@ def test_xmp_in_a_tiff_xmp_tag_is_used():
     out = io.BytesIO()
     Image.new("RGB", (8, 8)).save(out, "TIFF", tiffinfo={700: xmp})
     assert decode_bytes(out.getvalue()).typed.gps_longitude == pytest.approx(-(2 + 10.25 / 60))
+
+
+@needs_avif
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_avif_orientation_comes_from_its_boxes_as_pillow_reports_it(orientation):
+    """Read from the boxes (Pillow's AVIF plugin would read the whole file): the encoder
+    moves EXIF Orientation into irot/imir, and it comes back the same."""
+    data = samples.encode("AVIF", (40, 30), exif=samples.exif_bytes(orientation=orientation))
+    with Image.open(io.BytesIO(data)) as image:
+        expected = image.getexif().get(274)
+        size, mode = image.size, image.mode
+    decoded = decode_bytes(data)
+    assert (decoded.format, (decoded.width, decoded.height), decoded.mode) == ("AVIF", size, mode)
+    assert decoded.typed.orientation == expected
+    assert decoded.exif.get("Orientation") == (str(expected) if expected else None)
