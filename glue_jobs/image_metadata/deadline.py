@@ -27,15 +27,20 @@ _local = threading.local()
 class Deadline:
     """The bound of one image; ``expired`` turns True from the watchdog thread."""
 
-    def __init__(self, seconds: float, what: str = "the image") -> None:
+    __slots__ = ("_event", "_lock", "_sockets", "_watchdog", "done", "expired", "expires_at",
+                 "seconds", "what")
+
+    def __init__(self, seconds: float, what: str = "the image",
+                 watchdog: Watchdog | None = None) -> None:
         self.seconds = seconds
         self.what = what
         self.expires_at = time.monotonic() + seconds
         self.expired = False
         self.done = False
-        self._sockets: list[socket.socket] = []
+        self._sockets: dict[int, socket.socket] = {}  # descriptor -> its duplicate
         self._lock = threading.Lock()
-        self._event = threading.Event()
+        self._event: threading.Event | None = None  # made when someone waits
+        self._watchdog = watchdog
 
     def remaining(self) -> float:
         return 0.0 if self.expired else max(self.expires_at - time.monotonic(), 0.0)
@@ -51,36 +56,61 @@ class Deadline:
 
     def wait(self, seconds: float) -> None:
         """Sleep up to ``seconds``, waking when the deadline passes."""
-        self._event.wait(min(seconds, self.remaining()))
+        with self._lock:
+            if self._event is None:
+                self._event = threading.Event()
+                if self.expired:
+                    self._event.set()
+            event = self._event
+        event.wait(min(seconds, self.remaining()))
 
     def adopt(self, sock: socket.socket) -> None:
         """Shut ``sock`` down when the deadline passes (at once if it has passed). A duplicate
         descriptor is kept: TLS wraps and detaches the socket object it is handed."""
+        fd = sock.fileno()
         duplicate = sock.dup()
         with self._lock:
             if not self.expired and not self.done:
-                self._sockets.append(duplicate)
+                previous = self._sockets.pop(fd, None)
+                self._sockets[fd] = duplicate
+                if previous is not None:
+                    previous.close()
                 return
         _shut(duplicate)
         raise self.failure()
+
+    def disown(self, sock: socket.socket) -> None:
+        """``sock`` goes back to a pool for other images: no longer this deadline's to cut."""
+        try:
+            fd = sock.fileno()
+        except OSError:
+            return
+        with self._lock:
+            duplicate = self._sockets.pop(fd, None)
+        if duplicate is not None:
+            duplicate.close()
 
     def expire(self) -> None:
         with self._lock:
             if self.done:
                 return
             self.expired = True
-            sockets, self._sockets = self._sockets, []
-        self._event.set()
-        for sock in sockets:
+            sockets, self._sockets = self._sockets, {}
+            event = self._event
+        if event is not None:
+            event.set()
+        for sock in sockets.values():
             _shut(sock)
 
     def release(self) -> None:
         """The image is finished: forget its sockets (pooled connections live on)."""
         with self._lock:
             self.done = True
-            sockets, self._sockets = self._sockets, []
-        for sock in sockets:
+            sockets, self._sockets = self._sockets, {}
+        for sock in sockets.values():
             sock.close()
+        if self._watchdog is not None:
+            self._watchdog.finished()
 
 
 def _shut(sock: socket.socket) -> None:
@@ -98,9 +128,10 @@ class Watchdog:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._finished = 0  # released deadlines still in the heap
 
     def deadline(self, seconds: float, what: str = "the image") -> Deadline:
-        deadline = Deadline(seconds, what)
+        deadline = Deadline(seconds, what, self)
         with self._cond:
             heapq.heappush(self._heap, (deadline.expires_at, next(self._order), deadline))
             if self._thread is None:
@@ -111,13 +142,25 @@ class Watchdog:
                 self._cond.notify()
         return deadline
 
+    def finished(self) -> None:
+        """A deadline was released: drop the released ones once they are half the heap, so a
+        partition of 100,000 quick images holds a few, not every one of the last minute."""
+        with self._cond:
+            self._finished += 1
+            if self._finished > 64 and self._finished * 2 > len(self._heap):
+                self._heap = [entry for entry in self._heap if not entry[2].done]
+                heapq.heapify(self._heap)
+                self._finished = 0
+
     def _run(self) -> None:
         with self._cond:
             while not self._closed:
                 now = time.monotonic()
                 while self._heap and (self._heap[0][0] <= now or self._heap[0][2].done):
                     _at, _n, deadline = heapq.heappop(self._heap)
-                    if not deadline.done:
+                    if deadline.done:
+                        self._finished = max(self._finished - 1, 0)
+                    else:
                         deadline.expire()
                 wait = self._heap[0][0] - now if self._heap else None
                 self._cond.wait(wait)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -50,10 +53,35 @@ def blocked_reason(address: Address) -> str | None:
     return next((name for name, hit in checks if hit), None)
 
 
+_resolvers: ThreadPoolExecutor | None = None
+_resolvers_lock = threading.Lock()
+
+
+def _lookup(host: str, port: int) -> list:
+    return socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
+
+
+def _resolve(host: str, port: int, bound: deadline.Deadline | None) -> list:
+    """getaddrinfo, within the image's deadline: the system resolver cannot be interrupted,
+    so a lookup runs on a shared thread and is given up on when the deadline passes."""
+    if bound is None:
+        return _lookup(host, port)
+    global _resolvers
+    with _resolvers_lock:
+        if _resolvers is None:
+            _resolvers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="imgmeta-dns")
+    future = _resolvers.submit(_lookup, host, port)
+    try:
+        return future.result(timeout=bound.remaining())
+    except FutureTimeout:
+        future.cancel()
+        raise bound.failure() from None
+
+
 def _connect_checked(conn: HTTPConnection, policy: AddressPolicy) -> socket.socket:
     host = conn._dns_host.strip("[]")
     try:
-        answers = socket.getaddrinfo(host, conn.port, allowed_gai_family(), socket.SOCK_STREAM)
+        answers = _resolve(host, conn.port, deadline.current())
     except socket.gaierror as e:
         raise NameResolutionError(conn.host, conn, e) from e
     for *_ignored, sockaddr in answers:
@@ -103,18 +131,47 @@ class AddressPolicy:
         return blocked_reason(address)
 
 
-def _connection_class(base: type[HTTPConnection], policy: AddressPolicy) -> type:
-    def _new_conn(self: Any) -> socket.socket:
-        return _connect_checked(self, policy)
-
+def _adopting_request(base: type) -> Any:
     def request(self: Any, *args: Any, **kwargs: Any) -> None:
         bound = deadline.current()
         if bound is not None and self.sock is not None:  # a pooled connection, used again
             bound.adopt(self.sock)
         return base.request(self, *args, **kwargs)
 
+    return request
+
+
+def _connection_class(base: type[HTTPConnection], policy: AddressPolicy) -> type:
+    def _new_conn(self: Any) -> socket.socket:
+        return _connect_checked(self, policy)
+
     return type(f"Guarded{base.__name__}", (base,), {"_new_conn": _new_conn,
-                                                      "request": request})
+                                                      "request": _adopting_request(base)})
+
+
+def deadline_connection_class(base: type[HTTPConnection]) -> type:
+    """``base`` whose sockets are handed to the current image's deadline (no address check:
+    for S3 endpoints, which the job trusts)."""
+
+    def _new_conn(self: Any) -> socket.socket:
+        sock = base._new_conn(self)
+        bound = deadline.current()
+        if bound is not None:
+            bound.adopt(sock)
+        return sock
+
+    return type(f"Bounded{base.__name__}", (base,), {"_new_conn": _new_conn,
+                                                      "request": _adopting_request(base)})
+
+
+def disowning_put(base: type) -> Any:
+    def put(self: Any, conn: Any) -> None:
+        bound = deadline.current()
+        if bound is not None and conn is not None and conn.sock is not None:
+            bound.disown(conn.sock)  # the next image to take it must not be cut by this one
+        base._put_conn(self, conn)
+
+    return put
 
 
 def pool_classes(policy: AddressPolicy) -> dict[str, type]:
@@ -122,7 +179,8 @@ def pool_classes(policy: AddressPolicy) -> dict[str, type]:
     http = _connection_class(HTTPConnection, policy)
     https = _connection_class(HTTPSConnection, policy)
     return {
-        "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+        "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,),
+                     {"ConnectionCls": http, "_put_conn": disowning_put(HTTPConnectionPool)}),
         "https": type("GuardedHTTPSConnectionPool", (HTTPSConnectionPool,),
-                      {"ConnectionCls": https}),
+                      {"ConnectionCls": https, "_put_conn": disowning_put(HTTPSConnectionPool)}),
     }

@@ -98,8 +98,10 @@ class _CappedRetry(Retry):
 
     def increment(self, *args: Any, **kwargs: Any) -> Retry:
         bound = deadline.current()
-        if bound is not None:
-            bound.check()
+        if bound is not None and (bound.expired or bound.remaining() <= 0):
+            response = kwargs.get("response")
+            raise bound.failure(attempts=len(self.history) + 1,
+                                http_status=getattr(response, "status", None))
         return super().increment(*args, **kwargs)
 
 
@@ -159,7 +161,7 @@ class Clients:
             self.s3_client = boto3.session.Session().client(
                 "s3",
                 config=Config(
-                    retries={"mode": "standard", "total_max_attempts": s.retries + 1},
+                    retries={"mode": "standard", "total_max_attempts": 1},  # S3Source retries
                     connect_timeout=s.connect_timeout,
                     read_timeout=s.read_timeout,
                     max_pool_connections=s.pool_size,
@@ -168,6 +170,7 @@ class Clients:
             )
             self.s3_client.meta.events.register("before-parse.s3.GetObject",
                                                 _drop_unreadable_headers)
+            _bound_sockets(self.s3_client)
         return self.s3_client
 
     def retry(self) -> Retry:
@@ -438,38 +441,42 @@ class S3Source(Source):
         self._clients = clients
 
     def fetch(self, start: int, length: int) -> bytes:
+        # Retried here with the HTTP path's Retry budget, not by botocore: its sleeps between
+        # attempts would not end with the image's deadline.
         retry = self._clients.retry()
         self.attempts = 0  # attempts of this read, as the failure row reports them
         while True:
             try:
                 return self._fetch_once(start, length)
-            except _S3BodyError as body:  # reset or truncated mid-body: ask again
-                failure = _s3_network_failure(body.error, self.location, self.attempts)
-                retry = _next_attempt(retry, body.error, self.location.url, failure)
-                self.attempts += 1
+            except _S3Retryable as again:  # throttled, 5xx, broken connection or body
+                retry = _next_attempt(retry, again.error, self.location.url, again.failure)
 
     def _fetch_once(self, start: int, length: int) -> bytes:
         from botocore.exceptions import BotoCoreError, ClientError
 
         loc = self.location
         self.requests += 1
+        self.attempts += 1
         try:
             resp = self._clients.s3().get_object(
                 Bucket=loc.bucket, Key=loc.key, Range=f"bytes={start}-{start + length - 1}"
             )
         except ClientError as e:
             meta = e.response.get("ResponseMetadata", {})
-            self.attempts += meta.get("RetryAttempts", 0) + 1
+            self.attempts += meta.get("RetryAttempts", 0)  # a client handed in may retry
             self.http_status = meta.get("HTTPStatusCode")
             code = e.response.get("Error", {}).get("Code", "")
             if code == "InvalidRange":  # a zero-byte object
                 self.size = 0
                 return b""
-            raise _s3_failure(code, self.http_status, self.attempts, loc) from None
+            failure = _s3_failure(code, self.http_status, self.attempts, loc)
+            if code in _S3_RETRYABLE or (self.http_status or 0) >= 500:
+                raise _S3Retryable(e, failure) from None
+            raise failure from None
         except BotoCoreError as e:
-            raise _s3_network_failure(e, loc, self.attempts + 1) from None
+            raise _S3Retryable(e, _s3_network_failure(e, loc, self.attempts)) from None
         meta = resp.get("ResponseMetadata", {})
-        self.attempts += meta.get("RetryAttempts", 0) + 1
+        self.attempts += meta.get("RetryAttempts", 0)
         self.http_status = meta.get("HTTPStatusCode")
         bound = _bound_of(loc, self._clients)
         try:
@@ -483,14 +490,13 @@ class S3Source(Source):
             if bound.expired:
                 raise bound.failure(http_status=self.http_status, attempts=self.attempts) \
                     from None
-            raise _S3BodyError(e) from None
+            raise _S3Retryable(e, _s3_network_failure(e, loc, self.attempts)) from None
         content_range = resp.get("ContentRange")
         if content_range:
             first, last, self.size = _parse_content_range(content_range, self)
             if len(data) < last - first + 1:
-                raise _S3BodyError(
-                    ProtocolError(f"body ended after {len(data)} of {last - first + 1} bytes")
-                )
+                short = ProtocolError(f"body ended after {len(data)} of {last - first + 1} bytes")
+                raise _S3Retryable(short, _s3_network_failure(short, loc, self.attempts))
         else:
             self.size = resp.get("ContentLength")
         self.etag = resp.get("ETag")
@@ -532,6 +538,26 @@ def _drop_unreadable_headers(operation_model: Any, response_dict: dict, **_: Any
 _SIGNED = re.compile(r"-?[0-9]{1,19}")
 
 
+def _bound_sockets(client: Any) -> None:
+    """Hand every socket of the S3 client to the current image's deadline, as the HTTP pool
+    does, so a request whose answer trickles is cut too (not only its body)."""
+    from botocore.awsrequest import AWSHTTPConnectionPool, AWSHTTPSConnectionPool
+
+    try:
+        session = client._endpoint.http_session
+        manager = session._manager
+    except AttributeError:  # another botocore layout: bodies are still bounded
+        log.warning("cannot bound S3 requests by the image deadline (botocore changed)")
+        return
+    classes = {}
+    for scheme, pool in (("http", AWSHTTPConnectionPool), ("https", AWSHTTPSConnectionPool)):
+        connection = netguard.deadline_connection_class(pool.ConnectionCls)
+        classes[scheme] = type(f"Bounded{pool.__name__}", (pool,), {
+            "ConnectionCls": connection, "_put_conn": netguard.disowning_put(pool)})
+    session._pool_classes_by_scheme = classes
+    manager.pool_classes_by_scheme = classes
+
+
 def _bound_of(location: Location, clients: Clients) -> deadline.Deadline:
     """The current image's deadline; a source used on its own gets one of its own."""
     return deadline.current() or deadline.Deadline(
@@ -559,10 +585,18 @@ def _read_within(body: Any, length: int, bound: deadline.Deadline) -> bytes:
     return b"".join(chunks)
 
 
-class _S3BodyError(Exception):
-    def __init__(self, error: Exception) -> None:
+# S3 error codes worth another attempt (5xx answers always are).
+_S3_RETRYABLE = frozenset({"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout",
+                           "RequestLimitExceeded", "TooManyRequests", "InternalError",
+                           "ServiceUnavailable", "RequestTimeTooSkewed"})
+
+
+class _S3Retryable(Exception):
+    """A failed S3 attempt that the retry budget may repeat; ``failure`` if it may not."""
+
+    def __init__(self, error: Exception, failure: exc.ImageFailure) -> None:
         super().__init__(str(error))
-        self.error = error
+        self.error, self.failure = error, failure
 
 
 def open_source(location: Location, clients: Clients, max_bytes: int = 1 << 62) -> Source:

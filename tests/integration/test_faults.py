@@ -9,9 +9,7 @@ import threading
 import time
 from urllib.parse import quote
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from image_metadata.extract import ExtractSettings, extract_one
 from image_metadata.sources import Clients, FetchSettings
@@ -158,17 +156,21 @@ def test_untrusted_tls_certificate_is_a_connection_error(tls_server):
     ("denied", "access_denied", 1),
     ("missing", "not_found", 1),
 ])
-def test_s3_errors_are_classified(faults, bucket, error_type, attempts):
+def test_s3_errors_are_classified(faults, bucket, error_type, attempts, monkeypatch):
     # moto answers what S3 answers for a missing key; SlowDown and AccessDenied it cannot
-    # produce, so boto3 talks to the fault server, which speaks S3's XML errors.
-    client = boto3.session.Session().client(
-        "s3", endpoint_url=faults.url("s3"), region_name="us-east-1",
-        aws_access_key_id="x", aws_secret_access_key="x",
-        config=Config(s3={"addressing_style": "path"}, retries={
-            "mode": "standard", "total_max_attempts": RETRIES + 1}))
-    row, seconds = fetch(f"s3://{bucket}/photo.jpg", clients=Clients(FETCH, s3_client=client))
+    # produce, so the project's own S3 client talks to the fault server, which speaks S3's
+    # XML errors (AWS_ENDPOINT_URL points it there).
+    _s3_endpoint(monkeypatch, faults)
+    row, seconds = fetch(f"s3://{bucket}/photo.jpg")
     assert (row["error_type"], row["attempts"], row["stage"]) == (error_type, attempts, "fetch")
     assert seconds < BOUND
+
+
+def _s3_endpoint(monkeypatch, faults) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", faults.url("s3"))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "x")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
 
 
 def test_secrets_in_urls_never_reach_messages_or_logs(faults, caplog):
@@ -198,13 +200,11 @@ def test_no_byte_pattern_extends_the_image_bound(faults, path):
     assert seconds < DEFAULT_WAITS.image_timeout + 1.0
 
 
-@pytest.mark.parametrize("bucket", ["trickle", "stall"])
-def test_an_s3_body_that_trickles_or_stalls_ends_at_the_bound(faults, bucket, monkeypatch):
+@pytest.mark.parametrize("bucket", ["trickle", "stall", "silent", "header-trickle",
+                                    "continue-loop"])
+def test_an_s3_read_ends_at_the_bound_whatever_the_endpoint_does(faults, bucket, monkeypatch):
     """The project's own S3 client, pointed at the fault server as its endpoint."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", faults.url("s3"))
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "x")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    _s3_endpoint(monkeypatch, faults)
     row, seconds = fetch(f"s3://{bucket}/photo.jpg", ExtractSettings(fetch=DEFAULT_WAITS))
     assert (row["error_type"], row["stage"]) == ("timeout", "fetch"), row
     assert seconds < DEFAULT_WAITS.image_timeout + 1.0
@@ -224,10 +224,7 @@ def test_a_partition_with_a_silent_server_finishes_one_bound_after_the_others(fa
 
 
 def test_s3_header_values_botocore_cannot_parse_do_not_fail_the_image(faults, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", faults.url("s3"))
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "x")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    _s3_endpoint(monkeypatch, faults)
     row, _seconds = fetch("s3://odd-headers/photo.jpg")
     assert (row["status"], row["format"], row["make"]) == ("ok", "JPEG", "Canon"), row
     assert row["last_modified"] is None
@@ -246,3 +243,41 @@ def test_a_broken_answer_is_classified_never_unexpected(faults, name, error_type
     assert row["error_type"] == error_type, row
     assert "unexpected" not in row["error_message"]
     assert seconds < BOUND
+
+
+def test_an_image_that_timed_out_does_not_cut_the_connection_another_image_reuses(faults):
+    """A's 503 hands its connection back to the pool while A waits out Retry-After; B takes
+    it. When A's bound passes, B's request on that connection goes on."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = ExtractSettings(fetch=FetchSettings(**{**DEFAULT_WAITS.__dict__,
+                                                      "image_timeout": 4.0}))
+    clients = Clients(settings.fetch)
+
+    def later(path: str, delay: float) -> dict:
+        time.sleep(delay)
+        return extract_one(faults.url(path), "id", clients, settings, "faults")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(later, "busy-then-silent/pooled.jpg", 0.0)
+        second = pool.submit(later, "slow/3.7/pooled.jpg", 0.5)
+        a, b = first.result(), second.result()
+    clients.close()
+    assert a["error_type"] == "timeout"
+    assert (b["status"], b["format"]) == ("ok", "JPEG"), b
+
+
+def test_the_watchdog_keeps_only_deadlines_still_running():
+    """100,000 quick images in a partition: the released deadlines are dropped as they
+    accumulate, not held until their time would have come."""
+    from image_metadata.deadline import Watchdog
+
+    watchdog = Watchdog()
+    running = [watchdog.deadline(60.0) for _ in range(10)]
+    for _ in range(10_000):
+        watchdog.deadline(60.0).release()
+    assert len(watchdog._heap) < 200
+    for deadline in running:
+        assert not deadline.done
+        deadline.release()
+    watchdog.close()

@@ -12,6 +12,8 @@
     /slow-redirect/...                  a redirect whose body trickles (to /ok/...)
     /redirect-to?url=<target>           a redirect to any URL (another scheme, another host)
     /hold/...                           waits until ``release`` is set, then serves a JPEG
+    /slow/<seconds>/...                 waits that long, then serves a JPEG
+    /busy-then-silent/...               503 with Retry-After: 1 the first time, then silence
     /raw/<name>                         the bytes of RAW_RESPONSES[name], then the end
     /silent/...                         accepts the request and never answers
     /header-trickle/...                 a status line, then one header byte every 0.5 s
@@ -20,7 +22,8 @@
     /ok/...                             serves a JPEG (Range honoured)
     /s3/<bucket>/<key>                  S3-style XML errors: bucket 'slowdown' gives 503
                                         SlowDown, 'denied' 403 AccessDenied, 'missing' 404;
-                                        buckets 'trickle', 'stall' send such bodies
+                                        buckets 'trickle', 'stall', 'silent',
+                                        'header-trickle', 'continue-loop' behave so
 Every request is counted by path. The server stops stalled handlers when it shuts down.
 """
 
@@ -200,6 +203,15 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # '000...': a chunk-size line that never ends
         self.close_connection = True
 
+    def _fault_busy_then_silent(self, parts) -> None:
+        if self.server.requests[parts.path] == 1:
+            return self._reply(503, b"busy\n", {"Retry-After": "1"})
+        return self._fault_silent(parts)
+
+    def _fault_slow(self, parts) -> None:
+        if not self.server.stopping.wait(float(parts.path.split("/")[2])):
+            self._fault_ok(parts)
+
     def _fault_hold(self, parts) -> None:
         self.server.release.wait(30)
         self._fault_ok(parts)
@@ -223,8 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault_s3(self, parts) -> None:
         bucket = parts.path.split("/")[2]
-        if bucket in ("trickle", "stall"):
-            return getattr(self, f"_fault_{bucket}")(parts)
+        if bucket in ("trickle", "stall", "silent", "header-trickle", "continue-loop"):
+            return getattr(self, f"_fault_{bucket.replace('-', '_')}")(parts)
         if bucket == "odd-headers":  # a valid JPEG under header values botocore cannot parse
             self.send_response(206)
             for name, value in {"Content-Range": f"bytes 0-65535/{len(BODY)}",
