@@ -14,7 +14,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from . import manifest_rows as rows_mod
@@ -30,6 +30,7 @@ _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, cod
 BINARY_PROBE = 8000  # a NUL this early means binary data, as git decides
 SHOWN_CHARS = 48  # of each header field or line quoted in an error, so messages stay short
 _HEADER_WORD = re.compile(r"[^\W\d][\w .()#-]*")  # a column name, not a value
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class ManifestFormat:
     url_index: int
     id_index: int | None
     columns: tuple[str, ...]  # header names, or c0, c1, ... without a header
+    # The header's line: records before it (blank, or broken) are not the header.
+    header_line: int | None = field(default=None, compare=False)
 
     @property
     def delimiter(self) -> str:
@@ -71,7 +74,7 @@ def discover(path: str, *, s3_client: Any = None) -> list[str]:
             found += [os.path.join(root, f) for f in sorted(files) if not f.startswith((".", "_"))]
         if not found:
             raise ManifestError(f"manifest folder {path} holds no files")
-        return found
+        return sorted(found)  # by path, as S3 lists keys: the first duplicate is the same one
     if not os.path.exists(local):
         raise ManifestError(f"manifest {path} does not exist")
     if not os.access(local, os.R_OK):
@@ -185,7 +188,7 @@ def sniff(
     sample = [line for line in found if line.text.strip()][:SAMPLE_LINES]
     if not sample:
         raise ManifestError(f"manifest {path} is empty (no rows)")
-    first = sample[0].text
+    first = _QUOTED.sub("", sample[0].text)  # a tab or comma inside quotes delimits nothing
     if "\t" in first:
         kind = "tsv"
     elif "," in first and not _is_url_list([line.text for line in sample]):
@@ -227,7 +230,7 @@ def sniff(
                 f"manifest {path} has no {id_column!r} id column; its header has "
                 f"{_shown(fields)}"
             )
-        return ManifestFormat(kind, True, url_index, id_index, tuple(fields))
+        return ManifestFormat(kind, True, url_index, id_index, tuple(fields), good[0].line)
     width = max(len(r) for r in rows)
     url_index = next((i for i in range(width) if any(
         looks_like_url(r[i]) for r in rows if i < len(r))), 0)
@@ -251,7 +254,7 @@ def _list_format(sample: list[rows_mod.Line], found: list[rows_mod.Line], path: 
             "Name the URL column with --url-column (Glue job argument --url_column).")
     if len(sample) == 1 and not cut:
         raise ManifestError(f"manifest {path} has a header ({_cut(repr(value))}) but no rows")
-    return ManifestFormat("list", True, 0, None, (value,))
+    return ManifestFormat("list", True, 0, None, (value,), sample[0].number)
 
 
 def _require_text(head: bytes, path: str, encoding: str) -> None:
@@ -324,12 +327,17 @@ def read_rows(file: ManifestFile, *, s3_client: Any = None) -> Iterator[Row]:
     delimiter = None if fmt.kind == "list" else fmt.delimiter
     fields_of = rows_mod.fields_of(delimiter) if delimiter else None
     text = rows_mod.decoded(chunks(file.path, s3_client=s3_client), file.path, file.encoding)
-    header_pending = fmt.header
+    header_line = fmt.header_line if fmt.header else None
+    guess = fmt.header and header_line is None  # a format made by hand: the first record
     for record in rows_mod.records(rows_mod.lines(text), delimiter):
-        if header_pending:
-            if record.text.strip():
-                header_pending = False
-            continue  # the header, and any blank lines before it
+        if guess and record.text.strip():
+            header_line, guess = record.line, False
+        if header_line is not None:
+            if record.line == header_line:
+                header_line = None
+                continue
+            if not record.text.strip():
+                continue  # blank lines before the header are no rows
         if record.problem is not None:
             yield Row(_cut_value(record.text), None, f"manifest line {record.line}: "
                       f"{record.problem}", record.line)

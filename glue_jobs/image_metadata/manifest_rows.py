@@ -45,20 +45,24 @@ def decoded(chunks: Iterable[bytes], path: str, encoding: str = "utf-8",
     except LookupError:
         raise ManifestError(f"unknown encoding {encoding!r} for manifest {path}") from None
     consumed = 0
-    newlines = 0
+    lines_before = 0  # line ends in the text decoded so far
     first = True
     for chunk in chunks:
+        if first and chunk.startswith(codecs.BOM_UTF8) and encoding_is_not_utf8(encoding):
+            chunk = chunk[len(codecs.BOM_UTF8):]  # a UTF-8 mark is no data in any encoding
+            consumed += len(codecs.BOM_UTF8)
         try:
             text = decoder.decode(chunk)
         except UnicodeDecodeError as e:
             pending = len(e.object) - len(chunk)  # bytes held back from the chunk before
+            prefix = e.object[:e.start].decode(encoding, errors="ignore")
             _bad_bytes(path, encoding, consumed - pending + e.start,
-                       newlines + e.object[:e.start].count(b"\n") + 1, e)
+                       lines_before + _line_ends(prefix) + 1, e)
         consumed += len(chunk)
-        newlines += chunk.count(b"\n")
         if first and text:
-            text = text.removeprefix("\ufeff")
+            text = text.lstrip("\ufeff")  # a byte order mark (or two) is no data
             first = False
+        lines_before += _line_ends(text)
         if text:
             yield text
     if not complete:
@@ -66,9 +70,17 @@ def decoded(chunks: Iterable[bytes], path: str, encoding: str = "utf-8",
     try:
         tail = decoder.decode(b"", final=True)
     except UnicodeDecodeError as e:
-        _bad_bytes(path, encoding, consumed - len(e.object) + e.start, newlines + 1, e)
+        _bad_bytes(path, encoding, consumed - len(e.object) + e.start, lines_before + 1, e)
     if tail:
         yield tail
+
+
+def encoding_is_not_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig")
+
+
+def _line_ends(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def _bad_bytes(path: str, encoding: str, offset: int, line: int,
@@ -92,7 +104,9 @@ def lines(texts: Iterable[str]) -> Iterator[Line]:
         else:
             carry = ""
         parts = _LINE_END.split(text) if "\r" in text else text.split("\n")
-        carry = parts.pop() + carry
+        # A line longer than MAX_LINE is a problem whatever its length: its start is kept,
+        # not all of it (a file of one 250 MB line would cost memory and quadratic time).
+        carry = parts.pop()[: MAX_LINE + 1] + carry
         for part in parts:
             number += 1
             yield Line(number, part)

@@ -62,8 +62,10 @@ def _batches(files: list[ManifestFile], size: int, s3_client: Any) -> Iterator[p
         for row in manifest.read_rows(file, s3_client=s3_client):
             columns["url"].append(row.url)
             columns["id"].append(row.id)
-            key = "" if not row.url and row.problem is None else (
-                row.url if row.problem is not None else urls.identity(row.url))
+            if row.problem is not None:
+                key = f"\x00record {position}"  # each broken record is a row of its own
+            else:
+                key = urls.identity(row.url) if row.url else ""
             columns["key"].append(key)
             columns["problem"].append(row.problem)
             columns["position"].append(position)

@@ -619,10 +619,25 @@ def _parse_content_range(value: str | None, source: Source) -> tuple[int, int, i
     return int(match.group(1)), int(match.group(2)), (None if total == "*" else int(total))
 
 
+# RFC 9110's preferred form, read here: email.utils would turn the year 0001 into 2001.
+_IMF_DATE = re.compile(r"(?:[A-Za-z]{3}, )?([0-9]{1,2}) ([A-Za-z]{3}) ([0-9]{4}) "
+                       r"([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT", re.ASCII)
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
 def _http_date(value: str | None) -> datetime | None:
     if not value:
         return None
-    try:
+    match = _IMF_DATE.fullmatch(value.strip())
+    if match:
+        day, month, year, hour, minute, second = match.groups()
+        try:
+            return datetime(int(year), _MONTHS[month.lower()], int(day), int(hour),
+                            int(minute), min(int(second), 59), tzinfo=UTC)
+        except (KeyError, ValueError):
+            return None
+    try:  # the obsolete forms (RFC 850, asctime) and numeric zones
         parsed = parsedate_to_datetime(value)
         return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):  # year 9999 at -0100 overflows, too

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -20,11 +19,14 @@ SCHEMES = ("s3", "http", "https", "file")
 _SECRET_NAMES = (
     r"x-amz-(?:signature|credential|security-token)|signature|sig|sign|token|__token__|"
     r"access_token|auth_token|id_token|refresh_token|password|passwd|client_secret|secret|"
-    r"policy|x-goog-signature|x-goog-credential|awsaccesskeyid|api[-_]?key|key|key-pair-id|"
-    r"auth_key|hdnts|s|hmac|jwt"
+    r"policy|x-goog-signature|x-goog-credential|awsaccesskeyid|api(?:-|_)?key|key|key-pair-id|"
+    r"auth_key|hdnts|hdnea|s|hmac|jwt|md5|private_token|api_token|access_key|session_token"
 )
 _SECRET_PARAMS = re.compile(rf"^(?:{_SECRET_NAMES})$", re.IGNORECASE)
-_SECRET_IN_TEXT = re.compile(rf"(?i)(?<![\w-])((?:{_SECRET_NAMES})=)[^&\s'\"<>]+")
+# In text the names may also be percent-encoded ('X%2DAmz%2DSignature=').
+_SECRET_IN_TEXT = re.compile(
+    r"(?i)(?<![\w-])((?:" + _SECRET_NAMES.replace("-", "(?:-|%2d)") + r")(?:=|%3d))"
+    r"[^&\s'\"<>]+")
 _USERINFO_IN_TEXT = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
@@ -110,21 +112,19 @@ def _check_host(host: str, url: str) -> None:
 
 def identity(url: str) -> str:
     """What makes two manifest values one URL, read once: a local path and its file:// URL
-    are one file (the path normalised: '/a/./b' is '/a/b'); http(s) schemes and host names
-    are case-insensitive and a default port is no port; S3 keys, paths and queries count
-    exactly as written."""
+    are one file; http(s) schemes and host names are case-insensitive and a default port is
+    no port. Paths, S3 keys and queries count exactly as written: '/a/../b' is not '/b' when
+    'a' is a symbolic link, and 'b/' is not 'b'."""
     value = url.strip()
     lowered = value[:8].lower()
     if value.startswith("/"):
-        return posixpath.normpath(value)
+        return value
     if lowered.startswith("file://"):
         try:
             parts = urlsplit(value)
         except ValueError:
             return value
-        if parts.netloc in ("", "localhost"):
-            return posixpath.normpath(unquote(parts.path))
-        return value
+        return unquote(parts.path) if parts.netloc in ("", "localhost") else value
     if lowered.startswith("s3://"):
         return "s3://" + value[5:]
     if lowered.startswith(("http://", "https://")):

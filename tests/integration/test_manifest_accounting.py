@@ -100,6 +100,7 @@ def test_an_unclosed_quote_costs_one_row_and_the_rest_are_read(spark, tmp_path):
 
 
 def test_a_local_path_and_its_file_url_are_one_image(spark, tmp_path):
+    """('/a/./x.gif' stays another value: '..' through a symbolic link is another file)"""
     image = tmp_path / "x.gif"
     from image_metadata import samples
 
@@ -109,9 +110,9 @@ def test_a_local_path_and_its_file_url_are_one_image(spark, tmp_path):
     summary = pipeline.run(spark, pipeline.RunConfig(
         str(manifest), str(tmp_path / "out"), run_id="same",
         extract=ExtractSettings(allow_local_files=True)))
-    assert (summary["distinct_urls"], summary["duplicates"], summary["succeeded"]) == (1, 2, 1)
-    (row,) = ds.dataset(tmp_path / "out" / "images", partitioning="hive").to_table().to_pylist()
-    assert row["url"] == str(image)  # the first occurrence, as written
+    assert (summary["distinct_urls"], summary["duplicates"], summary["succeeded"]) == (2, 1, 2)
+    rows = ds.dataset(tmp_path / "out" / "images", partitioning="hive").to_table().to_pylist()
+    assert sorted(r["url"] for r in rows) == sorted([str(image), f"{tmp_path}/./x.gif"])
 
 
 def test_a_manifest_in_another_encoding_stops_the_run_naming_the_byte(spark, tmp_path):
@@ -129,3 +130,13 @@ def test_a_manifest_in_another_encoding_stops_the_run_naming_the_byte(spark, tmp
 def test_staged_manifest_rows_leave_no_trace(hostile_run):
     _summary, output = hostile_run
     assert not (Path(output) / "_staging").exists()
+
+
+def test_broken_records_are_each_a_row_of_their_own(spark, tmp_path):
+    """Two different 70,000-character lines share their first 2,000 characters."""
+    manifest = tmp_path / "long.txt"
+    manifest.write_text(f"{U}/ok.jpg\n" + f"{U}/{'a' * 70_000}1\n" + f"{U}/{'a' * 70_000}2\n")
+    summary = pipeline.run(spark, pipeline.RunConfig(str(manifest), str(tmp_path / "out"),
+                                                     run_id="long", extract=ExtractSettings()))
+    assert (summary["input_rows"], summary["duplicates"], summary["failed"]) == (3, 0, 3)
+    assert summary["failed_by_error_type"] == {"invalid_url": 2, "blocked_address": 1}

@@ -179,3 +179,14 @@ def test_a_malformed_content_range_is_an_http_error(http_server, value):
     row = extract(http_server.url("odd/range.jpg"))
     assert (row["error_type"], row["http_status"]) == ("http_error", 206), row
     assert "malformed Content-Range" in row["error_message"]
+
+
+@pytest.mark.parametrize(("value", "year"), [
+    ("Mon, 01 Jan 0001 00:00:00 GMT", 1), ("Fri, 01 Jan 0050 00:00:00 GMT", 50),
+    ("Sat, 01 Jan 1500 00:00:00 GMT", 1500), ("Sunday, 06-Nov-94 08:49:37 GMT", 1994)])
+def test_last_modified_keeps_its_four_digit_year(http_server, value, year):
+    """email.utils reads 'Jan 0001' as 2001; a four-digit year is taken as it is."""
+    http_server.files["/odd/year.jpg"] = samples.encode("JPEG", (40, 30))
+    http_server.headers["/odd/year.jpg"] = {"Last-Modified": value}
+    row = extract(http_server.url("odd/year.jpg"))
+    assert row["last_modified"].year == year

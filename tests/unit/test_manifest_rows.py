@@ -132,3 +132,46 @@ def test_blank_lines_are_blank_rows_and_a_bom_is_not_data(tmp_path):
 def test_a_short_row_has_a_blank_url(tmp_path):
     data = b"id,url\n1,http://h/1.jpg\n2\n"
     assert rows_of(tmp_path, data) == [("http://h/1.jpg", "1", None), ("", "2", None)]
+
+
+def test_a_broken_first_record_is_a_row_and_the_header_after_it_is_the_header(tmp_path):
+    data = b'"https://h/broken.jpg,1\nurl,id\nhttps://h/a.jpg,a\n'
+    found = rows_of(tmp_path, data)
+    assert found[0][2].startswith("manifest line 1: a quoted field")
+    assert found[1:] == [("https://h/a.jpg", "a", None)]
+
+
+def test_a_tab_inside_a_quoted_field_does_not_make_a_csv_a_tsv(tmp_path):
+    data = b'https://h/a.jpg,"red\tcar"\nhttps://h/b.jpg,"blue"\n'
+    assert rows_of(tmp_path, data) == [("https://h/a.jpg", "red\tcar", None),
+                                       ("https://h/b.jpg", "blue", None)]
+
+
+def test_one_endless_line_costs_neither_memory_nor_quadratic_time(tmp_path):
+    import time
+
+    from image_metadata.manifest_rows import lines
+
+    started = time.perf_counter()
+    chunk = "x" * (1 << 20)
+    found = list(lines(chunk for _ in range(200)))  # 200 MiB without a line end
+    assert time.perf_counter() - started < 5.0
+    assert len(found) == 1 and len(found[0].text) == 65_537
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\n", b"\r\n"])
+def test_an_encoding_error_names_its_line_whatever_the_line_ends(tmp_path, end):
+    data = end.join([b"url", b"https://h/1.jpg", b"https://h/\xff.jpg"]) + end
+    with pytest.raises(ManifestError, match=r"\(line 3,"):
+        rows_of(tmp_path, data, "urls.txt")
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
+def test_a_utf8_byte_order_mark_is_no_data_in_any_encoding(tmp_path, encoding):
+    data = b"\xef\xbb\xbfurl\nhttps://h/caf\xe9.jpg\n"
+    assert rows_of(tmp_path, data, encoding=encoding) == [("https://h/caf\u00e9.jpg", None, None)]
+
+
+def test_two_byte_order_marks_are_no_data(tmp_path):
+    data = "\ufeff\ufeffurl\nhttps://h/a.jpg\n".encode()
+    assert rows_of(tmp_path, data) == [("https://h/a.jpg", None, None)]

@@ -168,7 +168,8 @@ def test_redact_hides_userinfo():
     ["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "x-amz-signature", "token",
      "access_token", "Signature", "sig", "api_key", "X-Goog-Signature",
      # CDN signed URLs: Akamai, CloudFront, Alibaba/Tencent, imgix, Azure SAS
-     "__token__", "hdnts", "Key-Pair-Id", "auth_key", "sign", "s", "X-Goog-Credential"],
+     "__token__", "hdnts", "Key-Pair-Id", "auth_key", "sign", "s", "X-Goog-Credential",
+     "md5", "hdnea", "private_token", "api_token", "access_key", "session_token"],
 )
 def test_redact_hides_signing_query_parameters(param):
     assert redact(f"https://h.example/a.jpg?{param}=s3cr3t") == (
@@ -240,3 +241,23 @@ def test_a_bucket_name_s3_cannot_have_is_invalid_and_says_so(url):
 def test_a_host_that_is_no_dns_name_is_invalid_not_unexpected(url):
     with pytest.raises(InvalidUrl, match="is not a valid DNS name"):
         remote(url)
+
+
+def test_a_percent_encoded_secret_name_is_masked_in_text():
+    assert "s3cr3t" not in scrub("GET https://h/a.jpg?X%2DAmz%2DSignature=s3cr3t failed")
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("/x/a.heif", "file:///x/a.heif", True),
+    ("/x/a b.heif", "file:///x/a%20b.heif", True),
+    ("HTTP://Example.COM:80/a.jpg", "http://example.com/a.jpg", True),
+    ("https://h.example:443/a", "https://h.example/a", True),
+    ("/x/link/../a.jpg", "/x/a.jpg", False),  # 'link' may be a symbolic link
+    ("/x/a.jpg/", "/x/a.jpg", False),
+    ("https://h/a.jpg?v=1", "https://h/a.jpg?V=1", False),
+    ("s3://b/k", "s3://b//k", False),
+])
+def test_what_counts_as_the_same_url(a, b, same):
+    from image_metadata.urls import identity
+
+    assert (identity(a) == identity(b)) is same
