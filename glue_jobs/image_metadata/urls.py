@@ -110,6 +110,9 @@ def _check_host(host: str, url: str) -> None:
                          f"{redact(url)!r}") from None
 
 
+_AUTHORITY = re.compile(r"[^/?#]*")
+
+
 def identity(url: str) -> str:
     """What makes two manifest values one URL, read once: a local path and its file:// URL
     are one file; http(s) schemes and host names are case-insensitive and a default port is
@@ -128,6 +131,10 @@ def identity(url: str) -> str:
     if lowered.startswith("s3://"):
         return "s3://" + value[5:]
     if lowered.startswith(("http://", "https://")):
+        authority = _AUTHORITY.match(value, value.index("//") + 2).group(0)
+        if value.startswith(("http://", "https://")) and ":" not in authority and \
+                authority == authority.lower():
+            return value  # the common case, already in its one form: no parsing needed
         try:
             parts = urlsplit(value)
             port = parts.port
