@@ -24,15 +24,14 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from . import accounting, manifest_stage
 from . import manifest as manifest_mod
-from . import manifest_stage
 from .exceptions import UsageError
 from .extract import RESULT_NAMES, ExtractSettings, extract_partition
 from .schema import (
     FAILURES_COLUMNS,
     IMAGES_COLUMNS,
     PARTITION_COLUMN,
-    RUNS_COLUMNS,
     STAGING_PREFIX,
     ddl,
     names,
@@ -271,7 +270,7 @@ def partition_count(rows: int, parallelism: int) -> int:
     return max(parallelism, math.ceil(wanted / parallelism) * parallelism)
 
 
-def _summary(stored: DataFrame, run_id: str, config: RunConfig, counts: dict[str, int],
+def _summary(stored: DataFrame, run_id: str, config: RunConfig, counts: dict[str, Any],
              dt: str) -> dict[str, Any]:
     """The run summary, keyed exactly by ``schema.RUNS_COLUMNS`` (``seconds`` set by run)."""
     groups = stored.groupBy("status", "error_type").agg(
@@ -279,41 +278,17 @@ def _summary(stored: DataFrame, run_id: str, config: RunConfig, counts: dict[str
         F.sum("bytes_read").alias("bytes_read"),
         F.sum("file_size").alias("file_bytes"),
     ).collect()  # one small job: a row per error type
-    by_type = {g["error_type"]: int(g["rows"]) for g in groups if g["status"] == "failed"}
-    succeeded = sum(int(g["rows"]) for g in groups if g["status"] == "ok")
-    failed = sum(by_type.values())
-    distinct = counts["distinct"]
-    totals = {
-        "bytes_read": sum(int(g["bytes_read"] or 0) for g in groups),
-        "file_bytes": sum(int(g["file_bytes"] or 0) for g in groups),
-    }
-    input_rows, blank = counts["input_rows"], counts["blank"]
-    duplicates = input_rows - blank - distinct
-    values = {
-        "run_id": run_id,
-        "dt": dt,
-        "manifest": config.manifest,
-        "output": config.output,
-        "input_rows": input_rows,
-        "blank": blank,
-        "duplicates": duplicates,
-        "distinct_urls": distinct,
-        "succeeded": succeeded,
-        "failed": failed,
-        "failed_by_error_type": dict(sorted(by_type.items())),
-        "bytes_read": int(totals["bytes_read"] or 0),
-        "file_bytes_of_successes": int(totals["file_bytes"] or 0),
-        # Every distinct URL has exactly one result row, and every input row is one of these.
-        "accounted": succeeded + failed == distinct
-        and succeeded + failed + duplicates + blank == input_rows
-        and counts["read_back"] == (input_rows, blank),
-        "concurrency": config.extract.concurrency,
-        "partitions": counts["partitions"],
-        "max_bytes": config.extract.max_bytes,
-        "seconds": None,
-        "finished_at": None,
-    }
-    return {name: values[name] for name in names(RUNS_COLUMNS)}
+    read_back_rows, read_back_blank = counts["read_back"]
+    return accounting.run_summary(
+        (accounting.ResultGroup(g["status"], g["error_type"], int(g["rows"]),
+                                int(g["bytes_read"] or 0), int(g["file_bytes"] or 0))
+         for g in groups),
+        accounting.ManifestCounts(counts["input_rows"], counts["blank"], counts["distinct"],
+                                  read_back_rows, read_back_blank),
+        run={"run_id": run_id, "dt": dt, "manifest": config.manifest, "output": config.output,
+             "concurrency": config.extract.concurrency, "partitions": counts["partitions"],
+             "max_bytes": config.extract.max_bytes},
+    )
 
 
 def _absolute(path: str) -> str:

@@ -20,13 +20,25 @@ _SECRET_NAMES = (
     r"x-amz-(?:signature|credential|security-token)|signature|sig|sign|token|__token__|"
     r"access_token|auth_token|id_token|refresh_token|password|passwd|client_secret|secret|"
     r"policy|x-goog-signature|x-goog-credential|awsaccesskeyid|api(?:-|_)?key|key|key-pair-id|"
-    r"auth_key|hdnts|hdnea|s|hmac|jwt|md5|private_token|api_token|access_key|session_token"
+    r"auth_key|hdnts|hdnea|s|hmac|jwt|md5|private_token|api_token|access_key|session_token|"
+    r"credential"
 )
 _SECRET_PARAMS = re.compile(rf"^(?:{_SECRET_NAMES})$", re.IGNORECASE)
 # In text the names may also be percent-encoded ('X%2DAmz%2DSignature=').
 _SECRET_IN_TEXT = re.compile(
     r"(?i)(?<![\w-])((?:" + _SECRET_NAMES.replace("-", "(?:-|%2d)") + r")(?:=|%3d))"
     r"[^&\s'\"<>]+")
+# Request headers as libraries print them at DEBUG: botocore's repr of a request
+# ("'X-Amz-Security-Token': b'...'") and its canonical request ("x-amz-security-token:...").
+_TOKEN_HEADER_IN_TEXT = re.compile(
+    r"(?i)(?<![\w-])((?:x-amz-security-token|x-goog-security-token|x-api-key|api-key)['\"]?"
+    r"\s*[:=]\s*(?-i:b)?['\"]?)[^'\"\s,}]+")
+# The whole value: 'Bearer <token>', 'Basic <credentials>', cookies carry the secret after a
+# space. AWS's signature v4 header is left to the parameter rule: its Credential= and
+# Signature= are masked, the signed header names stay readable.
+_AUTH_HEADER_IN_TEXT = re.compile(
+    r"(?i)(?<![\w-])((?:proxy-)?authorization|cookie|set-cookie)(['\"]?\s*[:=])"
+    r"(?!\s*(?-i:b)?['\"]?AWS4-HMAC)(\s*(?-i:b)?['\"]?)[^'\"\r\n]+")
 _USERINFO_IN_TEXT = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s@'\"<>]+@")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACE = re.compile(r"\s")
@@ -180,7 +192,10 @@ def redact(url: str) -> str:
 
 def scrub(text: str) -> str:
     """``text`` with URL credentials and signing parameters masked wherever they appear."""
-    return _USERINFO_IN_TEXT.sub(r"\1***@", _SECRET_IN_TEXT.sub(r"\1***", text))
+    text = _SECRET_IN_TEXT.sub(r"\1***", text)
+    text = _TOKEN_HEADER_IN_TEXT.sub(r"\1***", text)
+    text = _AUTH_HEADER_IN_TEXT.sub(r"\1\2\3***", text)
+    return _USERINFO_IN_TEXT.sub(r"\1***@", text)
 
 
 class SecretFilter(logging.Filter):
@@ -196,12 +211,20 @@ class SecretFilter(logging.Filter):
 
 _LIBRARY_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager",
                     "urllib3.connection", "urllib3.response", "botocore.endpoint",
-                    "botocore.parsers", "botocore.hooks", "botocore.retryhandler")
+                    "botocore.parsers", "botocore.hooks", "botocore.retryhandler",
+                    "botocore.auth", "botocore.httpsession")
+
+
+_LIBRARY_PACKAGES = ("urllib3", "botocore", "boto3", "s3transfer")
 
 
 def install_log_filters() -> None:
-    """Attach SecretFilter to the loggers that print request URLs (once per process)."""
-    for name in _LIBRARY_LOGGERS:
+    """Attach SecretFilter to the loggers that print request URLs and headers: the known ones,
+    and every logger of those libraries that exists by now (a logger's filter does not apply
+    to its children, so each one needs its own)."""
+    existing = [name for name in list(logging.root.manager.loggerDict)
+                if name.split(".", 1)[0] in _LIBRARY_PACKAGES]
+    for name in dict.fromkeys((*_LIBRARY_LOGGERS, *existing)):
         target = logging.getLogger(name)
         if not any(isinstance(f, SecretFilter) for f in target.filters):
             target.addFilter(SecretFilter())

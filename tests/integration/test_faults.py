@@ -184,6 +184,21 @@ def test_secrets_in_urls_never_reach_messages_or_logs(faults, caplog):
         assert secret not in text and "pa55word" not in text and "AKIA123" not in text
 
 
+def test_secrets_of_s3_requests_never_reach_the_logs(s3, monkeypatch, caplog):
+    """The project's S3 client against moto, logged at DEBUG as a user chasing a problem
+    would: botocore prints every request's headers (session token, signature, key id)."""
+    s3.create_bucket(Bucket="log-secrets")
+    s3.put_object(Bucket="log-secrets", Key="a.jpg", Body=b"not an image")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAKEYIDSECRET1")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "SESSION-TOKEN-SECRET")
+    with caplog.at_level(logging.DEBUG):
+        row, _ = fetch("s3://log-secrets/a.jpg")
+    assert row["error_type"] == "not_an_image"
+    assert "x-amz-security-token" in caplog.text.lower()  # the lines that held them are logged
+    for secret in ("AKIAKEYIDSECRET1", "SESSION-TOKEN-SECRET"):
+        assert secret not in caplog.text
+
+
 # The image's bound holds whatever phase the socket is in: these servers never trip a socket
 # timeout (a byte always arrives in time), yet each image ends at image_timeout. The settings
 # are the defaults (20 s read timeout, 3 retries) but for a 3 s bound.

@@ -203,3 +203,35 @@ def test_an_unknown_url_column_stops_the_run_before_spark(tmp_path, caplog, monk
 
 def _no_spark():
     raise AssertionError("Spark must not start for a run that cannot go ahead")
+
+
+def _summary_of_a_broken_run(**_ignored):
+    """What a pipeline that lost a row would report: 3 rows, 2 distinct URLs, 1 result."""
+    from image_metadata.accounting import ManifestCounts, ResultGroup, run_summary
+
+    return run_summary([ResultGroup("ok", None, 1)], ManifestCounts(3, 0, 2, 3, 0),
+                       run={"run_id": "r-lost"})
+
+
+class _NoSparkNeeded:
+    def stop(self) -> None:
+        pass
+
+
+def test_a_run_that_does_not_account_for_every_row_fails_the_job_with_exit_1(
+        tmp_path, caplog, monkeypatch):
+    # A correct pipeline cannot lose a row, so a broken one stands in for pipeline.run: what is
+    # under test is how the entry script ends such a run, not Spark.
+    from image_metadata import pipeline
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("url\nhttp://example.com/a.jpg\n")
+    monkeypatch.setattr(entry, "spark_session", _NoSparkNeeded)
+    monkeypatch.setattr(pipeline, "run", lambda *a, **k: _summary_of_a_broken_run())
+    with caplog.at_level(logging.INFO), pytest.raises(SystemExit) as stopped:
+        entry.main([*GLUE_RUN, "--manifest", str(manifest), "--output", str(tmp_path / "o")])
+    assert stopped.value.code == 1
+    (error,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert error.getMessage().startswith("not every manifest row is accounted for: see runs/"
+                                         "r-lost.json")
+

@@ -200,6 +200,33 @@ def test_scrub_leaves_ordinary_text_alone():
     assert scrub("s3://bucket/monkey=1/photo.jpg") == "s3://bucket/monkey=1/photo.jpg"
 
 
+@pytest.mark.parametrize("text", [
+    # botocore's DEBUG repr of a request, and its canonical request
+    "headers={'X-Amz-Security-Token': b's3cr3t', 'X-Amz-Date': b'20261201T000000Z'}",
+    "x-amz-date:20261201T000000Z\nx-amz-security-token:s3cr3t\n",
+    "'Authorization': b'AWS4-HMAC-SHA256 Credential=s3cr3t/20261201/us-east-1/s3/aws4_request, "
+    "SignedHeaders=host, Signature=s3cr3t'",
+    "Authorization: Bearer s3cr3t.jwt.value",
+    "{'Authorization': 'Basic s3cr3t', 'Accept': '*/*'}",
+    "Cookie: session=s3cr3t; theme=dark",
+    "x-api-key: s3cr3t",
+])
+def test_request_headers_as_libraries_log_them_are_masked(text):
+    assert "s3cr3t" not in scrub(text)
+
+
+def test_the_signed_header_names_of_an_aws_signature_stay_readable():
+    text = "Authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, SignedHeaders=host;range, " \
+           "Signature=abc"
+    assert "SignedHeaders=host;range" in scrub(text) and "AKIA" not in scrub(text)
+
+
+@pytest.mark.parametrize("text", ["authorization failed for user alice",
+                                  "the token budget is fine", "cookies are not images"])
+def test_words_that_name_a_header_without_a_value_are_left_alone(text):
+    assert scrub(text) == text
+
+
 def test_s3_url_with_credentials_is_invalid_and_not_echoed():
     with pytest.raises(InvalidUrl) as raised:
         parse("s3://admin:hunter2@bucket/key.jpg", allow_local_files=False)

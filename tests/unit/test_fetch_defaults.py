@@ -1,0 +1,36 @@
+"""The fetch defaults a user gets without setting anything: how long a server may make a
+worker wait, and how often a request is tried."""
+
+from __future__ import annotations
+
+from urllib3.response import HTTPResponse
+
+from image_metadata.sources import Clients, FetchSettings
+
+
+def _asking_to_wait(seconds: str) -> HTTPResponse:
+    return HTTPResponse(body=b"", headers={"Retry-After": seconds}, status=503,
+                        preload_content=False)
+
+
+def test_a_retry_after_of_an_hour_waits_ten_seconds_by_default():
+    retry = Clients(FetchSettings()).retry()
+    assert retry.get_retry_after(_asking_to_wait("3600")) == 10.0
+
+
+def test_a_retry_after_below_the_cap_is_waited_as_asked():
+    retry = Clients(FetchSettings()).retry()
+    assert retry.get_retry_after(_asking_to_wait("2")) == 2.0
+
+
+def test_the_default_bounds_fit_inside_the_image_bound():
+    s = FetchSettings()
+    assert (s.max_retry_after, s.image_timeout, s.retries) == (10.0, 60.0, 3)
+    assert s.connect_timeout + s.read_timeout < s.image_timeout
+
+
+def test_a_request_is_tried_once_and_retried_three_times_by_default():
+    retry = Clients(FetchSettings()).retry()
+    assert (retry.connect, retry.read, retry.status, retry.other) == (3, 3, 3, 3)
+    assert set(retry.status_forcelist) == {429, 500, 502, 503, 504}
+    assert retry.allowed_methods == ("GET",)
