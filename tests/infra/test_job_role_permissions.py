@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from tests.conftest import LAKE_KEY
 from tests.support.iam_eval import ACCOUNT, REGION, PolicyEvaluator
 from tests.support.stack_template import FAKE_NAMES, job_role
 
@@ -253,3 +254,26 @@ def test_lake_cannot_write_or_delete_in_the_lake(lake_role, action, key):
 @pytest.mark.parametrize("action", ["s3:DeleteBucket", "s3:PutBucketPolicy"])
 def test_lake_cannot_delete_or_reconfigure_the_lake_bucket(lake_role, action):
     assert not lake_role.allows(action, bucket("corp-lake"))
+
+
+# ---------------------------------------------------------------- the data lake's own key
+
+
+def _via(service: str) -> dict[str, str]:
+    return {"kms:ViaService": f"{service}.{REGION}.amazonaws.com"}
+
+
+def test_decrypts_lake_images_with_the_lake_key_through_s3(lake_role):
+    assert lake_role.allows("kms:Decrypt", LAKE_KEY, _via("s3"))
+
+
+@pytest.mark.parametrize("context", [{}, _via("secretsmanager"), _via("ssm"),
+                                     {"kms:ViaService": "s3.other-region-1.amazonaws.com"}],
+                         ids=["directly", "via-secrets-manager", "via-ssm", "via-s3-elsewhere"])
+def test_cannot_use_the_lake_key_outside_s3_in_its_region(lake_role, context):
+    assert not lake_role.allows("kms:Decrypt", LAKE_KEY, context)
+
+
+def test_cannot_encrypt_with_the_lake_key(lake_role):
+    assert not lake_role.allows("kms:Encrypt", LAKE_KEY, _via("s3"))
+    assert not lake_role.allows("kms:GenerateDataKey", LAKE_KEY, _via("s3"))

@@ -90,6 +90,15 @@ def test_server_ignoring_range_on_a_huge_file_is_read_only_as_far_as_needed(faul
     assert seconds < BOUND
 
 
+def test_a_stalled_body_is_asked_for_again(faults):
+    # The first answer stops after 1 KiB: the read times out (0.5 s) and the range is asked
+    # for once more, on a new connection, which the server answers in full.
+    row, seconds = fetch(faults.url("stall-once/a.jpg"))
+    assert (row["status"], row["format"]) == ("ok", "JPEG"), row
+    assert faults.count("stall-once/a.jpg") == 2
+    assert seconds < BOUND
+
+
 def test_a_redirect_body_sent_slowly_is_not_waited_for(faults):
     row, seconds = fetch(faults.url("slow-redirect/a.jpg"))
     assert (row["status"], row["format"]) == ("ok", "JPEG"), row

@@ -3,6 +3,7 @@
     /status/<code>                      that status, with a short body
     /retry-after/<code>/<seconds>/...   that status with a Retry-After header
     /stall/...                          headers and 1 KiB of body, then silence
+    /stall-once/...                     as /stall/ the first time, then serves a JPEG
     /trickle/...                        headers, then one byte every 0.2 s
     /reset/...                          headers and part of the body, then a TCP reset
     /bad-range/...                      206 whose Content-Range starts elsewhere
@@ -127,6 +128,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(BODY[:1024])
         self.wfile.flush()
         self.server.stopping.wait(30)
+
+    def _fault_stall_once(self, parts) -> None:
+        with self.server._lock:
+            first = self.server.requests[parts.path] == 1
+        if not first:
+            return self._fault_ok(parts)
+        self._head(206, 65536, {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
+        self.wfile.write(BODY[:1024])
+        self.wfile.flush()
+        self.server.stopping.wait(30)
+        self.close_connection = True
 
     def _fault_trickle(self, parts) -> None:
         self._head(206, 65536, {"Content-Range": f"bytes 0-65535/{len(BODY)}"})

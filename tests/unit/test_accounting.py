@@ -95,3 +95,32 @@ def test_a_run_value_that_is_no_runs_column_is_refused():
 def test_a_result_status_other_than_ok_or_failed_is_refused():
     with pytest.raises(ValueError, match="neither 'ok' nor 'failed'"):
         summary([ResultGroup("skipped", None, 7)])
+
+
+def _reads_as(value, hive_type: str) -> bool:
+    """Whether a JSON value of the summary reads as the runs table's declared column type."""
+    if value is None:
+        return True
+    if hive_type in ("bigint", "int"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hive_type == "double":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hive_type == "boolean":
+        return isinstance(value, bool)
+    if hive_type == "string":
+        return isinstance(value, str)
+    if hive_type == "map<string,bigint>":
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and _reads_as(v, "bigint") for k, v in value.items())
+    raise AssertionError(f"no rule for {hive_type}")
+
+
+def test_every_summary_value_reads_as_its_runs_column_type():
+    # As the pipeline completes it: the run's own values, its duration and end time.
+    result = summary(dt="2026-12-01", manifest="s3://m/manifests/", output="s3://o/",
+                     concurrency=32, partitions=4, max_bytes=33554432)
+    result.update(seconds=12.345, finished_at="2026-12-01T10:00:00+00:00")
+    assert all(value is not None for value in result.values())
+    wrong = {c.name: (c.type, result[c.name]) for c in RUNS_COLUMNS
+             if not _reads_as(result[c.name], c.type)}
+    assert not wrong
