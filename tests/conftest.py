@@ -16,6 +16,15 @@ from tests.support.http_server import ImageServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
+_SYNTHESIS_FIXTURES = {"assembly", "lake_assembly"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that synthesize the CDK app are marked ``synth`` (mutation runs leave them out:
+    they need the whole project, and a synthesis per mutant would take hours)."""
+    for item in items:
+        if _SYNTHESIS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.synth)
 
 
 @pytest.fixture(scope="session")

@@ -30,9 +30,9 @@ def _option(parse: Any) -> Any:
     return convert
 
 
-_concurrency = _option(settings.parse_count(1, settings.MAX_CONCURRENCY))
-_partitions = _option(settings.parse_count(1, settings.MAX_PARTITIONS))
-_positive = _option(settings.parse_count(1, 1_000_000))
+_concurrency = _option(settings.count_between(1, settings.MAX_CONCURRENCY))
+_partitions = _option(settings.count_between(1, settings.MAX_PARTITIONS))
+_positive = _option(settings.count_between(1, 1_000_000))
 _size = _option(settings.parse_size)
 _network = _option(settings.parse_network)
 _run_id = _option(settings.parse_run_id)

@@ -8,6 +8,7 @@ any Spark work. No pyspark here: the checks run before a JVM is started.
 from __future__ import annotations
 
 import difflib
+import functools
 import ipaddress
 import logging
 import re
@@ -60,17 +61,20 @@ def parse_run_id(value: str) -> str:
     return value
 
 
-def parse_count(low: int, high: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        text = value.strip().replace("_", "")
-        if not re.fullmatch(r"[+-]?[0-9]{1,18}", text):  # int() would take '²' and '٣'
-            raise ValueError(f"expected a whole number from {low} to {high}")
-        number = int(text)
-        if not low <= number <= high:
-            raise ValueError(f"expected a whole number from {low} to {high}")
-        return number
+def parse_count(value: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``, ASCII digits only (``_`` groups digits)."""
+    text = value.strip().replace("_", "")
+    if not re.fullmatch(r"[+-]?[0-9]{1,18}", text):  # int() would take '²' and '٣'
+        raise ValueError(f"expected a whole number from {low} to {high}")
+    number = int(text)
+    if not low <= number <= high:
+        raise ValueError(f"expected a whole number from {low} to {high}")
+    return number
 
-    return parse
+
+def count_between(low: int, high: int) -> Callable[[str], int]:
+    """``parse_count`` for one range, as the argument tables take parsers."""
+    return functools.partial(parse_count, low=low, high=high)
 
 
 _SIZE = re.compile(r"([0-9]{1,15}(?:\.[0-9]{1,6})?)\s*(?:([KMGT])(IB|B)?|B)?", re.IGNORECASE)
@@ -184,9 +188,9 @@ JOB_ARGUMENTS: tuple[JobArgument, ...] = (
     JobArgument("output", None, parse_output, "output root (images/, failures/, runs/)"),
     JobArgument("run_id", "", parse_run_id, "run id naming the output files (default: the Glue "
                 "job run id, or a generated one)"),
-    JobArgument("concurrency", "32", parse_count(1, MAX_CONCURRENCY),
+    JobArgument("concurrency", "32", count_between(1, MAX_CONCURRENCY),
                 "parallel requests per Spark partition"),
-    JobArgument("partitions", "0", parse_count(0, MAX_PARTITIONS),
+    JobArgument("partitions", "0", count_between(0, MAX_PARTITIONS),
                 "Spark partitions for the extraction (0: about one per 5,000 URLs)"),
     JobArgument("url_column", "url", parse_name, "manifest column holding the URLs"),
     JobArgument("id_column", "", str.strip, "manifest column carried to every row as id "

@@ -198,7 +198,7 @@ def test_file_of_only_nul_bytes_is_not_a_manifest(tmp_path):
 
 # -- any bytes at all ------------------------------------------------------------------------
 
-ANY_INPUT = settings(max_examples=1000, deadline=timedelta(seconds=2), derandomize=True,
+ANY_INPUT = settings(max_examples=1000, deadline=timedelta(seconds=20), derandomize=True,
                      database=None, suppress_health_check=[HealthCheck.too_slow])
 MANIFEST_ALPHABET = st.sampled_from(
     [*'ab,\t"\n\r /:.', "url", "id", "s3://b/k.jpg", "\x00", "é", "\ufeff", "\u2028"])

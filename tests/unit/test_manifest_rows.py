@@ -155,7 +155,8 @@ def test_one_endless_line_costs_neither_memory_nor_quadratic_time(tmp_path):
     started = time.perf_counter()
     chunk = "x" * (1 << 20)
     found = list(lines(chunk for _ in range(200)))  # 200 MiB without a line end
-    assert time.perf_counter() - started < 5.0
+    # Generous: a quadratic scan of 200 MiB would take hours; speed itself is for bench/.
+    assert time.perf_counter() - started < 60.0
     assert len(found) == 1 and len(found[0].text) == 65_537
 
 

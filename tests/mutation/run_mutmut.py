@@ -1,0 +1,250 @@
+"""Mutation testing of the modules where a silent bug loses rows or lets a URL in, with mutmut.
+
+    .venv/bin/python -m tests.mutation.run_mutmut [--jobs N] [--only MODULE ...] [--fresh]
+
+mutmut needs the package where it can find it by path (``src/image_metadata``) and tests that
+import it by name, so the run happens in a workspace, ``build/mutation/``, holding a copy of
+the library and the tests (kept between runs: mutmut then re-tests only what changed; use
+``--fresh`` to start over). The tests chosen are the ones that run in one process without
+Spark or a CDK synthesis; those cover these modules' logic (Spark only moves their values).
+
+Each surviving mutant is either killed by a test or explained in ``equivalent.toml``; the
+results, with the diff of every unexplained survivor, go to ``tests/mutation/results.md``.
+Exit code 1 when fewer than TARGET of the non-equivalent mutants are killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKSPACE = ROOT / "build" / "mutation"
+RESULTS = ROOT / "tests" / "mutation" / "results.md"
+EQUIVALENT = ROOT / "tests" / "mutation" / "equivalent.toml"
+TARGET = 0.90
+
+# Where a silent bug loses a row or lets a URL in (issue list: accounting, manifest reading,
+# URL rules, the address guard, secret masking, sources and the ranged file, the Glue entry's
+# argument mapping, GPS and EXIF conversion).
+MODULES = ("accounting", "manifest", "manifest_rows", "urls", "netguard", "sources",
+           "rangedfile", "settings", "gps", "exif")
+
+TESTS = (
+    "tests/unit",
+    "tests/integration/test_faults.py",
+    "tests/integration/test_sources_http.py",
+    "tests/integration/test_sources_s3.py",
+    "tests/integration/test_untrusted_urls.py",
+    "tests/integration/test_netguard_dns.py",
+    "tests/integration/test_manifest_s3.py",
+    "tests/integration/test_ranged_equals_full.py",
+    "tests/integration/test_partition_concurrency.py",
+)
+# Files of the project that tests read besides the library (the Glue entry script, the README
+# whose tables are generated, the stack's configuration).
+ALSO_COPY = ("glue_jobs/extract_image_metadata.py", "README.md", "cdk.json", "app.py", "infra",
+             "layers/requirements.txt", "layers/glue-provided.txt")
+# Robustness sweeps over random bytes: minutes per mutant, and they assert only "no crash",
+# which the precise tests above assert too.
+LEFT_OUT = ("tests/unit/test_fuzz_decode.py",)
+PYTEST_ARGS = ("-p", "no:cacheprovider", "-m", "not spark and not corpus and not synth",
+               # A mutant that makes a network test wait is a kill, not a hang; mutmut's own
+               # limit counts CPU seconds, which a waiting test does not use.
+               "--timeout", "60")
+
+def _status(code: int | None) -> str:
+    from mutmut.stats import status_by_exit_code  # the mutmut pinned in requirements-dev.txt
+
+    return status_by_exit_code[code]
+
+
+def sync_workspace(fresh: bool) -> None:
+    if fresh:
+        shutil.rmtree(WORKSPACE, ignore_errors=True)
+    WORKSPACE.mkdir(parents=True, exist_ok=True)
+    _mirror(ROOT / "glue_jobs" / "image_metadata", WORKSPACE / "src" / "image_metadata")
+    _mirror(ROOT / "tests", WORKSPACE / "tests")
+    for name in ALSO_COPY:
+        source = ROOT / name
+        if source.is_dir():
+            _mirror(source, WORKSPACE / name)
+        else:
+            (WORKSPACE / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, WORKSPACE / name)
+    only = [f"src/image_metadata/{m}.py" for m in MODULES]
+    config = {
+        "source_paths": ["src"],
+        "only_mutate": only,
+        "pytest_add_cli_args": list(PYTEST_ARGS) + [f"--ignore={p}" for p in LEFT_OUT],
+        "pytest_add_cli_args_test_selection": list(TESTS),
+        "also_copy": sorted({Path(name).parts[0] for name in ALSO_COPY}),
+        # Tests start servers and thread pools: workers are forked from a process that has
+        # only collected the tests, never from one that ran them.
+        "process_isolation": "forkserver",
+    }
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    pytest_ini = project["tool"]["pytest"]["ini_options"]
+    text = "[tool.mutmut]\n" + _toml(config) + "\n[tool.pytest.ini_options]\n" + _toml(pytest_ini)
+    target = WORKSPACE / "pyproject.toml"
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+
+
+def _toml(values: dict) -> str:
+    return "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+
+
+def _mirror(source: Path, target: Path) -> None:
+    """Copy ``source`` over ``target`` keeping modification times (mutmut re-tests a file
+    only when it changed), and drop what ``source`` no longer has."""
+    wanted = set()
+    for path in source.rglob("*"):
+        if "__pycache__" in path.parts or path.is_dir():
+            continue
+        relative = path.relative_to(source)
+        wanted.add(relative)
+        copy = target / relative
+        if not copy.exists() or copy.stat().st_mtime != path.stat().st_mtime:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, copy)
+    for path in list(target.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts \
+                and path.relative_to(target) not in wanted:
+            path.unlink()
+
+
+def run_mutmut(jobs: int) -> int:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": ""}
+    mutmut = Path(sys.executable).with_name("mutmut")
+    done = subprocess.run([str(mutmut), "run", "--max-children", str(jobs)], cwd=WORKSPACE,
+                          env=env, stdout=subprocess.DEVNULL)
+    return done.returncode
+
+
+@dataclass
+class Survivor:
+    name: str
+    function: str
+    removed: list[str]
+    added: list[str]
+    diff: str
+    why: str | None = None
+
+
+@dataclass
+class ModuleResult:
+    module: str
+    counts: dict[str, int] = field(default_factory=dict)
+    survivors: list[Survivor] = field(default_factory=list)
+
+    @property
+    def equivalent(self) -> int:
+        return sum(1 for s in self.survivors if s.why)
+
+    @property
+    def killed(self) -> int:
+        return self.counts.get("killed", 0) + self.counts.get("timeout", 0)
+
+    @property
+    def judged(self) -> int:
+        """Mutants that count: every one tested, minus the equivalent ones."""
+        return self.killed + self.counts.get("survived", 0) - self.equivalent
+
+
+def collect(equivalents: list[dict]) -> list[ModuleResult]:
+    results = []
+    for module in MODULES:
+        meta = WORKSPACE / "mutants" / "src" / "image_metadata" / f"{module}.py.meta"
+        result = ModuleResult(module)
+        if meta.exists():
+            codes = json.loads(meta.read_text())["exit_code_by_key"]
+            for name, code in codes.items():
+                status = _status(code)
+                result.counts[status] = result.counts.get(status, 0) + 1
+                if status == "survived":
+                    result.survivors.append(_survivor(name, equivalents))
+        results.append(result)
+    return results
+
+
+def _survivor(name: str, equivalents: list[dict]) -> Survivor:
+    mutmut = Path(sys.executable).with_name("mutmut")
+    shown = subprocess.run([str(mutmut), "show", name], cwd=WORKSPACE, capture_output=True,
+                           text=True).stdout
+    diff = "\n".join(line for line in shown.splitlines() if not line.startswith("# "))
+    lines = diff.splitlines()
+    removed = [x[1:].strip() for x in lines if x.startswith("-") and not x.startswith("---")]
+    added = [x[1:].strip() for x in lines if x.startswith("+") and not x.startswith("+++")]
+    function = re.sub(r"__mutmut_\d+$", "", name)
+    survivor = Survivor(name, function, removed, added, diff.strip())
+    for entry in equivalents:
+        if entry["function"] == function and [entry["removed"]] == removed \
+                and [entry["added"]] == added:
+            survivor.why = entry["why"]
+    return survivor
+
+
+def write_report(results: list[ModuleResult]) -> float:
+    killed = sum(r.killed for r in results)
+    judged = sum(r.judged for r in results)
+    score = killed / judged if judged else 1.0
+    lines = [
+        "# Mutation testing results",
+        "",
+        "Written by `make mutation` (mutmut; see tests/mutation/run_mutmut.py). A mutant is",
+        "*killed* when a test fails or times out with it; *equivalent* survivors are explained",
+        "in tests/mutation/equivalent.toml; *no tests* means no selected test calls the",
+        "function (Spark-only paths).",
+        "",
+        f"**Killed: {killed} of {judged} non-equivalent mutants ({score:.1%}); "
+        f"target {TARGET:.0%}.**",
+        "",
+        "| module | mutants | killed | survived | equivalent | no tests | score |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        total = sum(r.counts.values())
+        survived = r.counts.get("survived", 0) - r.equivalent
+        share = f"{r.killed / r.judged:.1%}" if r.judged else "-"
+        lines.append(f"| `{r.module}.py` | {total} | {r.killed} | {survived} | "
+                     f"{r.equivalent} | {r.counts.get('no tests', 0)} | {share} |")
+    lines += ["", "## Surviving mutants not explained as equivalent", ""]
+    open_ones = [s for r in results for s in r.survivors if not s.why]
+    if not open_ones:
+        lines.append("None.")
+    for s in open_ones:
+        lines += [f"### `{s.name}`", "", "```diff", s.diff, "```", ""]
+    RESULTS.write_text("\n".join(lines).rstrip() + "\n")
+    return score
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--fresh", action="store_true", help="discard earlier results")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite results.md from the last run without running mutmut")
+    args = parser.parse_args(argv)
+    if not args.report_only:
+        sync_workspace(args.fresh)
+        code = run_mutmut(args.jobs)
+        if code != 0:
+            print(f"mutmut stopped with exit code {code}", file=sys.stderr)
+            return 2
+    equivalents = tomllib.loads(EQUIVALENT.read_text()).get("equivalent", [])
+    score = write_report(collect(equivalents))
+    print(f"mutation score {score:.1%} (target {TARGET:.0%}): {RESULTS.relative_to(ROOT)}")
+    return 0 if score >= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
