@@ -104,7 +104,7 @@ def _connect_checked(conn: HTTPConnection, policy: AddressPolicy) -> socket.sock
                 sock.settimeout(timeout)
             sock.connect(sockaddr)  # the checked address, not a fresh lookup
             return sock
-        except FetchTimeout:
+        except FetchTimeout:  # pragma: no cover - the deadline passing between lookup and connect
             sock.close()
             raise
         except TimeoutError as e:

@@ -50,6 +50,7 @@ class RangedFile(io.RawIOBase):
         self._pos = 0
         self._readahead = BLOCK
         self._last_end = 0
+        self._seen_end = 0  # the furthest byte any fetch returned
         self.failure: ImageFailure | None = None  # first fetch failure, even if a reader hid it
 
     # -- the io protocol -------------------------------------------------------------------
@@ -102,12 +103,15 @@ class RangedFile(io.RawIOBase):
     # -- what the reader cost ------------------------------------------------------------
     @property
     def size(self) -> int:
-        """Object size; unknown sizes (a streamed response without length) are read out."""
-        if self._source.size is None:
-            self._ensure(0, 1)
-        if self._source.size is None:
-            self._read_at(0, self._max_bytes + 1)
-        return self._source.size if self._source.size is not None else 0
+        """Object size. An unknown size (a stream without a length) is found by reading the
+        stream on to its end, in doubling steps, within the byte cap (TooLarge beyond it)."""
+        end = BLOCK
+        while self._source.size is None and end <= 2 * (self._max_bytes + 1):
+            self._ensure(0, min(end, self._max_bytes + 1))
+            end *= 2
+        if self._source.size is None:  # a source that never says: what it has given so far
+            return self._seen_end
+        return self._source.size
 
     @property
     def bytes_read(self) -> int:
@@ -149,10 +153,12 @@ class RangedFile(io.RawIOBase):
             self._fail(TooLarge(f"reading the metadata needs more than the {self._max_bytes}"
                                 f"-byte cap (at offset {start})"))
         try:
-            return self._source.fetch(start, length)
+            data = self._source.fetch(start, length)
         except ImageFailure as failure:
             self._fail(failure)
             raise
+        self._seen_end = max(self._seen_end, start + len(data))
+        return data
 
     def _evict(self) -> None:
         """Forget the oldest blocks beyond MAX_CACHED (block 0, read again and again, stays)."""
@@ -203,6 +209,8 @@ class RangedFile(io.RawIOBase):
         for i in range(0, max(len(data), 1), BLOCK):
             self._blocks[first_block + i // BLOCK] = data[i : i + BLOCK]
         self._last_end = start + len(data)
+        if data:
+            self._seen_end = max(self._seen_end, self._last_end)
 
     def _fail(self, failure: ImageFailure) -> None:
         if self.failure is None:

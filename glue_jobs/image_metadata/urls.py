@@ -139,7 +139,7 @@ def identity(url: str) -> str:
             parts = urlsplit(value)
         except ValueError:
             return value
-        return unquote(parts.path) if parts.netloc in ("", "localhost") else value
+        return unquote(parts.path) if parts.netloc.lower() in ("", "localhost") else value
     if lowered.startswith("s3://"):
         return "s3://" + value[5:]
     if lowered.startswith(("http://", "https://")):

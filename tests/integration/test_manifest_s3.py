@@ -119,3 +119,49 @@ def test_keys_hadoop_paths_would_change_are_read_as_named(odd_keys, location, pa
     (found,) = inspect(location, s3_client=odd_keys)
     assert found.path == path
     assert [r.url for r in read_rows(found, s3_client=odd_keys)] == ["https://example.com/a.jpg"]
+
+
+# S3 answers moto cannot give (a HEAD refused while the listing is allowed, throttling, an
+# endpoint that is down) come from the fault server, which speaks S3's XML errors.
+
+
+@pytest.fixture()
+def fault_s3(monkeypatch):
+    from tests.support.fault_server import FaultServer
+
+    server = FaultServer()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url("s3"))
+    yield boto3.session.Session().client("s3", endpoint_url=server.url("s3"))
+    server.stop()
+
+
+def test_a_manifest_the_role_may_not_read_and_nothing_listed_under_it_says_both(fault_s3):
+    with pytest.raises(ManifestError) as refused:
+        discover("s3://head-denied/manifests", s3_client=fault_s3)
+    message = str(refused.value)
+    assert message.startswith("manifest s3://head-denied/manifests cannot be read (")
+    assert "403" in message or "Forbidden" in message
+    assert message.endswith("and s3://head-denied/manifests/ holds no manifest objects")
+
+
+def test_a_location_s3_fails_to_answer_is_a_clear_error_naming_it(fault_s3):
+    with pytest.raises(ManifestError) as refused:
+        discover("s3://slowdown/manifests", s3_client=fault_s3)
+    assert str(refused.value).startswith(
+        "cannot read manifest location s3://slowdown/manifests: ")
+
+
+def test_an_endpoint_that_is_down_is_a_clear_error_naming_the_location():
+    from botocore.config import Config
+
+    client = boto3.session.Session().client(
+        "s3", endpoint_url="http://127.0.0.1:9", config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(ManifestError) as refused:
+        discover("s3://any-bucket/manifests", s3_client=client)
+    assert str(refused.value).startswith(
+        "cannot read manifest location s3://any-bucket/manifests: Could not connect")
+
+
+def test_without_a_client_the_default_one_finds_the_manifests(lake):
+    # AWS_ENDPOINT_URL points the default client at moto (tests/conftest.py).
+    assert discover(f"s3://{BUCKET}/manifests/") == VISIBLE

@@ -89,3 +89,83 @@ def test_an_answer_that_changes_after_the_check_is_not_followed(server, monkeypa
 def test_a_name_that_does_not_resolve_is_a_connection_error(server, monkeypatch):
     row = fetch(server, FakeDns([]), monkeypatch)
     assert (row["error_type"], row["stage"]) == ("connection_error", "fetch"), row
+
+
+class SlowDns(FakeDns):
+    """A resolver that answers only after ``delay`` seconds (a lookup that hangs)."""
+
+    def __init__(self, delay: float, *answers: list[str]) -> None:
+        super().__init__(*answers)
+        self.delay = delay
+
+    def __call__(self, host, port, *args, **kwargs):
+        if host == NAME:
+            import time
+
+            time.sleep(self.delay)
+        return super().__call__(host, port, *args, **kwargs)
+
+
+def test_a_lookup_that_hangs_ends_at_the_image_bound(server, monkeypatch):
+    import time
+
+    from image_metadata.sources import FetchSettings as Fetch
+
+    quick = ExtractSettings(fetch=Fetch(retries=0, allowed_networks=("127.0.0.1/32",),
+                                        image_timeout=1.0))
+    monkeypatch.setattr(socket, "getaddrinfo", SlowDns(4.0, [ALLOWED]))
+    started = time.monotonic()
+    url = f"http://{NAME}:{server.server_address[1]}/a.jpg"
+    row = extract_one(url, None, Clients(quick.fetch), quick, "dns")
+    assert (row["error_type"], row["stage"]) == ("timeout", "fetch"), row
+    assert time.monotonic() - started < 2.5
+
+
+def test_a_connection_made_outside_an_images_bound_is_still_checked(server, monkeypatch):
+    """The guarded pools do not rely on a deadline being there: a bare request through them
+    is checked the same way."""
+    from urllib3 import PoolManager
+
+    from image_metadata.netguard import AddressPolicy, BlockedAddressError, pool_classes
+
+    monkeypatch.setattr(socket, "getaddrinfo", FakeDns([ALLOWED]))
+    url = f"http://{NAME}:{server.server_address[1]}/a.jpg"
+    allowed = PoolManager(retries=False)
+    allowed.pool_classes_by_scheme = pool_classes(AddressPolicy(allowed_networks=("127.0.0.1/32",)))
+    assert allowed.request("GET", url).status == 200
+    refused = PoolManager(retries=False)
+    refused.pool_classes_by_scheme = pool_classes(AddressPolicy())
+    with pytest.raises(BlockedAddressError, match=r"resolves to 127\.0\.0\.1, a loopback"):
+        refused.request("GET", url)
+
+
+def test_a_host_that_accepts_no_connection_in_time_is_a_timeout(monkeypatch):
+    """A listening socket whose accept queue is full drops new connections' SYNs: the connect
+    waits until connect_timeout."""
+    import time
+
+    from image_metadata.sources import FetchSettings as Fetch
+
+    full = socket.socket()
+    full.bind(("127.0.0.1", 0))
+    full.listen(0)
+    port = full.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(4):  # the queue holds backlog + 1 (or so): fill it for certain
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            fillers.append(filler)
+        time.sleep(0.2)
+        settings = ExtractSettings(fetch=Fetch(retries=0, connect_timeout=0.5, image_timeout=5.0,
+                                               allowed_networks=("127.0.0.1/32",)))
+        started = time.monotonic()
+        row = extract_one(f"http://127.0.0.1:{port}/a.jpg", None, Clients(settings.fetch),
+                          settings, "dns")
+        assert (row["error_type"], row["stage"]) == ("timeout", "fetch"), row
+        assert time.monotonic() - started < 3.0
+    finally:
+        for s in fillers:
+            s.close()
+        full.close()

@@ -23,6 +23,8 @@
     /ok/...                             serves a JPEG (Range honoured)
     /s3/<bucket>/<key>                  S3-style XML errors: bucket 'slowdown' gives 503
                                         SlowDown, 'denied' 403 AccessDenied, 'missing' 404;
+                                        'head-denied' refuses HEAD (403) and lists nothing;
+                                        HEAD answers each bucket's status without a body;
                                         buckets 'trickle', 'stall', 'silent',
                                         'header-trickle', 'continue-loop' behave so
 Every request is counted by path. The server stops stalled handlers when it shuts down.
@@ -100,6 +102,16 @@ class _Handler(BaseHTTPRequestHandler):
         if handler is None:
             return self._reply(404, b"no such fault\n")
         return handler(parts)
+
+    def do_HEAD(self) -> None:
+        parts = urlsplit(self.path)
+        with self.server._lock:
+            self.server.requests["HEAD " + parts.path] += 1
+        bucket = parts.path.split("/")[2] if parts.path.startswith("/s3/") else ""
+        status = 403 if bucket == "head-denied" else S3_ERRORS.get(bucket, (500,))[0]
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -259,6 +271,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(BODY[:65536])
             return None
+        if bucket == "head-denied" and "list-type=2" in parts.query:
+            listing = ('<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>'
+                       f"{bucket}</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated>"
+                       "</ListBucketResult>").encode()
+            return self._reply(200, listing, {"Content-Type": "application/xml"})
         status, code, message = S3_ERRORS.get(bucket, (500, "InternalError", "unknown"))
         body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
                 f"<Message>{message}</Message><RequestId>fault</RequestId></Error>").encode()

@@ -27,6 +27,8 @@ from image_metadata.netguard import AddressPolicy, blocked_reason
     ("::ffff:127.0.0.1", "loopback"),  # IPv4-mapped IPv6 is judged as the IPv4 address
     ("::ffff:169.254.169.254", "link-local"),
     ("240.0.0.1", "private"),
+    ("4000::1", "reserved"),  # IPv6 space not yet allocated
+    ("64:ff9b::a00:1", "reserved"),  # NAT64's well-known prefix, which would reach 10.0.0.1
 ])
 def test_internal_addresses_are_refused(address, reason):
     assert blocked_reason(ipaddress.ip_address(address)) == reason

@@ -191,3 +191,138 @@ def test_decoding_a_jpeg_with_exif_up_front_fetches_only_the_first_block():
     decoded = decode(handle)
     assert (decoded.width, decoded.height, decoded.typed.make) == (600, 400, "Canon")
     assert source.fetches == [(0, FIRST_READ)]
+
+
+# -- the io protocol, and reads at the edges ----------------------------------------------
+
+
+def test_it_is_a_readable_seekable_raw_file_that_io_can_buffer():
+    handle, _ = ranged()
+    assert handle.readable() and handle.seekable()
+    assert io.BufferedReader(handle).read(10) == DATA[:10]
+
+
+def test_an_unknown_whence_and_a_negative_position_are_refused():
+    handle, _ = ranged()
+    with pytest.raises(ValueError, match=r"^invalid whence 7$"):
+        handle.seek(0, 7)
+    with pytest.raises(OSError, match=r"^negative seek position -1$"):
+        handle.seek(-1)
+
+
+def test_readall_reads_from_the_position_to_the_end():
+    handle, _ = ranged()
+    handle.seek(len(DATA) - 100)
+    assert handle.readall() == DATA[-100:]
+
+
+def test_a_read_of_nothing_fetches_nothing():
+    handle, source = ranged()
+    assert handle.read(0) == b"" and source.fetches == []
+
+
+def test_a_read_past_the_end_is_empty():
+    handle, _ = ranged()
+    handle.seek(len(DATA) + 10)
+    assert handle.read(10) == b""
+
+
+def test_a_read_after_the_deadline_fails_the_image_and_is_remembered():
+    from image_metadata.deadline import Deadline
+    from image_metadata.exceptions import FetchTimeout
+
+    bound = Deadline(60.0, "reading x")
+    handle = RangedFile(MemorySource(DATA), deadline=bound)
+    assert handle.read(10) == DATA[:10]
+    bound.expire()
+    with pytest.raises(FetchTimeout, match="reading x took longer than the 60 s bound"):
+        handle.read(10)
+    assert isinstance(handle.failure, FetchTimeout)
+
+
+class NoLengthSource(MemorySource):
+    """A stream without a length (HTTP 200 without Content-Length): the size is known only
+    once a fetch reaches the end."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data, size_known=False)
+
+    def fetch(self, start: int, length: int) -> bytes:
+        self.fetches.append((start, length))
+        chunk = self._data[start : start + length]
+        self.bytes_read += len(chunk)
+        if start + length >= len(self._data):
+            self.size = len(self._data)
+        return chunk
+
+
+def test_the_size_of_a_stream_without_a_length_is_found_by_reading_it_out():
+    data = DATA[: 3 * FIRST_READ]
+    handle = RangedFile(NoLengthSource(data), max_bytes=1 << 20)
+    assert handle.size == len(data)
+
+
+def test_one_read_longer_than_the_cache_is_fetched_whole_and_not_cached():
+    from image_metadata.rangedfile import MAX_CACHED
+
+    data = bytes(range(256)) * ((MAX_CACHED + 3 * BLOCK) // 256)
+    handle, source = ranged(data)
+    handle.seek(BLOCK)
+    assert handle.read(MAX_CACHED + BLOCK) == data[BLOCK : BLOCK + MAX_CACHED + BLOCK]
+    assert source.fetches[-1] == (BLOCK, MAX_CACHED + BLOCK)
+    handle.seek(BLOCK)
+    handle.read(10)
+    assert source.fetches[-1][0] == BLOCK  # read again: it was not kept
+
+
+def test_a_long_read_beyond_the_cap_is_too_large_naming_the_offset():
+    from image_metadata.rangedfile import MAX_CACHED
+
+    data = bytes(MAX_CACHED * 2)
+    handle, _ = ranged(data, max_bytes=MAX_CACHED + BLOCK)
+    handle.seek(1000)
+    with pytest.raises(TooLarge) as refused:
+        handle.read(MAX_CACHED + 2 * BLOCK)
+    assert str(refused.value) == (
+        f"reading the metadata needs more than the {MAX_CACHED + BLOCK}-byte cap (at offset 1000)")
+    assert handle.failure is refused.value
+
+
+def test_a_failed_long_read_is_remembered_even_if_a_parser_swallows_it():
+    from image_metadata.rangedfile import MAX_CACHED
+
+    source = MemorySource(bytes(MAX_CACHED * 2))
+    handle = RangedFile(source)
+    source.fail_with = NotFound("gone")
+    with contextlib.suppress(ImageFailure):
+        handle.read(MAX_CACHED + BLOCK)
+    assert handle.failure is source.fail_with
+
+
+def test_a_reader_walking_far_keeps_only_the_cache_size_and_the_first_block():
+    from image_metadata.rangedfile import MAX_CACHED
+
+    data = bytes(range(256)) * ((3 * MAX_CACHED) // 256)
+    handle, _ = ranged(data)
+    handle.read(10)
+    while handle.tell() < len(data):
+        handle.read(BLOCK)
+    assert len(handle._blocks) <= MAX_CACHED // BLOCK
+    assert 0 in handle._blocks
+
+
+def test_the_size_of_a_stream_longer_than_the_cap_is_too_large():
+    handle = RangedFile(NoLengthSource(DATA), max_bytes=2 * FIRST_READ)
+    with pytest.raises(TooLarge):
+        handle.size  # noqa: B018 - the property reads
+
+
+def test_a_source_that_never_gives_its_size_is_as_long_as_what_it_gave():
+    class Silent(NoLengthSource):
+        def fetch(self, start: int, length: int) -> bytes:
+            chunk = super().fetch(start, length)
+            self.size = None
+            return chunk
+
+    handle = RangedFile(Silent(DATA[:1000]), max_bytes=4 * FIRST_READ)
+    assert handle.size == 1000

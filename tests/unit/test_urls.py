@@ -288,3 +288,55 @@ def test_what_counts_as_the_same_url(a, b, same):
     from image_metadata.urls import identity
 
     assert (identity(a) == identity(b)) is same
+
+
+@pytest.mark.parametrize(("url", "one_form"), [
+    ("/x/a.jpg", "/x/a.jpg"),
+    ("  /x/a.jpg ", "/x/a.jpg"),
+    ("file:///x/a%20b.jpg", "/x/a b.jpg"),
+    ("FILE:///x/a.jpg", "/x/a.jpg"),
+    ("file://localhost/x/a.jpg", "/x/a.jpg"),
+    ("file://LocalHost/x/a.jpg", "/x/a.jpg"),
+    ("file://server/share/a.jpg", "file://server/share/a.jpg"),  # another host's file
+    ("S3://b/Key.JPG", "s3://b/Key.JPG"),
+    ("s3://b/Key.JPG", "s3://b/Key.JPG"),
+    ("http://example.com/A.jpg", "http://example.com/A.jpg"),
+    ("HTTP://example.com/A.jpg", "http://example.com/A.jpg"),
+    ("Https://example.com/A.jpg", "https://example.com/A.jpg"),
+    ("http://eXample.com/a.jpg", "http://example.com/a.jpg"),
+    ("http://EXAMPLE.com/a//b.jpg", "http://example.com/a//b.jpg"),
+    ("https://example.com:443/a.jpg", "https://example.com/a.jpg"),
+    ("http://example.com:8080/a.jpg", "http://example.com:8080/a.jpg"),
+    ("https://example.com:80/a.jpg", "https://example.com:80/a.jpg"),  # not https's default
+    ("http://User:PW@Example.com/a.jpg", "http://User:PW@example.com/a.jpg"),
+    ("http://[::1]:80/a.jpg", "http://[::1]/a.jpg"),
+    ("http://[2001:DB8::1]:8080/a.jpg", "http://[2001:db8::1]:8080/a.jpg"),
+    ("http://example.com/a.jpg?Size=L#Top", "http://example.com/a.jpg?Size=L#Top"),
+    ("ftp://Example.com/a.jpg", "ftp://Example.com/a.jpg"),  # no rule: as written
+    ("a.jpg", "a.jpg"),
+])
+def test_the_one_form_of_a_url(url, one_form):
+    from image_metadata.urls import identity
+
+    assert identity(url) == one_form
+
+
+@pytest.mark.parametrize("url", ["http://[::1/a.jpg", "http://h:99999/a.jpg",
+                                 "HTTP://h:port/a.jpg", "file://[::1/x.jpg"])
+def test_a_url_python_cannot_split_is_its_own_one_form(url):
+    from image_metadata.urls import identity
+
+    assert identity(url) == url.strip()
+
+
+def test_local_files_refused_in_a_run_that_does_not_allow_them_say_which_schemes_it_reads():
+    with pytest.raises(UnsupportedScheme) as refused:
+        parse("/data/a.jpg", allow_local_files=False)
+    assert str(refused.value) == (
+        "local files are not readable in this run (only s3://, http://, https://)")
+
+
+def test_a_relative_local_path_is_invalid_and_quoted():
+    with pytest.raises(InvalidUrl) as refused:
+        parse("file:a.jpg", allow_local_files=True)
+    assert str(refused.value) == "local path must be absolute: 'a.jpg'"
