@@ -6,6 +6,7 @@
     /stall-once/...                     as /stall/ the first time, then serves a JPEG
     /trickle/...                        headers, then one byte every 0.2 s
     /reset/...                          headers and part of the body, then a TCP reset
+    /reset-200/...                      a 200 ignoring Range: 100 bytes, then a TCP reset
     /bad-range/...                      206 whose Content-Range starts elsewhere
     /no-range/...                       206 without Content-Range
     /huge/...                           200 ignoring Range, announcing and streaming 1 GiB
@@ -24,6 +25,10 @@
     /s3/<bucket>/<key>                  S3-style XML errors: bucket 'slowdown' gives 503
                                         SlowDown, 'denied' 403 AccessDenied, 'missing' 404;
                                         'head-denied' refuses HEAD (403) and lists nothing;
+                                        'bad-request' 400 InvalidArgument; 'reset' and
+                                        'short' cut the body (a reset, or fewer bytes than
+                                        its Content-Range says); 'full' answers 200 with the
+                                        whole object and no Content-Range;
                                         HEAD answers each bucket's status without a body;
                                         buckets 'trickle', 'stall', 'silent',
                                         'header-trickle', 'continue-loop' behave so
@@ -46,6 +51,7 @@ from tests.support.http_server import LoopbackServer
 JPEG = samples.encode("JPEG", (320, 240), exif=samples.exif_bytes(make="Canon"))
 BODY = JPEG + bytes(200_000)
 S3_ERRORS = {"slowdown": (503, "SlowDown", "Please reduce your request rate."),
+             "bad-request": (400, "InvalidArgument", "Invalid Argument"),
              "denied": (403, "AccessDenied", "Access Denied"),
              "missing": (404, "NoSuchKey", "The specified key does not exist.")}
 
@@ -169,6 +175,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.close()
         self.close_connection = True
 
+    def _fault_reset_200(self, parts) -> None:
+        self._head(200, len(BODY))
+        self.wfile.write(BODY[:100])
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    def _fault_short(self, parts) -> None:
+        self._reply(206, BODY[:1000], {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
+
+    def _fault_full(self, parts) -> None:
+        self._reply(200, BODY)
+
     def _fault_bad_range(self, parts) -> None:
         self._reply(206, BODY[1000:1000 + 65536],
                     {"Content-Range": f"bytes 1000-66535/{len(BODY)}"})
@@ -259,7 +279,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault_s3(self, parts) -> None:
         bucket = parts.path.split("/")[2]
-        if bucket in ("trickle", "stall", "silent", "header-trickle", "continue-loop"):
+        if bucket in ("trickle", "stall", "silent", "header-trickle", "continue-loop", "reset",
+                      "short", "full"):
             return getattr(self, f"_fault_{bucket.replace('-', '_')}")(parts)
         if bucket == "odd-headers":  # a valid JPEG under header values botocore cannot parse
             self.send_response(206)
