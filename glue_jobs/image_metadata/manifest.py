@@ -168,8 +168,6 @@ def chunks(path: str, *, s3_client: Any = None, limit: int | None = None,
                 yield chunk
     except OSError as e:
         raise ManifestError(f"cannot read manifest {path}: {e.strerror or e}") from None
-    except ManifestError:
-        raise
     except Exception as e:  # botocore errors: keep the message, drop the stack
         raise ManifestError(f"cannot read manifest {path}: {e}") from None
 
@@ -330,7 +328,9 @@ def read_rows(file: ManifestFile, *, s3_client: Any = None) -> Iterator[Row]:
     header_line = fmt.header_line if fmt.header else None
     guess = fmt.header and header_line is None  # a format made by hand: the first record
     for record in rows_mod.records(rows_mod.lines(text), delimiter):
-        if guess and record.text.strip():
+        if guess:  # blank lines before the header are no rows, as when it was sniffed
+            if not record.text.strip():
+                continue
             header_line, guess = record.line, False
         if header_line is not None:
             if record.line == header_line:

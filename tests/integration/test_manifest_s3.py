@@ -165,3 +165,11 @@ def test_an_endpoint_that_is_down_is_a_clear_error_naming_the_location():
 def test_without_a_client_the_default_one_finds_the_manifests(lake):
     # AWS_ENDPOINT_URL points the default client at moto (tests/conftest.py).
     assert discover(f"s3://{BUCKET}/manifests/") == VISIBLE
+
+
+def test_an_empty_manifest_object_is_refused_without_reading_a_range(s3):
+    # A ranged GET of an empty object is a 416 from S3: its size is asked first.
+    s3.create_bucket(Bucket="empty-manifests")
+    s3.put_object(Bucket="empty-manifests", Key="e.csv", Body=b"")
+    with pytest.raises(ManifestError, match=r"s3://empty-manifests/e.csv is empty"):
+        inspect("s3://empty-manifests/e.csv", s3_client=s3)

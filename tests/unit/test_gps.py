@@ -242,3 +242,25 @@ def test_gps_ifd_without_a_date_stamp_has_no_gps_timestamp():
     typed, warnings = typed_from(ifd)
     assert typed.gps_timestamp is None
     assert warnings == ["GPSTimeStamp: date or time missing; no GPS timestamp"]
+
+
+@pytest.mark.parametrize(("value", "number"), [((3, 2), 1.5), (2.5, 2.5), (7, 7.0), ((1, 0), None),
+                                               (float("inf"), None), (float("nan"), None)])
+def test_a_gps_number_is_a_rational_or_a_plain_number_and_finite(value, number):
+    result = gps.to_float(value)
+    if number is None:
+        assert result is None
+    else:
+        assert result == number
+
+
+def test_gps_seconds_that_round_up_to_a_whole_second_carry_into_it():
+    stamp, warning = gps.timestamp("2024:07:14", ((10, 1), (5, 1), (129999999, 10000000)))
+    assert warning is None
+    assert stamp == datetime(2024, 7, 14, 10, 5, 13, tzinfo=UTC)
+
+
+def test_a_leap_second_in_gps_time_is_kept_as_the_last_second_of_the_minute():
+    stamp, warning = gps.timestamp("2016:12:31", ((23, 1), (59, 1), (60, 1)))
+    assert warning is None
+    assert stamp == datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)
