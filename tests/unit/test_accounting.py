@@ -124,3 +124,14 @@ def test_every_summary_value_reads_as_its_runs_column_type():
     wrong = {c.name: (c.type, result[c.name]) for c in RUNS_COLUMNS
              if not _reads_as(result[c.name], c.type)}
     assert not wrong
+
+
+def test_a_failed_row_without_an_error_type_is_counted_under_none():
+    result = summary([ResultGroup("ok", None, 6), ResultGroup("failed", None, 1)])
+    assert result["failed_by_error_type"] == {"(none)": 1}
+
+
+def test_groups_of_one_error_type_are_added_up():
+    groups = [ResultGroup("ok", None, 4), ResultGroup("failed", "timeout", 2),
+              ResultGroup("failed", "timeout", 1)]
+    assert summary(groups)["failed_by_error_type"] == {"timeout": 3}

@@ -264,3 +264,55 @@ def test_a_leap_second_in_gps_time_is_kept_as_the_last_second_of_the_minute():
     stamp, warning = gps.timestamp("2016:12:31", ((23, 1), (59, 1), (60, 1)))
     assert warning is None
     assert stamp == datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def test_components_beyond_seconds_are_ignored_even_if_broken():
+    value, warning = gps.coordinate(((48, 1), (30, 1), (0, 1), (1, 0)), "N", "latitude")
+    assert (value, warning) == (48.5, None)
+    stamp, warning = gps.timestamp("2024:07:14", ((1, 1), (2, 1), (3, 1), (1, 0)))
+    assert (stamp, warning) == (datetime(2024, 7, 14, 1, 2, 3, tzinfo=UTC), None)
+
+
+def test_zero_degrees_is_a_position_on_the_equator():
+    assert gps.coordinate(((0, 1), (30, 1), (0, 1)), "S", "latitude") == (-0.5, None)
+
+
+@pytest.mark.parametrize(("metres", "kept"), [(-12_000, True), (100_000, True),
+                                              (-12_000.5, False), (100_000.5, False)])
+def test_altitudes_from_the_deepest_trench_to_the_edge_of_space_are_kept(metres, kept):
+    value, warning = gps.altitude((int(metres * 2), 2), 0)
+    if kept:
+        assert (value, warning) == (metres, None)
+    else:
+        assert value is None and warning == f"GPSAltitude: {metres} m is out of range"
+
+
+@pytest.mark.parametrize(("ref", "value", "warning"), [
+    (2, 10.0, None),  # above the ellipsoid (EXIF 3.0)
+    (3, -10.0, None),  # below the ellipsoid (EXIF 3.0)
+    (4, 10.0, "GPSAltitudeRef: unknown value 4; taken as above sea level"),
+])
+def test_exif_3_altitude_references_are_read(ref, value, warning):
+    assert gps.altitude((10, 1), ref) == (value, warning)
+
+
+def test_a_gps_date_stamp_followed_by_a_time_is_read_by_its_date():
+    stamp, warning = gps.timestamp("2024:07:14 00:00:00", ((1, 1), (2, 1), (3, 1)))
+    assert (stamp, warning) == (datetime(2024, 7, 14, 1, 2, 3, tzinfo=UTC), None)
+
+
+@pytest.mark.parametrize("parts", [((1, 1), (60, 1), (0, 1)), ((1, 1), (0, 1), (61, 1)),
+                                   ((24, 1), (0, 1), (0, 1))])
+def test_a_gps_time_outside_a_day_is_refused(parts):
+    stamp, warning = gps.timestamp("2024:07:14", parts)
+    assert stamp is None and warning.endswith("is not a time of day")
+
+
+def test_a_leap_second_with_a_fraction_is_kept_in_the_last_second():
+    stamp, _ = gps.timestamp("2016:12:31", ((23, 1), (59, 1), (605, 10)))
+    assert stamp == datetime(2016, 12, 31, 23, 59, 59, 500000, tzinfo=UTC)
+
+
+def test_fractions_of_a_gps_second_are_kept_to_the_microsecond():
+    stamp, _ = gps.timestamp("2024:07:14", ((10, 1), (5, 1), (3075, 100)))
+    assert stamp == datetime(2024, 7, 14, 10, 5, 30, 750000, tzinfo=UTC)
