@@ -286,7 +286,7 @@ def _is_url_list(lines: list[str]) -> bool:
     for line in lines:
         token = line.strip()
         if not looks_like_url(token):
-            return False
+            continue  # a blank or broken line decides nothing: it is a row of its own
         query = token.find("?")
         head = token if query < 0 else token[:query]
         tail = head.split(",")[1:]

@@ -13,6 +13,7 @@ from tests.support.stack_template import job_role
 
 BUCKET = "corp-lake"  # the data-lake variant's images bucket (tests/conftest.py LAKE)
 KEYS = ["manifests/a.csv", "manifests/sub/b.csv", "manifests/_SUCCESS",
+        "manifests/sub/_temporary/0.csv", "manifests/sub/.cache/x.csv",
         "manifests/.hidden.csv", "manifests/_tmp/c.csv", "manifests/sub/", "manifests-old/x.csv",
         "manifests.csv", "raw/photos/list.txt"]
 VISIBLE = [f"s3://{BUCKET}/manifests/a.csv", f"s3://{BUCKET}/manifests/sub/b.csv"]
@@ -173,3 +174,39 @@ def test_an_empty_manifest_object_is_refused_without_reading_a_range(s3):
     s3.put_object(Bucket="empty-manifests", Key="e.csv", Body=b"")
     with pytest.raises(ManifestError, match=r"s3://empty-manifests/e.csv is empty"):
         inspect("s3://empty-manifests/e.csv", s3_client=s3)
+
+
+def test_the_client_handed_in_is_the_one_used_for_every_request(lake, monkeypatch):
+    # The default client would now go to a closed port: only the handed-in one reaches moto.
+    from image_metadata.manifest import chunks, read_head
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    location = f"s3://{BUCKET}/manifests/"
+    (first, _second) = inspect(location, s3_client=lake)
+    assert read_head(first.path, s3_client=lake).startswith(b"url\n")
+    assert b"".join(chunks(first.path, s3_client=lake)).startswith(b"url\n")
+    assert [r.url for r in read_rows(first, s3_client=lake)] == ["https://example.com/a.jpg"]
+
+
+@pytest.fixture(scope="module")
+def big_manifest(s3):
+    s3.create_bucket(Bucket="big-manifests")
+    body = b"url\n" + b"".join(b"https://example.com/%06d.jpg\n" % i for i in range(2000))
+    s3.put_object(Bucket="big-manifests", Key="m.csv", Body=body)
+    return "s3://big-manifests/m.csv", body
+
+
+def test_the_head_of_an_s3_manifest_is_exactly_the_bytes_asked_for(s3, big_manifest):
+    from image_metadata.manifest import read_head
+
+    path, body = big_manifest
+    assert read_head(path, s3_client=s3, size=1000) == body[:1000]
+
+
+def test_an_s3_manifest_is_streamed_in_chunks_of_the_size_asked_for(s3, big_manifest):
+    from image_metadata.manifest import chunks
+
+    path, body = big_manifest
+    pieces = list(chunks(path, s3_client=s3, size=4096))
+    assert b"".join(pieces) == body
+    assert len(pieces) > 1 and max(len(p) for p in pieces) <= 4096
