@@ -241,3 +241,99 @@ def test_unset_optional_values_are_none_not_empty():
     assert (config.partitions, config.id_column) == (None, None)
     assert config.extract.max_bytes == DEFAULT_MAX_BYTES
     assert config.encoding == "utf-8"
+
+
+# ---------------------------------------------------------------- reading a Glue argv
+
+
+@pytest.mark.parametrize(("argv", "pairs"), [
+    (["s", "stray", "--manifest", "m"], [("manifest", "m")]),  # a stray value is skipped
+    (["s", "--a=b", "--c", "d"], [("a", "b"), ("c", "d")]),
+    (["s", "--manifest", "m", "--flag"], [("manifest", "m"), ("flag", None)]),
+    (["s", "--output", "--manifest", "m"], [("output", None), ("manifest", "m")]),
+    (["s", "--output", "--manifest=x=y"], [("output", None), ("manifest", "x=y")]),
+    (["s", "--python-modules-installer-option", "--no-index"],
+     [("python-modules-installer-option", "--no-index")]),  # an option-like value
+    (["s", "--x", "--unknown"], [("x", "--unknown")]),
+])
+def test_a_glue_argv_is_read_as_name_value_pairs(argv, pairs):
+    from image_metadata.settings import argument_pairs
+
+    assert argument_pairs(argv) == pairs
+
+
+def _resolve_as_given(passed: list[str], wanted: list[str]) -> dict[str, str]:
+    from awsglue.utils import getResolvedOptions  # AWS's own reader, as the job uses it
+
+    return getResolvedOptions(passed, wanted)
+
+
+def test_the_glue_job_name_and_run_id_are_read_with_the_arguments():
+    from image_metadata.settings import read_job_arguments
+
+    values = read_job_arguments(["s", "--JOB_NAME", "extract", "--JOB_RUN_ID", "jr_1",
+                                 "--manifest", "s3://m/", "--output", "s3://o/"],
+                                _resolve_as_given)
+    assert (values["JOB_NAME"], values["JOB_RUN_ID"], values["manifest"]) == (
+        "extract", "jr_1", "s3://m/")
+
+
+def test_every_missing_required_argument_is_named_in_one_message():
+    from image_metadata.settings import read_job_arguments
+
+    with pytest.raises(UsageError) as refused:
+        read_job_arguments(["s"], _resolve_as_given)
+    assert str(refused.value) == ("job argument --manifest, --output is missing: set it in the "
+                                  "job's default arguments or pass it to this run")
+
+
+def test_an_argument_of_ours_without_a_value_is_refused():
+    from image_metadata.settings import read_job_arguments
+
+    with pytest.raises(UsageError) as refused:
+        read_job_arguments(["s", "--manifest", "s3://m/", "--output"], _resolve_as_given)
+    assert str(refused.value) == "job argument --output has no value"
+
+
+def test_a_glue_flag_without_a_value_is_no_error():
+    from image_metadata.settings import read_job_arguments
+
+    values = read_job_arguments(["s", "--manifest", "s3://m/", "--output", "s3://o/",
+                                 "--enable-glue-datacatalog"], _resolve_as_given)
+    assert values["output"] == "s3://o/"
+
+
+def test_a_failure_of_the_argument_reader_is_one_usage_error():
+    from image_metadata.settings import read_job_arguments
+
+    def broken(passed, wanted):  # how awsglue's parser fails (it raises, never exits)
+        raise RuntimeError("argument --x: expected one argument")
+
+    with pytest.raises(UsageError) as refused:
+        read_job_arguments(["s", "--manifest", "m", "--output", "o"], broken)
+    assert str(refused.value) == (
+        "job arguments cannot be read: argument --x: expected one argument")
+
+
+@pytest.mark.parametrize(("name", "guess"), [
+    ("allow-private", "--allow_private_networks"),  # the command line's dashes, shortened
+    ("ur_column", "--url_column"),  # close to url_column (and less so to id_column)
+])
+def test_a_name_close_to_one_of_ours_is_refused_with_the_closest(name, guess):
+    from image_metadata.settings import read_job_arguments
+
+    with pytest.raises(UsageError) as refused:
+        read_job_arguments(["s", "--manifest", "m", "--output", "o", f"--{name}", "x"],
+                           _resolve_as_given)
+    assert str(refused.value) == f"unknown job argument --{name}; did you mean {guess}?"
+
+
+def test_a_name_only_loosely_like_ours_is_ignored_with_a_warning(caplog):
+    import logging
+
+    from image_metadata.settings import read_job_arguments
+
+    with caplog.at_level(logging.WARNING, logger="image_metadata.settings"):
+        read_job_arguments(["s", "--manifest", "m", "--output", "o", "--encode", "x"],
+                           _resolve_as_given)
+    assert caplog.messages == ["ignoring job argument --encode: image-metadata does not use it"]
