@@ -1,0 +1,166 @@
+"""How each way a fetch can fail becomes a failure row's type, message, status and attempts:
+HTTP statuses, network errors, S3 error codes (pure functions of sources.py)."""
+
+from __future__ import annotations
+
+import pytest
+from urllib3.connection import HTTPConnection
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+
+from image_metadata.sources import (
+    _network_failure,
+    _parse_content_range,
+    _s3_failure,
+    _s3_network_failure,
+    _short,
+    _status_failure,
+)
+from image_metadata.urls import Location
+
+S3 = Location("s3", "s3://bkt/a.jpg", bucket="bkt", key="a.jpg")
+SIGNED = Location("https", "https://h.test/a.jpg?X-Amz-Signature=s3cr3t")
+
+
+def described(failure) -> tuple:
+    return (failure.error_type, str(failure), failure.http_status, failure.attempts)
+
+
+@pytest.mark.parametrize(("status", "headers", "expected"), [
+    (404, {}, ("not_found", "HTTP 404", 404, 2)),
+    (410, {}, ("not_found", "HTTP 410", 410, 2)),
+    (401, {}, ("access_denied", "HTTP 401", 401, 2)),
+    (403, {}, ("access_denied", "HTTP 403", 403, 2)),
+    (429, {}, ("throttled", "HTTP 429 after retries", 429, 2)),
+    (503, {"Retry-After": "5"}, ("throttled", "HTTP 503 after retries", 503, 2)),
+    (503, {}, ("http_error", "HTTP 503", 503, 2)),
+    (416, {}, ("not_an_image", "empty object (HTTP 416 for the first byte)", 416, 2)),
+    (500, {}, ("http_error", "HTTP 500", 500, 2)),
+    (302, {}, ("http_error", "HTTP 302", 302, 2)),
+])
+def test_an_http_status_is_a_failure_of_its_kind(status, headers, expected):
+    assert described(_status_failure(status, headers, 2)) == expected
+
+
+@pytest.mark.parametrize(("code", "kind"), [
+    *[(c, "not_found") for c in ("NoSuchKey", "NoSuchBucket", "404", "NotFound")],
+    *[(c, "access_denied") for c in ("AccessDenied", "403", "AllAccessDisabled",
+                                     "InvalidAccessKeyId", "SignatureDoesNotMatch",
+                                     "ExpiredToken")],
+    *[(c, "throttled") for c in ("SlowDown", "Throttling", "ThrottlingException",
+                                 "RequestLimitExceeded", "TooManyRequests", "503")],
+    *[(c, "http_error") for c in ("InternalError", "InvalidArgument", "noSuchKey", "")],
+])
+def test_an_s3_error_code_is_a_failure_of_its_kind(code, kind):
+    failure = _s3_failure(code, 418, 3, S3)
+    assert described(failure) == (kind, f"S3 {code or 418} for s3://bkt/a.jpg", 418, 3)
+
+
+def test_an_s3_error_without_a_code_is_named_by_its_status():
+    assert str(_s3_failure("", 500, 1, S3)) == "S3 500 for s3://bkt/a.jpg"
+
+
+def test_s3_timeouts_and_broken_connections_are_told_apart():
+    from botocore.exceptions import ConnectTimeoutError as BotoConnect
+    from botocore.exceptions import EndpointConnectionError
+    from botocore.exceptions import ReadTimeoutError as BotoRead
+
+    for error in (BotoConnect(endpoint_url="http://x"), BotoRead(endpoint_url="http://x")):
+        assert described(_s3_network_failure(error, S3, 2)) == (
+            "timeout", "timed out reading s3://bkt/a.jpg", None, 2)
+    broken = _s3_network_failure(EndpointConnectionError(endpoint_url="http://x"), S3, 4)
+    assert described(broken) == ("connection_error", 'cannot read s3://bkt/a.jpg: Could not '
+                                 'connect to the endpoint URL: "http://x"', None, 4)
+
+
+@pytest.mark.parametrize(("reason", "kind", "message"), [
+    (NameResolutionError("h.test", None, OSError("no such host")), "connection_error",
+     "DNS lookup failed for https://h.test/a.jpg?X-Amz-Signature=***"),
+    (NewConnectionError(HTTPConnection("h.test"), "Failed to establish a new connection: "
+                        "[Errno 111] Connection refused"), "connection_error",
+     "cannot connect to https://h.test/a.jpg?X-Amz-Signature=***: Failed to establish a new "
+     "connection: [Errno 111] Connection refused"),
+    (ConnectTimeoutError("slow"), "timeout",
+     "timed out reading https://h.test/a.jpg?X-Amz-Signature=***"),
+    (ReadTimeoutError(None, "u", "slow"), "timeout",
+     "timed out reading https://h.test/a.jpg?X-Amz-Signature=***"),
+    (TimeoutError(), "timeout", "timed out reading https://h.test/a.jpg?X-Amz-Signature=***"),
+    (SSLError("certificate verify failed"), "connection_error",
+     "TLS failure for https://h.test/a.jpg?X-Amz-Signature=***: certificate verify failed"),
+    (ProtocolError("reset"), "connection_error",
+     "connection broken reading https://h.test/a.jpg?X-Amz-Signature=***"),
+])
+def test_a_network_error_is_a_failure_of_its_kind_naming_the_redacted_url(reason, kind, message):
+    assert described(_network_failure(reason, SIGNED, 3)) == (kind, message, None, 3)
+
+
+def test_a_short_message_is_one_line_of_200_characters_without_object_addresses():
+    error = OSError("<urllib3.connection.HTTPConnection object at 0x7f00ab12>: Failed\n to "
+                    + "x" * 300)
+    text = _short(error)
+    assert text.startswith("Failed to xxx") and len(text) == 200 and "\n" not in text
+
+
+class _Attempts:
+    attempts = 4
+
+
+@pytest.mark.parametrize(("value", "parsed"), [
+    ("bytes 0-99/1000", (0, 99, 1000)), (" bytes 5-5/6 ", (5, 5, 6)),
+    ("bytes 0-99/*", (0, 99, None))])
+def test_a_content_range_gives_first_last_and_total(value, parsed):
+    assert _parse_content_range(value, _Attempts()) == parsed
+
+
+@pytest.mark.parametrize("value", [None, "", "bytes 9-1/10", "bytes 0-99", "items 0-9/10",
+                                   "bytes ０-9/10", "bytes 0-9/10, bytes 20-29/10"])
+def test_a_missing_or_malformed_content_range_is_an_http_error(value):
+    from image_metadata.exceptions import HttpError
+
+    with pytest.raises(HttpError) as refused:
+        _parse_content_range(value, _Attempts())
+    assert described(refused.value) == (
+        "http_error", f"partial response with a missing or malformed Content-Range: {value!r}",
+        206, 4)
+
+
+# ---------------------------------------------------------------- local files
+
+
+def test_a_local_file_is_read_by_position_counting_requests_and_bytes(tmp_path):
+    import os
+    from datetime import UTC, datetime
+
+    from image_metadata.sources import FileSource
+
+    path = tmp_path / "a.bin"
+    path.write_bytes(bytes(range(200)))
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    source = FileSource(Location("file", str(path)))
+    assert (source.size, source.attempts, source.requests, source.bytes_read) == (200, 1, 0, 0)
+    assert source.last_modified == datetime.fromtimestamp(1_700_000_000, tz=UTC)
+    assert source.fetch(10, 5) == bytes(range(10, 15))
+    assert source.fetch(195, 50) == bytes(range(195, 200))
+    assert (source.requests, source.bytes_read) == (2, 10)
+    source.close()
+    with pytest.raises(OSError):
+        os.fstat(source._fd)
+
+
+def test_attempts_of_a_spent_retry_budget_count_the_first_try():
+    from urllib3.exceptions import MaxRetryError
+    from urllib3.util.retry import Retry
+
+    retry = Retry(connect=2, read=5)
+    read_timeout = MaxRetryError(None, "u", ReadTimeoutError(None, "u", "slow"))
+    refused = MaxRetryError(None, "u", NewConnectionError(HTTPConnection("h"), "refused"))
+    from image_metadata.sources import _attempts_from
+
+    assert (_attempts_from(read_timeout, retry), _attempts_from(refused, retry)) == (6, 3)
+    assert _attempts_from(refused, Retry(connect=None, read=None)) == 1
