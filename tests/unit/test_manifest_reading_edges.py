@@ -115,3 +115,9 @@ def test_inspection_is_logged_with_the_format_it_found(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="image_metadata.manifest"):
         inspect(str(path))
     assert f"manifest {path}: csv, header=True, url column 1" in caplog.messages
+
+
+def test_a_header_naming_columns_makes_a_csv_even_when_values_hold_commas(tmp_path):
+    text = "name,link\nx,https://h/a.jpg?crop=1,2\ny,https://h/b.jpg\n"
+    (found,) = inspect(str(write(tmp_path, text)), url_column="link")
+    assert (found.format.kind, found.format.url_index) == ("csv", 1)

@@ -337,3 +337,11 @@ def test_a_name_only_loosely_like_ours_is_ignored_with_a_warning(caplog):
         read_job_arguments(["s", "--manifest", "m", "--output", "o", "--encode", "x"],
                            _resolve_as_given)
     assert caplog.messages == ["ignoring job argument --encode: image-metadata does not use it"]
+
+
+def test_glues_run_id_without_a_value_is_refused_not_taken_as_a_name():
+    from image_metadata.settings import read_job_arguments
+
+    with pytest.raises(UsageError, match="^job arguments cannot be read: "):
+        read_job_arguments(["s", "--manifest", "m", "--output", "o", "--JOB_RUN_ID"],
+                           _resolve_as_given)
