@@ -333,3 +333,47 @@ def test_empty_blob_ignores_the_exif_with_a_warning():
     data = read(b"")
     assert data.tags == {}
     assert len(data.warnings) == 1
+
+
+@pytest.mark.parametrize("orientation", [1, 8])
+def test_both_ends_of_the_orientation_range_are_kept(orientation):
+    warnings: list[str] = []
+    assert exif.typed_fields(read_sample(orientation=orientation), warnings).orientation == \
+        orientation
+    assert warnings == []
+
+
+def test_orientation_zero_is_none_with_a_warning():
+    warnings: list[str] = []
+    assert exif.typed_fields(read_sample(orientation=0), warnings).orientation is None
+    assert warnings == ["Orientation: 0 is not 1 to 8"]
+
+
+def test_half_a_gps_position_is_no_position_and_says_why():
+    place = samples.Place("x", 48.858222, 2.2945, 35.0)
+    data = read_sample(place=place)
+    del data.entries["GPS"][4]  # GPSLongitude
+    warnings: list[str] = []
+    typed = exif.typed_fields(data, warnings)
+    assert (typed.gps_latitude, typed.gps_longitude) == (None, None)
+    assert warnings == ["GPSLongitude: empty"]
+    assert typed.gps_altitude == pytest.approx(35.0)
+
+
+def test_gps_fields_are_read_whole_from_a_complete_gps_ifd():
+    place = samples.Place("x", -33.856784, 151.215297, 4.5)
+    warnings: list[str] = []
+    typed = exif.typed_fields(read_sample(place=place, gps_when="2024:05:17 02:30:15"),
+                              warnings)
+    assert warnings == []
+    assert (typed.gps_latitude, typed.gps_longitude) == (
+        pytest.approx(-33.856784, abs=1e-6), pytest.approx(151.215297, abs=1e-6))
+    assert typed.gps_altitude == pytest.approx(4.5)
+    assert typed.gps_timestamp == datetime(2024, 5, 17, 2, 30, 15, tzinfo=UTC)
+
+
+def test_exif_without_a_gps_ifd_has_no_gps_fields_and_no_warnings():
+    warnings: list[str] = []
+    typed = exif.typed_fields(read_sample(), warnings)
+    assert (typed.gps_latitude, typed.gps_altitude, typed.gps_timestamp) == (None, None, None)
+    assert warnings == []
