@@ -1,11 +1,12 @@
 """Mutation testing of the modules where a silent bug loses rows or lets a URL in, with mutmut.
 
-    .venv/bin/python -m tests.mutation.run_mutmut [--jobs N] [--only MODULE ...] [--fresh]
+    .venv/bin/python -m tests.mutation.run_mutmut [--jobs N] [--fresh] [--report-only]
 
 mutmut needs the package where it can find it by path (``src/image_metadata``) and tests that
 import it by name, so the run happens in a workspace, ``build/mutation/``, holding a copy of
 the library and the tests (kept between runs: mutmut then re-tests only what changed; use
-``--fresh`` to start over). The tests chosen are the ones that run in one process without
+``--fresh`` to start over); the survivors of the last run are tested again, against the
+tests added since. The tests chosen are the ones that run in one process without
 Spark or a CDK synthesis; those cover these modules' logic (Spark only moves their values).
 
 Each surviving mutant is either killed by a test or explained in ``equivalent.toml``; the
@@ -48,6 +49,8 @@ TESTS = (
     "tests/integration/test_manifest_s3.py",
     "tests/integration/test_ranged_equals_full.py",
     "tests/integration/test_partition_concurrency.py",
+    "tests/integration/test_sources_edges.py",
+    "tests/integration/test_remote.py",
 )
 # Files of the project that tests read besides the library (the Glue entry script, the README
 # whose tables are generated, the stack's configuration).
@@ -122,12 +125,25 @@ def _mirror(source: Path, target: Path) -> None:
             path.unlink()
 
 
-def run_mutmut(jobs: int) -> int:
+def run_mutmut(jobs: int, names: list[str] | None = None) -> int:
+    """``mutmut run``: every mutant not yet decided (new or changed functions), or, given
+    ``names``, those mutants again."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": ""}
     mutmut = Path(sys.executable).with_name("mutmut")
-    done = subprocess.run([str(mutmut), "run", "--max-children", str(jobs)], cwd=WORKSPACE,
-                          env=env, stdout=subprocess.DEVNULL)
+    done = subprocess.run([str(mutmut), "run", "--max-children", str(jobs), *(names or [])],
+                          cwd=WORKSPACE, env=env, stdout=subprocess.DEVNULL)
     return done.returncode
+
+
+def survivors() -> list[str]:
+    """Mutants that survived the last run: tests added since may kill them now."""
+    found = []
+    for module in MODULES:
+        meta = WORKSPACE / "mutants" / "src" / "image_metadata" / f"{module}.py.meta"
+        if meta.exists():
+            codes = json.loads(meta.read_text())["exit_code_by_key"]
+            found += [name for name, code in codes.items() if code == 0]
+    return found
 
 
 @dataclass
@@ -236,7 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.report_only:
         sync_workspace(args.fresh)
+        earlier = survivors()
         code = run_mutmut(args.jobs)
+        if code == 0 and earlier:
+            code = run_mutmut(args.jobs, earlier)
         if code != 0:
             print(f"mutmut stopped with exit code {code}", file=sys.stderr)
             return 2
