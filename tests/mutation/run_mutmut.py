@@ -39,6 +39,7 @@ TARGET = 0.90
 MODULES = ("accounting", "manifest", "manifest_rows", "urls", "netguard", "sources",
            "rangedfile", "settings", "gps", "exif")
 
+# Changing this list or PYTEST_ARGS makes mutmut discard every earlier result.
 TESTS = (
     "tests/unit",
     "tests/integration/test_faults.py",
@@ -49,8 +50,6 @@ TESTS = (
     "tests/integration/test_manifest_s3.py",
     "tests/integration/test_ranged_equals_full.py",
     "tests/integration/test_partition_concurrency.py",
-    "tests/integration/test_sources_edges.py",
-    "tests/integration/test_remote.py",
 )
 # Files of the project that tests read besides the library (the Glue entry script, the README
 # whose tables are generated, the stack's configuration).

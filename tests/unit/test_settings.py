@@ -342,6 +342,36 @@ def test_a_name_only_loosely_like_ours_is_ignored_with_a_warning(caplog):
 def test_glues_run_id_without_a_value_is_refused_not_taken_as_a_name():
     from image_metadata.settings import read_job_arguments
 
-    with pytest.raises(UsageError, match="^job arguments cannot be read: "):
+    with pytest.raises(UsageError, match=r"^job arguments cannot be read: "):
         read_job_arguments(["s", "--manifest", "m", "--output", "o", "--JOB_RUN_ID"],
                            _resolve_as_given)
+
+
+# ---------------------------------------------------------------- arguments of a new run
+
+
+def test_a_runs_arguments_are_written_as_the_job_reads_them():
+    from image_metadata.settings import job_run_arguments
+
+    assert job_run_arguments({"output": "s3://o/", "concurrency": 8, "allow_local_files": True,
+                              "allow_private_networks": False,
+                              "allow_networks": ("10.0.0.0/8", "192.168.0.0/16"),
+                              "run_id": None}) == {
+        "--output": "s3://o/", "--concurrency": "8", "--allow_local_files": "true",
+        "--allow_private_networks": "false", "--allow_networks": "10.0.0.0/8,192.168.0.0/16"}
+
+
+def test_a_bad_value_for_a_new_run_is_refused_before_any_call():
+    from image_metadata.settings import job_run_arguments
+
+    with pytest.raises(UsageError, match=r"^job argument --concurrency '0': expected a whole"):
+        job_run_arguments({"concurrency": 0})
+
+
+@pytest.mark.parametrize("name", ["JOB_RUN_ID", "TempDir", "nonsense"])
+def test_only_names_of_our_job_arguments_are_sent(name):
+    from image_metadata.settings import job_run_arguments
+
+    with pytest.raises(UsageError) as refused:
+        job_run_arguments({name: "x"})
+    assert str(refused.value) == f"{name!r} is not a job argument of image-metadata"
