@@ -73,6 +73,7 @@ def test_map_command_without_an_images_dataset_is_a_usage_error(tmp_path, capsys
 
 
 def test_missing_leaflet_files_name_the_fix(monkeypatch, tmp_path):
+    # npm ci has installed Leaflet here: an empty folder stands for a clone that skipped it.
     monkeypatch.setattr(gps_map, "asset_roots", lambda: [tmp_path])
     with pytest.raises(gps_map.MapError, match="npm ci"):
         gps_map.load_assets()

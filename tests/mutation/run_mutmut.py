@@ -1,13 +1,15 @@
 """Mutation testing of the modules where a silent bug loses rows or lets a URL in, with mutmut.
 
-    .venv/bin/python -m tests.mutation.run_mutmut [--jobs N] [--fresh] [--report-only]
+    .venv/bin/python -m tests.mutation.run_mutmut [--group NAME ...] [--jobs N] [--fresh]
+                                                  [--report-only]
 
-mutmut needs the package where it can find it by path (``src/image_metadata``) and tests that
-import it by name, so the run happens in a workspace, ``build/mutation/``, holding a copy of
-the library and the tests (kept between runs: mutmut then re-tests only what changed; use
-``--fresh`` to start over); the survivors of the last run are tested again, against the
-tests added since. The tests chosen are the ones that run in one process without
-Spark or a CDK synthesis; those cover these modules' logic (Spark only moves their values).
+The modules come in groups, each with the tests that specify them (GROUPS). mutmut needs the
+package where it can find it by path (``src/image_metadata``) and tests that import it by
+name, so each group runs in a workspace, ``build/mutation/<group>/``, holding a copy of the
+library, the tests and the files they read. Workspaces are kept between runs: mutmut then
+re-tests only the functions that changed, and the survivors of the last run are tested again
+against the tests added since (``--fresh`` starts over). Only tests that run in one process
+without Spark or a CDK synthesis are used; Spark only moves these modules' values.
 
 Each surviving mutant is either killed by a test or explained in ``equivalent.toml``; the
 results, with the diff of every unexplained survivor, go to ``tests/mutation/results.md``.
@@ -23,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,29 +38,41 @@ TARGET = 0.90
 
 # Where a silent bug loses a row or lets a URL in (issue list: accounting, manifest reading,
 # URL rules, the address guard, secret masking, sources and the ranged file, the Glue entry's
-# argument mapping, GPS and EXIF conversion).
-MODULES = ("accounting", "manifest", "manifest_rows", "urls", "netguard", "sources",
-           "rangedfile", "settings", "gps", "exif")
+# argument mapping, GPS and EXIF conversion), each with the tests that specify it: a module's
+# mutants must be killed by its own tests, not by whatever else happens to call it (and a URL
+# rule's mutant is then not run against the thousand tests that parse a URL on the way).
+GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "accounting": (("accounting",), ("tests/unit/test_accounting.py",
+                                     "tests/unit/test_cli_exit_codes.py")),
+    "gps-exif": (("gps", "exif"), ("tests/unit/test_gps.py", "tests/unit/test_exif.py",
+                                   "tests/unit/test_exif_values.py")),
+    "settings": (("settings",), ("tests/unit/test_settings.py", "tests/unit/test_glue_entry.py",
+                                 "tests/unit/test_fetch_defaults.py")),
+    "manifest": (("manifest", "manifest_rows"), (
+        "tests/unit/test_manifest.py", "tests/unit/test_manifest_rows.py",
+        "tests/unit/test_manifest_records.py", "tests/unit/test_manifest_messages.py",
+        "tests/unit/test_manifest_reading_edges.py", "tests/unit/test_hostile_manifests.py",
+        "tests/integration/test_manifest_s3.py")),
+    "urls-netguard": (("urls", "netguard"), (
+        "tests/unit/test_urls.py", "tests/unit/test_netguard.py",
+        "tests/integration/test_untrusted_urls.py", "tests/integration/test_netguard_dns.py",
+        "tests/integration/test_faults.py::test_secrets_in_urls_never_reach_messages_or_logs",
+        "tests/integration/test_faults.py::test_secrets_of_s3_requests_never_reach_the_logs")),
+    "rangedfile": (("rangedfile",), ("tests/unit/test_rangedfile.py",
+                                     "tests/integration/test_ranged_equals_full.py")),
+    "sources": (("sources",), (
+        "tests/unit/test_fetch_failures.py", "tests/unit/test_fetch_defaults.py",
+        "tests/integration/test_faults.py", "tests/integration/test_sources_http.py",
+        "tests/integration/test_sources_s3.py",
+        "tests/integration/test_partition_concurrency.py")),
+}
+MODULES = tuple(m for modules, _tests in GROUPS.values() for m in modules)
 
-# Changing this list or PYTEST_ARGS makes mutmut discard every earlier result.
-TESTS = (
-    "tests/unit",
-    "tests/integration/test_faults.py",
-    "tests/integration/test_sources_http.py",
-    "tests/integration/test_sources_s3.py",
-    "tests/integration/test_untrusted_urls.py",
-    "tests/integration/test_netguard_dns.py",
-    "tests/integration/test_manifest_s3.py",
-    "tests/integration/test_ranged_equals_full.py",
-    "tests/integration/test_partition_concurrency.py",
-)
 # Files of the project that tests read besides the library (the Glue entry script, the README
 # whose tables are generated, the stack's configuration).
 ALSO_COPY = ("glue_jobs/extract_image_metadata.py", "README.md", "cdk.json", "app.py", "infra",
              "layers/requirements.txt", "layers/glue-provided.txt")
-# Robustness sweeps over random bytes: minutes per mutant, and they assert only "no crash",
-# which the precise tests above assert too.
-LEFT_OUT = ("tests/unit/test_fuzz_decode.py",)
+# Changing the tests of a group or PYTEST_ARGS makes mutmut discard that group's results.
 PYTEST_ARGS = ("-p", "no:cacheprovider", "-m", "not spark and not corpus and not synth",
                # A mutant that makes a network test wait is a kill, not a hang; mutmut's own
                # limit counts CPU seconds, which a waiting test does not use.
@@ -69,25 +84,32 @@ def _status(code: int | None) -> str:
     return status_by_exit_code[code]
 
 
-def sync_workspace(fresh: bool) -> None:
+def workspace(group: str) -> Path:
+    return WORKSPACE / group
+
+
+def sync_workspace(group: str, fresh: bool) -> None:
+    """The group's workspace: the library, the tests and the files they read, and a
+    pyproject.toml that tells mutmut which modules to mutate and which tests to run."""
+    place = workspace(group)
     if fresh:
-        shutil.rmtree(WORKSPACE, ignore_errors=True)
-    WORKSPACE.mkdir(parents=True, exist_ok=True)
-    _mirror(ROOT / "glue_jobs" / "image_metadata", WORKSPACE / "src" / "image_metadata")
-    _mirror(ROOT / "tests", WORKSPACE / "tests")
+        shutil.rmtree(place, ignore_errors=True)
+    place.mkdir(parents=True, exist_ok=True)
+    _mirror(ROOT / "glue_jobs" / "image_metadata", place / "src" / "image_metadata")
+    _mirror(ROOT / "tests", place / "tests")
     for name in ALSO_COPY:
         source = ROOT / name
         if source.is_dir():
-            _mirror(source, WORKSPACE / name)
+            _mirror(source, place / name)
         else:
-            (WORKSPACE / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, WORKSPACE / name)
-    only = [f"src/image_metadata/{m}.py" for m in MODULES]
+            (place / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, place / name)
+    modules, tests = GROUPS[group]
     config = {
         "source_paths": ["src"],
-        "only_mutate": only,
-        "pytest_add_cli_args": list(PYTEST_ARGS) + [f"--ignore={p}" for p in LEFT_OUT],
-        "pytest_add_cli_args_test_selection": list(TESTS),
+        "only_mutate": [f"src/image_metadata/{m}.py" for m in modules],
+        "pytest_add_cli_args": list(PYTEST_ARGS),
+        "pytest_add_cli_args_test_selection": list(tests),
         "also_copy": sorted({Path(name).parts[0] for name in ALSO_COPY}),
         # Tests start servers and thread pools: workers are forked from a process that has
         # only collected the tests, never from one that ran them.
@@ -96,7 +118,7 @@ def sync_workspace(fresh: bool) -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pytest_ini = project["tool"]["pytest"]["ini_options"]
     text = "[tool.mutmut]\n" + _toml(config) + "\n[tool.pytest.ini_options]\n" + _toml(pytest_ini)
-    target = WORKSPACE / "pyproject.toml"
+    target = place / "pyproject.toml"
     if not target.exists() or target.read_text() != text:
         target.write_text(text)
 
@@ -124,21 +146,25 @@ def _mirror(source: Path, target: Path) -> None:
             path.unlink()
 
 
-def run_mutmut(jobs: int, names: list[str] | None = None) -> int:
+def run_mutmut(group: str, jobs: int, names: list[str] | None = None) -> int:
     """``mutmut run``: every mutant not yet decided (new or changed functions), or, given
     ``names``, those mutants again."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": ""}
     mutmut = Path(sys.executable).with_name("mutmut")
     done = subprocess.run([str(mutmut), "run", "--max-children", str(jobs), *(names or [])],
-                          cwd=WORKSPACE, env=env, stdout=subprocess.DEVNULL)
+                          cwd=workspace(group), env=env, stdout=subprocess.DEVNULL)
     return done.returncode
 
 
-def survivors() -> list[str]:
-    """Mutants that survived the last run: tests added since may kill them now."""
+def _meta(group: str, module: str) -> Path:
+    return workspace(group) / "mutants" / "src" / "image_metadata" / f"{module}.py.meta"
+
+
+def survivors(group: str) -> list[str]:
+    """Mutants that survived the group's last run: tests added since may kill them now."""
     found = []
-    for module in MODULES:
-        meta = WORKSPACE / "mutants" / "src" / "image_metadata" / f"{module}.py.meta"
+    for module in GROUPS[group][0]:
+        meta = _meta(group, module)
         if meta.exists():
             codes = json.loads(meta.read_text())["exit_code_by_key"]
             found += [name for name, code in codes.items() if code == 0]
@@ -177,24 +203,29 @@ class ModuleResult:
 
 def collect(equivalents: list[dict]) -> list[ModuleResult]:
     results = []
-    for module in MODULES:
-        meta = WORKSPACE / "mutants" / "src" / "image_metadata" / f"{module}.py.meta"
-        result = ModuleResult(module)
-        if meta.exists():
-            codes = json.loads(meta.read_text())["exit_code_by_key"]
-            for name, code in codes.items():
-                status = _status(code)
-                result.counts[status] = result.counts.get(status, 0) + 1
-                if status == "survived":
-                    result.survivors.append(_survivor(name, equivalents))
-        results.append(result)
+    for group, (modules, _tests) in GROUPS.items():
+        for module in modules:
+            results.append(_module_result(group, module, equivalents))
     return results
 
 
-def _survivor(name: str, equivalents: list[dict]) -> Survivor:
+def _module_result(group: str, module: str, equivalents: list[dict]) -> ModuleResult:
+    meta = _meta(group, module)
+    result = ModuleResult(module)
+    if meta.exists():
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        for name, code in codes.items():
+            status = _status(code)
+            result.counts[status] = result.counts.get(status, 0) + 1
+            if status == "survived":
+                result.survivors.append(_survivor(group, name, equivalents))
+    return result
+
+
+def _survivor(group: str, name: str, equivalents: list[dict]) -> Survivor:
     mutmut = Path(sys.executable).with_name("mutmut")
-    shown = subprocess.run([str(mutmut), "show", name], cwd=WORKSPACE, capture_output=True,
-                           text=True).stdout
+    shown = subprocess.run([str(mutmut), "show", name], cwd=workspace(group),
+                           capture_output=True, text=True).stdout
     diff = "\n".join(line for line in shown.splitlines() if not line.startswith("# "))
     lines = diff.splitlines()
     removed = [x[1:].strip() for x in lines if x.startswith("-") and not x.startswith("---")]
@@ -248,16 +279,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="discard earlier results")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite results.md from the last run without running mutmut")
+    parser.add_argument("--group", action="append", choices=sorted(GROUPS),
+                        help="run only this group of modules (repeatable); default: all")
     args = parser.parse_args(argv)
-    if not args.report_only:
-        sync_workspace(args.fresh)
-        earlier = survivors()
-        code = run_mutmut(args.jobs)
+    for group in args.group or ([] if args.report_only else list(GROUPS)):
+        sync_workspace(group, args.fresh)
+        earlier = survivors(group)
+        started = time.monotonic()
+        code = run_mutmut(group, args.jobs)
         if code == 0 and earlier:
-            code = run_mutmut(args.jobs, earlier)
+            code = run_mutmut(group, args.jobs, earlier)
         if code != 0:
-            print(f"mutmut stopped with exit code {code}", file=sys.stderr)
+            print(f"mutmut stopped with exit code {code} in group {group}", file=sys.stderr)
             return 2
+        print(f"{group}: done in {time.monotonic() - started:.0f} s", flush=True)
     equivalents = tomllib.loads(EQUIVALENT.read_text()).get("equivalent", [])
     score = write_report(collect(equivalents))
     print(f"mutation score {score:.1%} (target {TARGET:.0%}): {RESULTS.relative_to(ROOT)}")

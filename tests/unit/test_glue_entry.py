@@ -202,6 +202,7 @@ def test_an_unknown_url_column_stops_the_run_before_spark(tmp_path, caplog, monk
 
 
 def _no_spark():
+    """A guard in place of the Spark session: these runs must stop before any Spark work."""
     raise AssertionError("Spark must not start for a run that cannot go ahead")
 
 
