@@ -377,3 +377,100 @@ def test_exif_without_a_gps_ifd_has_no_gps_fields_and_no_warnings():
     typed = exif.typed_fields(read_sample(), warnings)
     assert (typed.gps_latitude, typed.gps_altitude, typed.gps_timestamp) == (None, None, None)
     assert warnings == []
+
+
+def _piexif(ifd0=None, exif_ifd=None, gps_ifd=None, interop=None) -> bytes:
+    blob = piexif.dump({"0th": ifd0 or {}, "Exif": exif_ifd or {}, "GPS": gps_ifd or {},
+                        "Interop": interop or {}, "1st": {}, "thumbnail": None})
+    return blob[6:]
+
+
+def test_an_exif_blob_that_is_only_the_exif_header_holds_nothing():
+    assert exif.strip_exif_header(b"Exif\x00\x00") == b""
+
+
+def test_the_exif_header_is_removed_as_it_is_whatever_follows():
+    assert exif.strip_exif_header(b"Exif\x00\x00" + b"j" * 12 + b"II*\x00") == \
+        b"j" * 12 + b"II*\x00"
+
+
+def test_the_first_byte_order_mark_of_a_blob_starts_the_tiff_structure():
+    assert exif.strip_exif_header(b"xxII*\x00II*\x00") == b"II*\x00II*\x00"
+
+
+def test_exif_at_an_offset_in_a_file_is_read_from_there():
+    blob = samples.exif_bytes(make="Offset")
+    data = exif.read_exif(io.BytesIO(b"\x00" * 10 + blob), base=10)
+    assert data.tags["Make"] == "Offset"
+
+
+def test_interoperability_tags_are_read_and_named():
+    blob = _piexif(ifd0={piexif.ImageIFD.Make: b"Cam"},
+                   exif_ifd={piexif.ExifIFD.ExifVersion: b"0232"},
+                   interop={piexif.InteropIFD.InteroperabilityIndex: b"R98"})
+    data = read(blob)
+    assert data.tags["InteroperabilityIndex"] == "R98"
+    assert "InteroperabilityTag" not in data.tags and "ExifTag" not in data.tags
+    assert data.warnings == []
+
+
+def test_tags_after_a_pointer_tag_are_still_listed():
+    blob = _piexif(ifd0={piexif.ImageIFD.Make: b"Cam",
+                         piexif.ImageIFD.XPTitle: "T".encode("utf-16-le") + b"\x00\x00"},
+                   exif_ifd={piexif.ExifIFD.ExifVersion: b"0232"})
+    assert read(blob).tags["XPTitle"] == "T"
+
+
+def test_a_tag_named_again_in_the_exif_ifd_keeps_the_first_and_the_rest_are_listed():
+    exif_at = HEADER_SIZE + ifd_size(2)
+    ifd0 = [entry(MAKE, ASCII, 4, b"Cam\x00"), entry(EXIF_POINTER, LONG, 1, exif_at)]
+    again = [entry(MAKE, ASCII, 4, b"Oth\x00"), entry(0xA434, ASCII, 2, b"L\x00")]  # LensModel
+    tags = read(header() + ifd(ifd0) + ifd(again)).tags
+    assert (tags["Make"], tags["LensModel"]) == ("Cam", "L")
+
+
+def test_unicode_user_comment_follows_the_byte_order_of_the_tiff():
+    comment = b"UNICODE\x00" + "Zoë".encode("utf-16-be")  # piexif writes big-endian TIFF
+    blob = _piexif(exif_ifd={piexif.ExifIFD.UserComment: comment})
+    assert blob.startswith(b"MM")
+    assert read(blob).tags["UserComment"] == "Zoë"
+
+
+def test_an_xp_tag_of_odd_length_keeps_what_it_can_read():
+    blob = _piexif(ifd0={piexif.ImageIFD.XPComment: "ok".encode("utf-16-le") + b"\x00"})
+    assert read(blob).tags["XPComment"].startswith("ok")
+
+
+def test_a_gps_ifd_with_only_an_altitude_has_no_position_and_no_warning():
+    warnings: list[str] = []
+    blob = _piexif(gps_ifd={piexif.GPSIFD.GPSAltitude: (125, 10), piexif.GPSIFD.GPSAltitudeRef: 0})
+    typed = exif.typed_fields(read(blob), warnings)
+    assert (typed.gps_latitude, typed.gps_longitude, typed.gps_altitude) == (None, None, 12.5)
+    assert warnings == []
+
+
+def test_a_gps_ifd_without_an_altitude_has_none():
+    warnings: list[str] = []
+    blob = _piexif(gps_ifd={piexif.GPSIFD.GPSLatitudeRef: b"N",
+                            piexif.GPSIFD.GPSLatitude: ((1, 1), (0, 1), (0, 1)),
+                            piexif.GPSIFD.GPSLongitudeRef: b"E",
+                            piexif.GPSIFD.GPSLongitude: ((2, 1), (0, 1), (0, 1))})
+    typed = exif.typed_fields(read(blob), warnings)
+    assert (typed.gps_latitude, typed.gps_longitude, typed.gps_altitude) == (1.0, 2.0, None)
+    assert warnings == []
+
+
+def test_a_broken_gps_altitude_is_dropped_with_its_warning():
+    warnings: list[str] = []
+    blob = _piexif(gps_ifd={piexif.GPSIFD.GPSAltitude: (125, 0)})
+    typed = exif.typed_fields(read(blob), warnings)
+    assert typed.gps_altitude is None
+    assert "GPSAltitude: zero denominator" in warnings
+
+
+def test_letters_in_sub_seconds_are_skipped():
+    assert exif.parse_datetime("2024:07:14 10:05:30", "5X")[0].microsecond == 500000
+
+
+def test_a_blob_that_starts_with_its_byte_order_mark_is_taken_whole():
+    assert exif.strip_exif_header(b"II*\x00MM\x00*xx") == b"II*\x00MM\x00*xx"

@@ -316,3 +316,11 @@ def test_a_leap_second_with_a_fraction_is_kept_in_the_last_second():
 def test_fractions_of_a_gps_second_are_kept_to_the_microsecond():
     stamp, _ = gps.timestamp("2024:07:14", ((10, 1), (5, 1), (3075, 100)))
     assert stamp == datetime(2024, 7, 14, 10, 5, 30, 750000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("parts", "ref", "axis", "value"), [
+    (((90, 1), (0, 1), (0, 1)), "N", "latitude", 90.0),  # the North Pole
+    (((180, 1), (0, 1), (0, 1)), "E", "longitude", 180.0),  # the antimeridian
+])
+def test_the_poles_and_the_antimeridian_are_positions(parts, ref, axis, value):
+    assert gps.coordinate(parts, ref, axis) == (value, None)
