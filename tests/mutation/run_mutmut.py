@@ -47,7 +47,8 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "gps-exif": (("gps", "exif"), ("tests/unit/test_gps.py", "tests/unit/test_exif.py",
                                    "tests/unit/test_exif_values.py")),
     "settings": (("settings",), ("tests/unit/test_settings.py", "tests/unit/test_glue_entry.py",
-                                 "tests/unit/test_fetch_defaults.py")),
+                                 "tests/unit/test_fetch_defaults.py",
+                                 "tests/unit/test_readme.py")),
     "manifest": (("manifest", "manifest_rows"), (
         "tests/unit/test_manifest.py", "tests/unit/test_manifest_rows.py",
         "tests/unit/test_manifest_records.py", "tests/unit/test_manifest_messages.py",

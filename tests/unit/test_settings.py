@@ -375,3 +375,26 @@ def test_only_names_of_our_job_arguments_are_sent(name):
     with pytest.raises(UsageError) as refused:
         job_run_arguments({name: "x"})
     assert str(refused.value) == f"{name!r} is not a job argument of image-metadata"
+
+
+def test_a_location_holding_a_second_scheme_separator_is_refused():
+    assert refusal(parse_output, "s3://bucket/x://y").startswith("Spark cannot write below")
+
+
+def test_unset_values_of_a_new_run_are_left_to_the_jobs_defaults_wherever_they_come():
+    from image_metadata.settings import job_run_arguments
+
+    assert job_run_arguments({"run_id": None, "partitions": None, "output": "s3://o/"}) == {
+        "--output": "s3://o/"}
+
+
+def test_a_new_run_id_is_the_utc_time_and_a_random_suffix():
+    import re
+    from datetime import UTC, datetime
+
+    from image_metadata.settings import new_run_id
+
+    made = new_run_id(datetime(2026, 12, 1, 23, 4, 5, tzinfo=UTC))
+    assert re.fullmatch(r"20261201T230405Z-[0-9a-f]{8}", made)
+    assert new_run_id() != new_run_id()
+    assert parse_run_id(new_run_id()) != ""
