@@ -69,8 +69,16 @@ def s3(moto_endpoint: str):
 def spark(moto_endpoint: str):
     from image_metadata.pipeline import local_session
 
-    # local[2,4]: two cores, and a failed task is retried as on a cluster (4 attempts).
-    session = local_session("local[2,4]", app_name="image-metadata-tests")
+    # Spark's Python workers inherit the JVM's environment: started without coverage's
+    # variable, they are not traced (tracing a million rows there costs minutes; the code
+    # they run is measured in this process).
+    coverage_config = os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
+    try:
+        # local[2,4]: two cores, and a failed task is retried as on a cluster (4 attempts).
+        session = local_session("local[2,4]", app_name="image-metadata-tests")
+    finally:
+        if coverage_config is not None:
+            os.environ["COVERAGE_PROCESS_CONFIG"] = coverage_config
     yield session
     session.stop()
 

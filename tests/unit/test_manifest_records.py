@@ -23,6 +23,7 @@ CASES = [
     ',"a\nb"\nc\n',  # a delimiter at the start of the line
     '"a""b","c\n""d"""\ne\n',  # doubled quotes on both lines
     'p,"q\n\nr"\ns\n',  # a blank line inside a quoted field
+    'x,"a,"\ny\n',  # a delimiter inside a quoted field that closes
 ]
 
 

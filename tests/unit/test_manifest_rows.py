@@ -9,7 +9,7 @@ import pytest
 
 from image_metadata.exceptions import ManifestError
 from image_metadata.manifest import inspect, read_rows
-from image_metadata.manifest_rows import MAX_QUOTED_LINES
+from image_metadata.manifest_rows import MAX_QUOTED_LINES, decoded, lines, list_value, records
 
 
 def rows_of(tmp_path: Path, data: bytes, name: str = "m.csv", **kwargs) -> list[tuple]:
@@ -176,3 +176,123 @@ def test_a_utf8_byte_order_mark_is_no_data_in_any_encoding(tmp_path, encoding):
 def test_two_byte_order_marks_are_no_data(tmp_path):
     data = "\ufeff\ufeffurl\nhttps://h/a.jpg\n".encode()
     assert rows_of(tmp_path, data) == [("https://h/a.jpg", None, None)]
+
+
+# -- decoding bytes and ending records, below the manifest reader --------------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+def text_of(chunks: list[bytes], **kwargs) -> str:
+    return "".join(decoded(chunks, "m.csv", **kwargs))
+
+
+def refusal(chunks: list[bytes], **kwargs) -> str:
+    with pytest.raises(ManifestError) as refused:
+        text_of(chunks, **kwargs)
+    return str(refused.value)
+
+
+def hint() -> str:
+    return "save it as UTF-8, or name its encoding with --encoding (e.g. --encoding latin-1)"
+
+
+def test_utf8_is_the_default_encoding():
+    assert text_of([b"caf\xc3\xa9\n"]) == "café\n"
+    assert "is not valid utf-8 at byte 3" in refusal([b"caf\xe9\n"])
+
+
+def test_a_bad_byte_is_named_with_its_offset_line_and_the_bytes_from_it():
+    assert refusal([b"url\nok\n\xff\xfe\xfd\xfc\xfb\n"]) == (
+        "manifest m.csv is not valid utf-8 at byte 7 (line 3, bytes b'\\xff\\xfe\\xfd\\xfc'): "
+        + hint())
+
+
+def test_a_bad_first_byte_is_at_byte_zero_of_line_one():
+    assert refusal([b"\xff"]).startswith("manifest m.csv is not valid utf-8 at byte 0 (line 1, ")
+
+
+def test_a_character_split_between_chunks_is_one_character():
+    assert text_of([b"ab\xc3", b"\xa9c"]) == "abéc"
+
+
+def test_a_bad_byte_after_a_split_character_is_found_at_its_offset():
+    assert "at byte 4 (line 1, bytes b'\\xff')" in refusal([b"ab\xc3", b"\xa9\xff"])
+
+
+def test_a_file_that_ends_inside_a_character_is_refused_at_that_character():
+    assert refusal([b"abc\n\xe2\x82"]) == (
+        "manifest m.csv is not valid utf-8 at byte 4 (line 2, bytes b'\\xe2\\x82'): " + hint())
+
+
+def test_the_head_of_a_file_may_end_inside_a_character():
+    assert text_of([b"abc\n\xe2\x82"], complete=False) == "abc\n"
+
+
+def test_a_byte_order_mark_before_a_letter_x_leaves_the_x():
+    assert text_of([BOM + b"Xurl\n"]) == "Xurl\n"
+    assert text_of([BOM + b"Xurl\n"], encoding="cp1252") == "Xurl\n"
+
+
+def test_a_bad_byte_after_a_byte_order_mark_counts_the_mark_in_its_offset():
+    assert "is not valid cp1252 at byte 5 " in refusal([BOM + b"ab\x81"], encoding="cp1252")
+
+
+def test_a_byte_order_mark_inside_the_file_is_data():
+    assert text_of([b"a", "\ufeffb".encode()]) == "a\ufeffb"
+
+
+def test_an_unknown_encoding_is_refused_naming_the_file():
+    assert refusal([b"x"], encoding="klingon") == "unknown encoding 'klingon' for manifest m.csv"
+
+
+def test_an_encoding_that_holds_text_back_gives_it_at_the_end():
+    assert text_of([b"+AGEAYgBj"], encoding="utf-7") == "abc"
+
+
+@pytest.mark.parametrize(("line", "value"), [
+    ('"https://h/a.jpg"', "https://h/a.jpg"), (' "x" ', "x"), ('""', ""),
+    ('"a""b"', 'a"b'), ('"', '"'), ('a"', 'a"'), ('"a', '"a'), ('x"y"', 'x"y"'),
+    ("plain", "plain"), ('"ab"c"', 'ab"c')])
+def test_a_list_value_is_taken_out_of_surrounding_quotes(line, value):
+    assert list_value(line) == value
+
+
+def found(text: str, delimiter: str | None = ","):
+    return list(records(lines([text]), delimiter))
+
+
+def test_a_list_line_with_quotes_is_one_record():
+    assert [(r.line, r.text, r.problem) for r in found('"https://h/a.jpg"\nb\n', None)] == [
+        (1, '"https://h/a.jpg"', None), (2, "b", None)]
+
+
+def test_a_line_whose_quotes_close_is_one_record_with_its_number():
+    assert [(r.line, r.text) for r in found('u\n"a",1\n')] == [(1, "u"), (2, '"a",1')]
+
+
+def test_a_bad_line_holding_a_quote_is_one_record_with_its_problem():
+    (record,) = found('a,"b\x00\n')
+    assert (record.line, record.problem) == (1, "the line holds a NUL character")
+
+
+def test_a_bad_line_inside_a_quoted_field_ends_it_and_is_a_record_of_its_own():
+    result = [(r.line, r.text, r.problem) for r in found('"a\nb\x00\nc\n')]
+    assert result == [(1, '"a', "a quoted field opened here is never closed"),
+                      (2, "b\x00", "the line holds a NUL character"), (3, "c", None)]
+
+
+def test_a_quoted_field_may_span_100_lines_and_no_more():
+    closing = "\n".join(["x"] * 99) + '"\nnext\n'
+    assert [r.problem for r in found('"a\n' + closing)] == [None, None]
+    too_long = "\n".join(["x"] * 100) + '"\nnext\n'
+    result = found('"a\n' + too_long)
+    assert (result[0].line, result[0].problem) == (1, "a quoted field opened here is never closed")
+    assert result[1].line == 2
+
+
+def test_the_lines_after_a_quote_left_open_at_the_end_are_read_as_records_again():
+    # 'a","' closes the open field and opens another; read again, it opens one itself.
+    result = [(r.line, r.text, r.problem) for r in found('u\n"p\na","\n')]
+    assert result == [(1, "u", None), (2, '"p', "a quoted field opened here is never closed"),
+                      (3, 'a","', "a quoted field opened here is never closed")]
