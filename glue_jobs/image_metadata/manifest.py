@@ -194,7 +194,7 @@ def sniff(
     else:
         kind = "list"
     if kind == "list":
-        return _list_format(sample, found, path, url_column, cut)
+        return _list_format(sample, path, url_column, cut)
     delimiter = "\t" if kind == "tsv" else ","
     fields_of = rows_mod.fields_of(delimiter)
     # A broken record (an unclosed quote, a runaway line) says nothing about the columns: it
@@ -238,8 +238,8 @@ def sniff(
                           tuple(f"c{i}" for i in range(len(fields))))
 
 
-def _list_format(sample: list[rows_mod.Line], found: list[rows_mod.Line], path: str,
-                 url_column: str, cut: bool) -> ManifestFormat:
+def _list_format(sample: list[rows_mod.Line], path: str, url_column: str,
+                 cut: bool) -> ManifestFormat:
     """One URL per line. The first line is a header only when it is a single word (no URL, no
     path): a first line such as 'example.com/a.jpg' is a row, which fails as invalid_url."""
     value = rows_mod.list_value(sample[0].text)
@@ -258,19 +258,22 @@ def _list_format(sample: list[rows_mod.Line], found: list[rows_mod.Line], path: 
 def _require_text(head: bytes, path: str, encoding: str) -> None:
     """Refuse what would read as junk rows: UTF-16/32 text named as UTF-8, and binary files
     (an image given as the manifest), which hold NUL bytes where text never does."""
-    if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") and \
-            head.startswith(_WIDE_BOMS):
+    try:
+        name = codecs.lookup(encoding).name  # its one name, whatever alias was given
+    except LookupError:
+        raise ManifestError(f"unknown encoding {encoding!r} for manifest {path}") from None
+    if not rows_mod.encoding_is_not_utf8(name) and head.startswith(_WIDE_BOMS):
         raise ManifestError(f"manifest {path} is UTF-16 or UTF-32 text (it starts with a byte "
                             "order mark); save it as UTF-8, or name its encoding with "
                             "--encoding")
-    if b"\x00" in head[:BINARY_PROBE] and not encoding.lower().startswith(("utf-16", "utf-32")):
+    if b"\x00" in head[:BINARY_PROBE] and not name.startswith(("utf-16", "utf-32")):
         raise ManifestError(f"manifest {path} is not a manifest: it holds NUL bytes (binary data "
                             "such as an image, or UTF-16/32 text); expected CSV, TSV or a URL "
                             "list in UTF-8")
 
 
 def _shown(fields: list[str]) -> str:
-    return ", ".join(_cut(repr(f)) for f in fields[:20]) or "(none)"
+    return ", ".join(_cut(repr(f)) for f in fields[:20])
 
 
 def _cut(text: str) -> str:

@@ -63,7 +63,7 @@ def test_an_s3_location_without_a_key_is_a_clear_error():
     ["https://h/a.jpg?crop=faces,edges", "", "https://h/b.jpg?crop=a,b"],  # a blank line
     ["https://h/a.jpg?crop=faces,edges", "not a url", "https://h/b.jpg"],  # a broken line
     ["https://h/a.jpg?crop=faces,edges?v"],  # a second '?' is part of the query
-    ["https://h/a,b/c.jpg"],  # a comma in the path, a '/' after it
+    ["https://h/a,b/c"],  # a comma in the path, a "/" after it
     ["https://h/a,b."],  # a comma in the path, a '.' after it
 ])
 def test_lines_with_commas_inside_urls_stay_whole_urls(tmp_path, urls):
@@ -121,3 +121,152 @@ def test_a_header_naming_columns_makes_a_csv_even_when_values_hold_commas(tmp_pa
     text = "name,link\nx,https://h/a.jpg?crop=1,2\ny,https://h/b.jpg\n"
     (found,) = inspect(str(write(tmp_path, text)), url_column="link")
     assert (found.format.kind, found.format.url_index) == ("csv", 1)
+
+
+# -- format detection, rule by rule -------------------------------------------------------
+
+
+def fmt_of(tmp_path, text: str, **kwargs):
+    (found,) = inspect(str(write(tmp_path, text)), **kwargs)
+    return found
+
+
+def refused(tmp_path, data: bytes | str, **kwargs) -> str:
+    path = tmp_path / "m.csv"
+    if isinstance(data, str):
+        path.write_text(data)
+    else:
+        path.write_bytes(data)
+    with pytest.raises(ManifestError) as refusal:
+        inspect(str(path), **kwargs)
+    return str(refusal.value).replace(str(path), "M")
+
+
+def test_an_s3_key_with_spaces_looks_like_a_url_in_any_case():
+    from image_metadata.manifest import looks_like_url
+
+    assert looks_like_url("s3://b/a b.jpg") and looks_like_url("S3://b/a b.jpg")
+    assert not looks_like_url("X/data/a.jpg")
+
+
+def test_a_missing_manifest_and_an_empty_folder_are_named(tmp_path):
+    from image_metadata.manifest import discover
+
+    with pytest.raises(ManifestError, match=r"^manifest .*nothing\.csv does not exist$"):
+        discover(str(tmp_path / "nothing.csv"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ManifestError, match=r"^manifest folder .*empty holds no files$"):
+        discover(str(tmp_path / "empty"))
+
+
+def test_the_head_of_an_endless_file_is_read_up_to_its_size_only():
+    from image_metadata.manifest import read_head
+
+    assert read_head("/dev/zero", size=100) == bytes(100)
+    assert sum(len(c) for c in chunks("/dev/zero", limit=1000, size=333)) == 1000
+
+
+def test_a_small_manifest_ending_inside_a_character_is_refused_before_the_run(tmp_path):
+    message = refused(tmp_path, b"url\nhttp://h/caf\xc3")
+    assert message.startswith("manifest M is not valid utf-8 at byte 16 (line 2, ")
+
+
+def test_a_large_manifest_whose_head_ends_inside_a_character_is_read(tmp_path):
+    from image_metadata.manifest import HEAD_BYTES
+
+    # The 'é' starts at the head's last byte: the head is cut inside it.
+    data = b"url\n" + b"h" * (HEAD_BYTES - 5) + "é".encode() + b"\nhttps://h/b.jpg\n"
+    assert data[HEAD_BYTES - 1:HEAD_BYTES] == b"\xc3"
+    path = tmp_path / "m.csv"
+    path.write_bytes(data)
+    (found,) = inspect(str(path))
+    assert (found.format.kind, found.format.header) == ("list", True)
+
+
+@pytest.mark.parametrize("kind", ["list", "csv"])
+def test_a_header_followed_only_by_a_line_longer_than_the_head_has_rows(tmp_path, kind):
+    from image_metadata.manifest import HEAD_BYTES
+
+    header = "url\n" if kind == "list" else "url,id\n"
+    found = fmt_of(tmp_path, header + "https://h/" + "a" * HEAD_BYTES + "\n")
+    assert (found.format.kind, found.format.header) == (kind, True)
+
+
+@pytest.mark.parametrize(("text", "shown"), [("url,id\n", "'url,id'"), ("url\n", "'url'")])
+def test_a_header_without_rows_is_refused_quoting_it(tmp_path, text, shown):
+    assert refused(tmp_path, text) == f"manifest M has a header ({shown}) but no rows"
+
+
+def test_a_header_naming_the_url_column_is_a_header_whatever_its_other_fields(tmp_path):
+    found = fmt_of(tmp_path, "url,2024\nhttp://h/a.jpg,x\n")
+    assert (found.format.header, found.format.url_index) == (True, 0)
+
+
+def test_a_csv_without_urls_or_header_words_is_headerless_with_the_first_column_as_url(tmp_path):
+    found = fmt_of(tmp_path, "img-1,2024\nimg-2,2025\n")
+    assert (found.format.kind, found.format.header, found.format.url_index,
+            found.format.id_index) == ("csv", False, 0, 1)
+
+
+def test_the_id_column_is_found_by_its_default_name(tmp_path):
+    found = fmt_of(tmp_path, "url,ID\nhttp://h/a.jpg,k1\n")
+    assert found.format.id_index == 1
+    assert [r.id for r in read_rows(found)] == ["k1"]
+
+
+@pytest.mark.parametrize(("first", "header"), [
+    ("URL", True), ("url", True), ("a.jpg", False), ("https://h/a.jpg", False),
+    ("/data/a", False), ("1234", False), ("example.com/a.jpg", False)])
+def test_the_first_line_of_a_list_is_a_header_only_when_it_names_the_url_column(
+        tmp_path, first, header):
+    found = fmt_of(tmp_path, f"{first}\nhttps://h/b.jpg\n")
+    assert (found.format.kind, found.format.header) == ("list", header)
+
+
+def test_a_list_whose_header_names_another_column_is_refused_with_the_fix(tmp_path):
+    assert refused(tmp_path, "photos\nhttps://h/b.jpg\n") == (
+        "manifest M has no 'url' column; its header has 'photos'. Name the URL column with "
+        "--url-column (Glue job argument --url_column).")
+
+
+def test_a_list_header_may_be_named_as_the_url_column(tmp_path):
+    found = fmt_of(tmp_path, "Link\nhttps://h/b.jpg\n", url_column="link")
+    assert found.format.header is True
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF_8", "utf8", "U8", "utf-8-sig"])
+def test_utf16_text_named_as_utf8_by_any_alias_is_refused(tmp_path, encoding):
+    message = refused(tmp_path, "url\n".encode("utf-16"), encoding=encoding)
+    assert message == ("manifest M is UTF-16 or UTF-32 text (it starts with a byte order mark); "
+                       "save it as UTF-8, or name its encoding with --encoding")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "UTF16", "utf_32"])
+def test_utf16_and_utf32_text_is_read_when_named_by_any_alias(tmp_path, encoding):
+    path = tmp_path / "m.csv"
+    path.write_bytes("url\nhttps://h/a.jpg\n".encode(encoding.replace("_", "-")))
+    (found,) = inspect(str(path), encoding=encoding)
+    assert [r.url for r in read_rows(found)] == ["https://h/a.jpg"]
+
+
+def test_binary_data_given_as_a_manifest_is_refused(tmp_path):
+    assert refused(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR") == (
+        "manifest M is not a manifest: it holds NUL bytes (binary data such as an image, or "
+        "UTF-16/32 text); expected CSV, TSV or a URL list in UTF-8")
+
+
+def test_an_unknown_encoding_is_refused_before_reading_rows(tmp_path):
+    assert refused(tmp_path, "url\n", encoding="klingon") == (
+        "unknown encoding 'klingon' for manifest M")
+
+
+def test_a_broken_line_does_not_end_the_check_of_a_url_list(tmp_path):
+    text = "https://h/a.jpg?crop=1,2\n\nhttps://h/b.jpg,id-7\n"
+    assert fmt_of(tmp_path, text).format.kind == "csv"
+
+
+def test_problem_rows_name_their_lines(tmp_path):
+    found = fmt_of(tmp_path, 'url,id\nhttp://h/a.jpg,1\n"http://h/b.jpg,2\n')
+    rows = list(read_rows(found))
+    assert (rows[1].line, rows[1].problem) == (
+        3, "manifest line 3: a quoted field opened here is never closed")
