@@ -234,10 +234,15 @@ def _survivor(group: str, name: str, equivalents: list[dict]) -> Survivor:
     function = re.sub(r"__mutmut_\d+$", "", name)
     survivor = Survivor(name, function, removed, added, diff.strip())
     for entry in equivalents:
-        if entry["function"] == function and [entry["removed"]] == removed \
-                and [entry["added"]] == added:
+        if entry["function"] == function and _lines(entry["removed"]) == removed \
+                and _lines(entry["added"]) == added:
             survivor.why = entry["why"]
     return survivor
+
+
+def _lines(value: str | list[str]) -> list[str]:
+    """An entry's changed line, or lines when the mutant spans several."""
+    return [value] if isinstance(value, str) else list(value)
 
 
 def write_report(results: list[ModuleResult]) -> float:
