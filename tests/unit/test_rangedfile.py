@@ -326,3 +326,86 @@ def test_a_source_that_never_gives_its_size_is_as_long_as_what_it_gave():
 
     handle = RangedFile(Silent(DATA[:1000]), max_bytes=4 * FIRST_READ)
     assert handle.size == 1000
+
+
+# -- the edges of the cache and the cap ---------------------------------------------------
+
+
+def test_the_first_read_is_rounded_up_to_whole_blocks():
+    handle, source = ranged(first_read=BLOCK + 1)
+    handle.read(1)
+    assert source.fetches[0] == (0, 2 * BLOCK)
+
+
+def test_a_read_from_a_cached_block_into_the_next_returns_every_byte():
+    handle, _ = ranged()
+    handle.read(1)  # blocks 0-3 cached
+    handle.seek(BLOCK - 10)
+    assert handle.read(20) == DATA[BLOCK - 10 : BLOCK + 10]
+
+
+def test_a_read_from_a_cached_block_into_missing_ones_fetches_all_of_them():
+    handle, _ = ranged()
+    handle.read(1)  # blocks 0-3 cached (the first read)
+    handle.seek(FIRST_READ - 10)
+    assert handle.read(2 * BLOCK) == DATA[FIRST_READ - 10 : FIRST_READ - 10 + 2 * BLOCK]
+
+
+def test_a_read_near_the_end_asks_only_for_what_is_there():
+    from image_metadata.rangedfile import MAX_CACHED
+
+    data = bytes(range(256)) * ((MAX_CACHED + BLOCK) // 256)
+    handle, _ = ranged(data, max_bytes=4 * MAX_CACHED)
+    handle.seek(BLOCK)
+    assert handle.read(10 * MAX_CACHED) == data[BLOCK:]
+
+
+def test_a_file_of_exactly_the_cap_is_read_whole():
+    data = DATA[:40_000]
+    handle, _ = ranged(data, max_bytes=40_000)
+    assert handle.read() == data
+
+
+def test_a_long_read_of_exactly_the_cap_is_allowed():
+    from image_metadata.rangedfile import MAX_CACHED
+
+    data = bytes(MAX_CACHED + 2 * BLOCK)
+    handle, _ = ranged(data, max_bytes=len(data))
+    assert len(handle.read(len(data))) == len(data)
+
+
+def test_a_read_of_exactly_the_cache_size_is_cached():
+    from image_metadata.rangedfile import MAX_CACHED
+
+    data = bytes(range(256)) * (2 * MAX_CACHED // 256)
+    handle, source = ranged(data)
+    handle.read(MAX_CACHED)
+    fetched = len(source.fetches)
+    handle.seek(MAX_CACHED // 2)
+    handle.read(10)
+    assert len(source.fetches) == fetched
+
+
+def test_a_read_beyond_the_end_of_a_stream_without_a_length_is_empty():
+    handle = RangedFile(NoLengthSource(DATA[:1000]), max_bytes=1 << 20)
+    handle.seek(2 * BLOCK)
+    assert handle.read(10) == b""
+
+
+def test_a_source_that_never_gives_its_size_and_nothing_else_is_empty():
+    class Nothing(NoLengthSource):
+        def fetch(self, start: int, length: int) -> bytes:
+            self.fetches.append((start, length))
+            return b""
+
+    assert RangedFile(Nothing(b""), max_bytes=4 * FIRST_READ).size == 0
+
+
+def test_the_cache_never_holds_more_than_its_size_while_a_reader_walks():
+    from image_metadata.rangedfile import MAX_CACHED
+
+    data = bytes(range(256)) * ((3 * MAX_CACHED) // 256)
+    handle, _ = ranged(data)
+    while handle.tell() < len(data):
+        handle.read(BLOCK)
+        assert len(handle._blocks) <= MAX_CACHED // BLOCK
