@@ -47,7 +47,8 @@ class FakeDns:
         self.lookups += 1
         if not addresses:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (a, port))
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM,
+                 socket.IPPROTO_TCP, "", (a, port, 0, 0) if ":" in a else (a, port))
                 for a in addresses]
 
 
@@ -169,3 +170,16 @@ def test_a_host_that_accepts_no_connection_in_time_is_a_timeout(monkeypatch):
         for s in fillers:
             s.close()
         full.close()
+
+
+def test_a_scoped_ipv6_answer_is_judged_by_its_address(server, monkeypatch):
+    row = fetch(server, FakeDns(["fe80::1%eth0"]), monkeypatch)
+    assert (row["error_type"], row["stage"]) == ("blocked_address", "fetch"), row
+    assert "fe80::1, a link-local address" in row["error_message"]
+
+
+def test_the_guard_asks_the_resolver_for_stream_sockets_only():
+    from image_metadata.netguard import _lookup
+
+    answers = _lookup("localhost", 80)
+    assert answers and {kind for _family, kind, *_rest in answers} == {socket.SOCK_STREAM}

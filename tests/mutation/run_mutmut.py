@@ -58,7 +58,11 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         "tests/unit/test_urls.py", "tests/unit/test_netguard.py",
         "tests/integration/test_untrusted_urls.py", "tests/integration/test_netguard_dns.py",
         "tests/integration/test_faults.py::test_secrets_in_urls_never_reach_messages_or_logs",
-        "tests/integration/test_faults.py::test_secrets_of_s3_requests_never_reach_the_logs")),
+        "tests/integration/test_faults.py::test_secrets_of_s3_requests_never_reach_the_logs",
+        # The guard's deadline-bound connection classes serve S3 and pooled connections too.
+        "tests/integration/test_faults.py::test_an_s3_read_ends_at_the_bound_whatever_the_endpoint_does",
+        "tests/integration/test_faults.py::"
+        "test_an_image_that_timed_out_does_not_cut_the_connection_another_image_reuses")),
     "rangedfile": (("rangedfile",), ("tests/unit/test_rangedfile.py",
                                      "tests/integration/test_ranged_equals_full.py")),
     "sources": (("sources",), (
