@@ -304,6 +304,9 @@ def test_what_counts_as_the_same_url(a, b, same):
     ("HTTP://example.com/A.jpg", "http://example.com/A.jpg"),
     ("Https://example.com/A.jpg", "https://example.com/A.jpg"),
     ("http://eXample.com/a.jpg", "http://example.com/a.jpg"),
+    ("http://Example.com/a.jpg", "http://example.com/a.jpg"),
+    ("http://EXAMPLE.COM/a.jpg", "http://example.com/a.jpg"),
+    ("HTTPS://example.com/a.jpg", "https://example.com/a.jpg"),
     ("http://EXAMPLE.com/a//b.jpg", "http://example.com/a//b.jpg"),
     ("https://example.com:443/a.jpg", "https://example.com/a.jpg"),
     ("http://example.com:8080/a.jpg", "http://example.com:8080/a.jpg"),
@@ -340,3 +343,16 @@ def test_a_relative_local_path_is_invalid_and_quoted():
     with pytest.raises(InvalidUrl) as refused:
         parse("file:a.jpg", allow_local_files=True)
     assert str(refused.value) == "local path must be absolute: 'a.jpg'"
+
+
+def test_an_s3_key_may_hold_a_scheme_separator():
+    location = remote("s3://bkt/a://b.jpg")
+    assert (location.bucket, location.key) == ("bkt", "a://b.jpg")
+
+
+@pytest.mark.parametrize(("url", "shown"), [("s3://user@bkt/k.jpg", "s3://***@bkt/k.jpg"),
+                                            ("s3://bkt:443/k.jpg", "s3://bkt:443/k.jpg")])
+def test_an_s3_url_with_credentials_or_a_port_is_invalid_and_says_so(url, shown):
+    with pytest.raises(InvalidUrl) as refused:
+        remote(url)
+    assert str(refused.value) == f"S3 URL with credentials or a port: {shown!r}"
