@@ -65,7 +65,7 @@ def parse(raw: str, *, allow_local_files: bool) -> Location:
     if _SPACE.search(url) and not url.lower().startswith(("s3://", "/")):
         raise InvalidUrl(f"URL contains whitespace (encode it as %20): {redact(url)!r}")
     if url.startswith("/"):
-        return _local(url, url, allow_local_files)
+        return _local(url, allow_local_files)
     try:
         parts = urlsplit(url)
     except ValueError as exc:  # e.g. an unclosed IPv6 bracket
@@ -80,7 +80,7 @@ def parse(raw: str, *, allow_local_files: bool) -> Location:
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise InvalidUrl(f"file URL with a remote host: {redact(url)!r}")
-        return _local(url, unquote(parts.path), allow_local_files)
+        return _local(unquote(parts.path), allow_local_files)
     if scheme == "s3":
         return _s3(url)
     if not parts.hostname:
@@ -162,7 +162,7 @@ def identity(url: str) -> str:
     return value
 
 
-def _local(url: str, path: str, allow: bool) -> Location:
+def _local(path: str, allow: bool) -> Location:
     if not allow:
         raise UnsupportedScheme(
             "local files are not readable in this run (only s3://, http://, https://)"

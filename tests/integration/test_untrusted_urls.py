@@ -72,3 +72,30 @@ def test_local_files_are_refused_unless_allowed(tmp_path):
         row = fetch(url, DEFAULT)
         assert (row["error_type"], row["stage"]) == ("unsupported_scheme", "manifest")
     assert fetch(str(path), ExtractSettings(allow_local_files=True))["status"] == "ok"
+
+
+def test_https_urls_to_loopback_are_refused_before_any_tls(servers):
+    images, _ = servers
+    row = fetch(f"https://127.0.0.1:{images.server_address[1]}/a.jpg", DEFAULT)
+    assert (row["error_type"], row["stage"]) == ("blocked_address", "fetch"), row
+
+
+def test_a_refused_connection_is_named_with_the_systems_reason():
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    row = fetch(f"http://127.0.0.1:{port}/a.jpg", ONLY_127_0_0_1)
+    assert row["error_type"] == "connection_error"
+    assert row["error_message"] == (f"cannot connect to http://127.0.0.1:{port}/a.jpg: Failed to "
+                                    "establish a new connection: [Errno 111] Connection refused")
+
+
+def test_an_allowed_network_may_be_written_with_host_bits():
+    import ipaddress
+
+    from image_metadata.netguard import AddressPolicy
+
+    policy = AddressPolicy(allowed_networks=("127.0.0.5/8",))
+    assert policy.refusal(ipaddress.ip_address("127.0.0.1")) is None

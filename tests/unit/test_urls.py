@@ -356,3 +356,61 @@ def test_an_s3_url_with_credentials_or_a_port_is_invalid_and_says_so(url, shown)
     with pytest.raises(InvalidUrl) as refused:
         remote(url)
     assert str(refused.value) == f"S3 URL with credentials or a port: {shown!r}"
+
+
+def test_a_blank_url_is_invalid_and_says_so():
+    with pytest.raises(InvalidUrl) as refused:
+        remote("   ")
+    assert str(refused.value) == "blank URL"
+
+
+def test_a_url_of_the_longest_length_is_accepted():
+    url = "https://h.test/" + "a" * (MAX_URL_LENGTH - len("https://h.test/"))
+    assert remote(url).url == url
+
+
+def test_a_host_that_is_no_dns_name_is_named_with_the_reason():
+    with pytest.raises(InvalidUrl) as refused:
+        remote("http://a..b/x.jpg")
+    assert str(refused.value) == (
+        "host 'a..b' is not a valid DNS name (label empty or too long): 'http://a..b/x.jpg'")
+
+
+def test_a_long_bad_host_is_quoted_up_to_80_characters():
+    host = "é" * 70 + "." + "b" * 30
+    with pytest.raises(InvalidUrl) as refused:
+        remote(f"http://{host}/x.jpg")
+    assert f"host {host[:80]!r} is not" in str(refused.value)
+
+
+def test_an_at_sign_in_a_password_is_masked_with_the_rest_of_the_credentials():
+    assert redact("http://u:p@ss@h.test/a.jpg") == "http://***@h.test/a.jpg"
+
+
+def test_blank_query_values_are_kept_when_redacting():
+    assert redact("https://h.test/a.jpg?a=&b=1&token=x") == "https://h.test/a.jpg?a=&b=1&token=***"
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("x-amz-security-token:TOK", "x-amz-security-token:***"),
+    ("Authorization: Bearer abc", "Authorization: ***"),
+])
+def test_header_secrets_are_replaced_by_stars_and_nothing_else(text, masked):
+    assert scrub(text) == masked
+
+
+def test_every_logger_of_the_http_libraries_gets_the_secret_filter_and_no_other():
+    import logging
+
+    from image_metadata.urls import SecretFilter, install_log_filters
+
+    names = ["botocore.credentials", "botocore.retries.standard", "urllib3.util.ssl_",
+             "s3transfer.tasks", "image_metadata.somewhere", "botocorex.thing"]
+    for name in names:
+        logging.getLogger(name)
+    install_log_filters()
+
+    def filtered(name: str) -> bool:
+        return any(isinstance(f, SecretFilter) for f in logging.getLogger(name).filters)
+
+    assert [filtered(n) for n in names] == [True, True, True, True, False, False]
