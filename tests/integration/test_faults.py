@@ -388,6 +388,8 @@ def images():
 def test_a_server_ignoring_range_is_read_forward_up_to_the_metadata(images):
     row = edge_fetch(images.url("norange/deep.jpg"))
     assert (row["status"], row["width"], row["height"]) == ("ok", 16, 12), row
+    # Every byte up to the frame header came over the one response, and is counted.
+    assert 240_000 < row["bytes_read"] <= len(images.files["/deep.jpg"])
 
 
 def test_a_server_ignoring_range_with_the_metadata_beyond_the_cap_is_too_large(images):
@@ -396,11 +398,13 @@ def test_a_server_ignoring_range_with_the_metadata_beyond_the_cap_is_too_large(i
     assert row["error_type"] == "too_large"
     assert "ignores Range and the metadata lies beyond the 100000-byte cap" in \
         row["error_message"]
+    assert (row["http_status"], row["attempts"]) == (200, 1)
 
 
 def test_a_stream_cut_by_the_server_is_a_connection_error(faults):
     row = edge_fetch(faults.url("reset-200/a.jpg"))
-    assert (row["error_type"], row["stage"]) == ("connection_error", "fetch"), row
+    assert (row["error_type"], row["stage"], row["attempts"]) == (
+        "connection_error", "fetch", 1), row
     assert row["error_message"].startswith("connection broken reading http://127.0.0.1:")
 
 
