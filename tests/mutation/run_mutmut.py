@@ -252,6 +252,7 @@ def _lines(value: str | list[str]) -> list[str]:
 def write_report(results: list[ModuleResult]) -> float:
     killed = sum(r.killed for r in results)
     judged = sum(r.judged for r in results)
+    not_run = sum(r.counts.get("not checked", 0) for r in results)
     score = killed / judged if judged else 1.0
     lines = [
         "# Mutation testing results",
@@ -262,17 +263,19 @@ def write_report(results: list[ModuleResult]) -> float:
         "function (Spark-only paths).",
         "",
         f"**Killed: {killed} of {judged} non-equivalent mutants ({score:.1%}); "
-        f"target {TARGET:.0%}.**",
+        f"target {TARGET:.0%}.**" + (f" {not_run} mutants were not run yet (an interrupted "
+                                    "run): the figure is of those that were." if not_run else ""),
         "",
-        "| module | mutants | killed | survived | equivalent | no tests | score |",
-        "|---|---|---|---|---|---|---|",
+        "| module | mutants | killed | survived | equivalent | no tests | not run | score |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         total = sum(r.counts.values())
         survived = r.counts.get("survived", 0) - r.equivalent
         share = f"{r.killed / r.judged:.1%}" if r.judged else "-"
         lines.append(f"| `{r.module}.py` | {total} | {r.killed} | {survived} | "
-                     f"{r.equivalent} | {r.counts.get('no tests', 0)} | {share} |")
+                     f"{r.equivalent} | {r.counts.get('no tests', 0)} | "
+                     f"{r.counts.get('not checked', 0)} | {share} |")
     lines += ["", "## Surviving mutants not explained as equivalent", ""]
     open_ones = [s for r in results for s in r.survivors if not s.why]
     if not open_ones:
@@ -281,6 +284,20 @@ def write_report(results: list[ModuleResult]) -> float:
         lines += [f"### `{s.name}`", "", "```diff", s.diff, "```", ""]
     RESULTS.write_text("\n".join(lines).rstrip() + "\n")
     return score
+
+
+def _not_run() -> int:
+    """Mutants of the last run not yet tested: a partial run does not meet the target."""
+    total = 0
+    for group, (modules, _tests) in GROUPS.items():
+        for module in modules:
+            meta = _meta(group, module)
+            if meta.exists():
+                codes = json.loads(meta.read_text())["exit_code_by_key"]
+                total += sum(1 for code in codes.values() if code is None)
+            else:
+                total += 1  # a module never run at all
+    return total
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     equivalents = tomllib.loads(EQUIVALENT.read_text()).get("equivalent", [])
     score = write_report(collect(equivalents))
     print(f"mutation score {score:.1%} (target {TARGET:.0%}): {RESULTS.relative_to(ROOT)}")
-    return 0 if score >= TARGET else 1
+    return 0 if score >= TARGET and not _not_run() else 1
 
 
 if __name__ == "__main__":
