@@ -474,3 +474,26 @@ def test_letters_in_sub_seconds_are_skipped():
 
 def test_a_blob_that_starts_with_its_byte_order_mark_is_taken_whole():
     assert exif.strip_exif_header(b"II*\x00MM\x00*xx") == b"II*\x00MM\x00*xx"
+
+
+def test_tags_after_a_pointer_in_a_hand_packed_ifd0_are_listed():
+    exif_at = HEADER_SIZE + ifd_size(3)
+    table = [entry(MAKE, ASCII, 4, b"Abc\x00"), entry(EXIF_POINTER, LONG, 1, exif_at),
+             entry(0x9C9B, 1, 4, "T".encode("utf-16-le") + b"\x00\x00")]  # XPTitle, BYTE
+    data = read(header() + ifd(table) + ifd([]))
+    assert (data.tags["Make"], data.tags["XPTitle"]) == ("Abc", "T")
+
+
+def test_unicode_text_without_clues_follows_a_big_endian_tiff():
+    raw = b"UNICODE\x00" + "日本".encode("utf-16-be")  # no zero byte to tell the order by
+    blob = _piexif(exif_ifd={piexif.ExifIFD.UserComment: raw})
+    assert blob.startswith(b"MM") and read(blob).tags["UserComment"] == "日本"
+
+
+def test_unicode_text_without_clues_follows_a_little_endian_tiff():
+    raw = b"UNICODE\x00" + "日本".encode("utf-16-le")
+    exif_at = HEADER_SIZE + ifd_size(1)
+    value_at = exif_at + ifd_size(1)
+    blob = (header() + ifd([entry(EXIF_POINTER, LONG, 1, exif_at)])
+            + ifd([entry(0x9286, UNDEFINED, len(raw), value_at)]) + raw)
+    assert read(blob).tags["UserComment"] == "日本"

@@ -409,3 +409,29 @@ def test_the_cache_never_holds_more_than_its_size_while_a_reader_walks():
     while handle.tell() < len(data):
         handle.read(BLOCK)
         assert len(handle._blocks) <= MAX_CACHED // BLOCK
+
+
+def test_a_long_read_to_the_end_of_a_file_of_the_caps_size_is_allowed():
+    from image_metadata.rangedfile import MAX_CACHED
+
+    data = bytes(range(256)) * ((MAX_CACHED + BLOCK) // 256)
+    handle, _ = ranged(data, max_bytes=len(data))
+    handle.seek(BLOCK)
+    assert handle.read(10 * MAX_CACHED) == data[BLOCK:]
+
+
+def test_a_file_of_the_caps_size_read_in_two_steps_is_read_whole():
+    data = bytes(range(256)) * (100_000 // 256) + bytes(100_000 % 256)
+    handle, _ = ranged(data, max_bytes=len(data))
+    handle.read(10)
+    handle.seek(FIRST_READ)
+    assert handle.read() == data[FIRST_READ:]
+
+
+def test_the_last_block_that_fits_under_the_cap_is_read():
+    # The read-ahead would pass the cap; the one block asked for fits exactly.
+    data = bytes(200_000)
+    handle, _ = ranged(data, max_bytes=FIRST_READ + BLOCK)
+    handle.read(1)
+    handle.seek(FIRST_READ)
+    assert handle.read(1) == b"\x00"

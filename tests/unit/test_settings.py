@@ -398,3 +398,18 @@ def test_a_new_run_id_is_the_utc_time_and_a_random_suffix():
     assert re.fullmatch(r"20261201T230405Z-[0-9a-f]{8}", made)
     assert new_run_id() != new_run_id()
     assert parse_run_id(new_run_id()) != ""
+
+
+def test_a_new_run_id_is_utc_whatever_the_machines_time_zone(monkeypatch):
+    import time
+    from datetime import UTC, datetime
+
+    from image_metadata.settings import new_run_id
+
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: another date most of the day
+    time.tzset()
+    try:
+        assert new_run_id()[:11] == datetime.now(UTC).strftime("%Y%m%dT%H")
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
