@@ -34,7 +34,8 @@ def test_a_field_beyond_the_csv_limit_is_one_row_with_the_reason_and_reading_goe
     big = "\n".join(["y" * 60_000] * 3)  # one quoted field of 180 kB over three lines
     (found,) = inspect(str(write(tmp_path, f'url,id\nhttp://h/a.jpg,"{big}"\nhttp://h/b.jpg,2\n')))
     first, second = read_rows(found)
-    assert first.problem == "manifest line 2: field larger than field limit (131072)"
+    assert (first.line, first.problem) == (
+        2, "manifest line 2: field larger than field limit (131072)")
     assert len(first.url) == 2000  # the record, cut for the failure row
     assert (second.url, second.id, second.problem) == ("http://h/b.jpg", "2", None)
 
@@ -270,3 +271,13 @@ def test_problem_rows_name_their_lines(tmp_path):
     rows = list(read_rows(found))
     assert (rows[1].line, rows[1].problem) == (
         3, "manifest line 3: a quoted field opened here is never closed")
+
+
+def test_a_url_column_name_holding_a_dot_is_a_list_header(tmp_path):
+    found = fmt_of(tmp_path, "image.url\nhttps://h/b.jpg\n", url_column="image.url")
+    assert (found.format.kind, found.format.header) == ("list", True)
+
+
+def test_a_broken_line_between_urls_does_not_end_the_check_of_a_url_list(tmp_path):
+    text = "https://h/a.jpg?crop=1,2\nnot a url\nhttps://h/b.jpg,id-7\n"
+    assert fmt_of(tmp_path, text).format.kind == "csv"

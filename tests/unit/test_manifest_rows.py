@@ -296,3 +296,15 @@ def test_the_lines_after_a_quote_left_open_at_the_end_are_read_as_records_again(
     result = [(r.line, r.text, r.problem) for r in found('u\n"p\na","\n')]
     assert result == [(1, "u", None), (2, '"p', "a quoted field opened here is never closed"),
                       (3, 'a","', "a quoted field opened here is never closed")]
+
+
+def test_a_crlf_split_between_chunks_is_one_line_end():
+    assert [tuple(x) for x in lines(["a\r", "\nb"])] == [(1, "a"), (2, "b")]
+
+
+def test_a_file_ending_in_a_carriage_return_ends_its_last_line_there():
+    assert [tuple(x) for x in lines(["x\na\r"])] == [(1, "x"), (2, "a")]
+
+
+def test_the_last_line_without_an_end_has_its_number():
+    assert [tuple(x) for x in lines(["x\ny"])] == [(1, "x"), (2, "y")]
