@@ -168,17 +168,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault_reset(self, parts) -> None:
         self._head(206, 65536, {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
-        self.wfile.write(BODY[:2048])
-        self.wfile.flush()
-        # SO_LINGER with a zero timeout turns close() into a TCP reset.
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.connection.close()
-        self.close_connection = True
+        self._send_then_reset(BODY[:2048])
 
     def _fault_reset_200(self, parts) -> None:
         self._head(200, len(BODY))
-        self.wfile.write(BODY[:100])
+        self._send_then_reset(BODY[:100])
+
+    def _send_then_reset(self, data: bytes) -> None:
+        self.wfile.write(data)
         self.wfile.flush()
+        # SO_LINGER with a zero timeout turns close() into a TCP reset.
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
         self.close_connection = True
