@@ -408,6 +408,16 @@ def test_a_stream_cut_by_the_server_is_a_connection_error(faults):
     assert row["error_message"].startswith("connection broken reading http://127.0.0.1:")
 
 
+@pytest.mark.parametrize("fault", ["reset", "short"])
+def test_a_body_that_breaks_is_asked_for_again_then_a_connection_error(faults, fault):
+    # 'short' sends a whole response of 1,000 bytes under a Content-Range of 65,536: nothing
+    # in HTTP framing is broken, only the range is short of what it promised.
+    path = f"{fault}/again.jpg"
+    row = edge_fetch(faults.url(path))
+    assert (row["error_type"], row["attempts"]) == ("connection_error", EDGE_FETCH.retries + 1), row
+    assert faults.count(path) == EDGE_FETCH.retries + 1
+
+
 # ---------------------------------------------------------------- S3 bodies and errors
 
 
@@ -432,6 +442,17 @@ def test_an_s3_error_of_no_known_kind_is_an_http_error_with_its_code(s3_at_fault
     row = edge_fetch("s3://bad-request/photo.jpg")
     assert (row["error_type"], row["http_status"], row["attempts"]) == ("http_error", 400, 1)
     assert row["error_message"] == "S3 InvalidArgument for s3://bad-request/photo.jpg"
+
+
+def test_an_s3_body_silent_after_its_headers_ends_at_the_image_bound(s3_at_faults):
+    # No body byte ever comes: the cut socket ends the read with an error, not a short chunk.
+    bounded = ExtractSettings(fetch=FetchSettings(**{**EDGE_FETCH.__dict__, "read_timeout": 20.0,
+                                                     "image_timeout": 1.0}))
+    started = time.monotonic()
+    row = edge_fetch("s3://headers-only/photo.jpg", bounded)
+    assert (row["error_type"], row["stage"]) == ("timeout", "fetch"), row
+    assert "took longer than the 1 s bound" in row["error_message"]
+    assert time.monotonic() - started < 1.0 + 1.0
 
 
 def test_an_s3_endpoint_that_stops_answering_is_a_timeout_after_its_retries(s3_at_faults):

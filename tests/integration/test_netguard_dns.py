@@ -140,6 +140,22 @@ def test_a_connection_made_outside_an_images_bound_is_still_checked(server, monk
         refused.request("GET", url)
 
 
+def test_a_trusted_endpoints_connection_outside_an_images_bound_is_not_cut(server):
+    """The S3 endpoint's connection class hands its sockets to the current image's deadline;
+    a request made with no image under way (a manifest listing) simply goes through."""
+    from urllib3 import HTTPConnectionPool
+    from urllib3.connection import HTTPConnection
+
+    from image_metadata import deadline
+    from image_metadata.netguard import deadline_connection_class
+
+    assert deadline.current() is None
+    pool = type("Pool", (HTTPConnectionPool,), {
+        "ConnectionCls": deadline_connection_class(HTTPConnection)})
+    with pool("127.0.0.1", server.server_address[1], retries=False) as connections:
+        assert connections.request("GET", "/a.jpg").data == JPEG
+
+
 @pytest.mark.parametrize(("connect_timeout", "image_timeout"), [(0.5, 5.0), (10.0, 1.0)],
                          ids=["connect-timeout", "image-bound"])
 def test_a_host_that_accepts_no_connection_in_time_is_a_timeout(connect_timeout, image_timeout):

@@ -4,6 +4,8 @@
     /retry-after/<code>/<seconds>/...   that status with a Retry-After header
     /stall/...                          headers and 1 KiB of body, then silence
     /stall-once/...                     as /stall/ the first time, then serves a JPEG
+    /headers-only/...                   a 206's headers, then silence (no body byte)
+    /short/...                          a whole 1,000-byte answer under a 65,536-byte range
     /trickle/...                        headers, then one byte every 0.2 s
     /reset/...                          headers and part of the body, then a TCP reset
     /reset-200/...                      a 200 ignoring Range: 100 bytes, then a TCP reset
@@ -30,8 +32,9 @@
                                         its Content-Range says); 'full' answers 200 with the
                                         whole object and no Content-Range;
                                         HEAD answers each bucket's status without a body;
-                                        buckets 'trickle', 'stall', 'silent',
-                                        'header-trickle', 'continue-loop' behave so
+                                        buckets 'trickle', 'stall', 'headers-only',
+                                        'silent', 'header-trickle', 'continue-loop'
+                                        behave as those paths
 Every request is counted by path. The server stops stalled handlers when it shuts down.
 """
 
@@ -144,6 +147,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault_stall(self, parts) -> None:
         self._head(206, 65536, {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
         self.wfile.write(BODY[:1024])
+        self.wfile.flush()
+        self.server.stopping.wait(30)
+
+    def _fault_headers_only(self, parts) -> None:
+        self._head(206, 65536, {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
         self.wfile.flush()
         self.server.stopping.wait(30)
 
@@ -278,8 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault_s3(self, parts) -> None:
         bucket = parts.path.split("/")[2]
-        if bucket in ("trickle", "stall", "silent", "header-trickle", "continue-loop", "reset",
-                      "short", "full"):
+        if bucket in ("trickle", "stall", "headers-only", "silent", "header-trickle",
+                      "continue-loop", "reset", "short", "full"):
             return getattr(self, f"_fault_{bucket.replace('-', '_')}")(parts)
         if bucket == "odd-headers":  # a valid JPEG under header values botocore cannot parse
             self.send_response(206)

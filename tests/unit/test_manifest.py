@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -158,6 +162,37 @@ def test_discover_a_missing_path_raises_naming_it(tmp_path: Path):
     missing = tmp_path / "nope.csv"
     with pytest.raises(ManifestError, match=f"manifest {missing} does not exist"):
         discover(str(missing))
+
+
+@contextlib.contextmanager
+def as_a_user_without_root_rights():
+    """Root reads every file (as here and in CI): become nobody for the block, keeping root
+    as the saved id to come back to. os.access judges by the real id, so both change."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.setresgid(65534, 65534, 0)
+    os.setresuid(65534, 65534, 0)
+    try:
+        yield
+    finally:
+        os.setresuid(0, 0, 0)
+        os.setresgid(0, 0, 0)
+
+
+def test_discover_an_unreadable_manifest_raises_naming_the_fix():
+    folder = Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o755)  # others may look in, not read the manifest
+        manifest = folder / "locked.csv"
+        manifest.write_text("url\ns3://b/a.jpg\n")
+        manifest.chmod(0o600)
+        with as_a_user_without_root_rights(), pytest.raises(
+                ManifestError, match=r"^manifest .*locked\.csv is not readable \(check its "
+                                     r"permissions\)$"):
+            discover(str(manifest))
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_discover_a_folder_of_only_hidden_files_raises(tmp_path: Path):

@@ -9,7 +9,14 @@ import pytest
 
 from image_metadata.exceptions import ManifestError
 from image_metadata.manifest import inspect, read_rows
-from image_metadata.manifest_rows import MAX_QUOTED_LINES, decoded, lines, list_value, records
+from image_metadata.manifest_rows import (
+    MAX_QUOTED_LINES,
+    decoded,
+    fields_of,
+    lines,
+    list_value,
+    records,
+)
 
 
 def rows_of(tmp_path: Path, data: bytes, name: str = "m.csv", **kwargs) -> list[tuple]:
@@ -98,6 +105,18 @@ def test_a_quote_that_never_closes_costs_its_line_only(tmp_path):
     found = rows_of(tmp_path, data)
     assert found[0][2] == "manifest line 2: a quoted field opened here is never closed"
     assert found[1:] == [("http://h/2.jpg", "2", None), ("http://h/3.jpg", "3", None)]
+
+
+def test_fields_of_a_record_whose_quote_never_closes_end_with_the_record():
+    # csv asks for one more line to close the quote: it gets the end, never the record again
+    # nor the next one.
+    fields = fields_of(",")
+    assert fields('1,"http://h/1.jpg') == ["1", "http://h/1.jpg"]
+    assert fields("2,http://h/2.jpg") == ["2", "http://h/2.jpg"]
+
+
+def test_fields_of_an_empty_record_are_none():
+    assert fields_of(",")("") == []
 
 
 def test_a_quoted_field_spanning_too_many_lines_is_taken_as_unclosed(tmp_path):
