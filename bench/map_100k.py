@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from image_metadata import gps_map  # noqa: E402
+from image_metadata.explore import gps_map  # noqa: E402
 from tests.conftest import CHROMIUM_FLAGS  # noqa: E402
 from tests.support.contract_data import image_row, write_images  # noqa: E402
 

@@ -19,7 +19,7 @@ MB = 1024 * 1024
 def bytes_by_kind(files: list[Path], base: str, url_for: Callable, requests: Callable) -> dict:
     """Per format: bytes read / file size and requests per image, over real ranged HTTP."""
     from image_metadata.extract import ExtractSettings, extract_one
-    from image_metadata.sources import Clients, FetchSettings
+    from image_metadata.fetch.clients import Clients, FetchSettings
 
     settings = ExtractSettings(concurrency=1, fetch=FetchSettings(allow_private_networks=True))
     per_kind: dict[str, dict] = defaultdict(lambda: defaultdict(int))
@@ -67,9 +67,9 @@ def spark_vs_processes(shared: list[Path], base: str, url_for: Callable, count: 
     ``repeat`` runs each, start-up excluded on both sides."""
     import statistics
 
-    from image_metadata import pipeline
     from image_metadata.extract import ExtractSettings
-    from image_metadata.sources import FetchSettings
+    from image_metadata.fetch.clients import FetchSettings
+    from image_metadata.job import pipeline
 
     plain = [_two_processes([url_for(base, shared[i % len(shared)], f"p{r}-{i}")
                              for i in range(count)]) for r in range(repeat)]

@@ -33,7 +33,7 @@ class Stats:
 
 def _ours(targets: list[str], concurrency: int) -> tuple[int, int | None]:
     from image_metadata.extract import RESULT_NAMES, ExtractSettings, extract_partition
-    from image_metadata.sources import FetchSettings
+    from image_metadata.fetch.clients import FetchSettings
 
     settings = ExtractSettings(concurrency=concurrency, allow_local_files=True,
                                fetch=FetchSettings(allow_private_networks=True))

@@ -1,4 +1,4 @@
-"""AWS Glue entry point: job arguments -> image_metadata.pipeline.run.
+"""AWS Glue entry point: job arguments -> image_metadata.job.pipeline.run.
 
 Glue starts this script under its Spark launcher with the job's arguments as ``--name value``
 pairs, among them arguments of its own (``--JOB_RUN_ID``, ``--TempDir``, ...). They are read
@@ -22,9 +22,9 @@ from typing import Any, NoReturn
 # Running the script straight from a checkout: make the package beside it importable.
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
-from image_metadata import manifest
 from image_metadata.exceptions import ManifestError, UsageError
-from image_metadata.settings import (
+from image_metadata.job import manifest
+from image_metadata.job.settings import (
     GLUE_RESOLVED_ARGUMENTS,
     config_from_job_arguments,
     read_job_arguments,
@@ -107,7 +107,7 @@ def main(argv: list[str]) -> int:
         stop(e, EXIT_USAGE)
     log.info("job %s run %s: manifest %s, output %s", values.get("JOB_NAME", "(local)"),
              config.run_id or "(generated)", config.manifest, config.output)
-    from image_metadata import pipeline
+    from image_metadata.job import pipeline
 
     try:
         spark = spark_session()
@@ -157,7 +157,7 @@ def spark_session() -> Any:
     from pyspark.sql import SparkSession
 
     if "PYSPARK_GATEWAY_PORT" not in os.environ:
-        from image_metadata.pipeline import local_session
+        from image_metadata.job.pipeline import local_session
 
         log.info("not started by a Spark launcher: running on a local session (%s)",
                  LOCAL_MASTER)

@@ -7,7 +7,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from image_metadata import queries
+from image_metadata.explore import queries
 
 from .config import StackConfig
 

@@ -67,7 +67,7 @@ def s3(moto_endpoint: str):
 
 @pytest.fixture(scope="session")
 def spark(moto_endpoint: str):
-    from image_metadata.pipeline import local_session
+    from image_metadata.job.pipeline import local_session
 
     # Spark's Python workers inherit the JVM's environment: started without coverage's
     # variable, they are not traced (tracing a million rows there costs minutes; the code
@@ -160,9 +160,10 @@ def lake_assembly(tmp_path_factory) -> Assembly:
 @pytest.fixture(scope="session")
 def demo_output(spark, tmp_path_factory) -> Path:
     """The demo data set (make demo's) extracted once by the Spark job."""
-    from image_metadata import pipeline, samples
+    from image_metadata import samples
     from image_metadata.extract import ExtractSettings
-    from image_metadata.sources import FetchSettings
+    from image_metadata.fetch.clients import FetchSettings
+    from image_metadata.job import pipeline
 
     folder = tmp_path_factory.mktemp("demo")
     manifest = samples.write_demo_set(folder / "input")

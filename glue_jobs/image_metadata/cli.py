@@ -8,11 +8,11 @@ import re
 import sys
 from typing import Any
 
-from . import settings
-from .exceptions import ManifestError, UsageError
-from .extract import ExtractSettings
-from .sources import FetchSettings
-from .tables import FORMATS, render
+from image_metadata.exceptions import ManifestError, UsageError
+from image_metadata.explore.tables import FORMATS, render
+from image_metadata.extract import ExtractSettings
+from image_metadata.fetch.clients import FetchSettings
+from image_metadata.job import settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -167,8 +167,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from . import localsql, queries
-
+    from image_metadata.explore import localsql, queries
     if args.list:
         print(render(["name", "description"],
                      [(q.name, q.description) for q in queries.load_all()], "table"))
@@ -194,8 +193,7 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _map(args: argparse.Namespace) -> int:
-    from . import gps_map
-
+    from image_metadata.explore import gps_map
     try:
         result = gps_map.write_map(args.output, args.html, where=args.where, limit=args.limit,
                                    title=args.title)
@@ -212,9 +210,8 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from . import manifest as manifest_mod
-    from . import pipeline
-
+    from image_metadata.job import manifest as manifest_mod
+    from image_metadata.job import pipeline
     try:  # check the manifest before paying for a JVM start
         files = manifest_mod.inspect(args.manifest, url_column=args.url_column,
                                      id_column=args.id_column, encoding=args.encoding)
@@ -257,8 +254,8 @@ def _extract(args: argparse.Namespace) -> int:
 def _aws(args: argparse.Namespace) -> int:
     import boto3
 
-    from . import queries, remote
-
+    from image_metadata.aws import remote
+    from image_metadata.explore import queries
     arguments: dict[str, str] = {}
     if args.aws_command == "start-run":
         try:  # before any AWS call: a bad value costs nothing
@@ -309,8 +306,7 @@ def _job_run_arguments(args: argparse.Namespace) -> dict[str, str]:
 
 def _start_run(args: argparse.Namespace, glue: Any, info: Any,
                arguments: dict[str, str]) -> int:
-    from . import remote
-
+    from image_metadata.aws import remote
     job_name = args.job_name or info.job_name
     run_id = remote.start_run(glue, job_name, arguments)
     print(f"started {job_name} run {run_id}")

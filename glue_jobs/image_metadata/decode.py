@@ -17,12 +17,18 @@ from typing import Any, BinaryIO, NamedTuple
 
 from PIL import BmpImagePlugin, IcoImagePlugin, Image, TiffImagePlugin
 
-from . import exif as exif_mod
-from . import isobmff, jpeg, png, riff
-from . import xmp as xmp_mod
-from .exceptions import CorruptImage, ImageFailure, NotAnImage, TooLarge, UnsupportedFormat
-from .tiff import TYPES as TIFF_TYPES
-from .tiff import Entry, TiffReader, first_int
+from image_metadata.exceptions import (
+    CorruptImage,
+    ImageFailure,
+    NotAnImage,
+    TooLarge,
+    UnsupportedFormat,
+)
+from image_metadata.formats import isobmff, jpeg, png, webp
+from image_metadata.tags import exif as exif_mod
+from image_metadata.tags import xmp as xmp_mod
+from image_metadata.tags.ifd import TYPES as TIFF_TYPES
+from image_metadata.tags.ifd import Entry, TiffReader, first_int
 
 SUPPORTED_FORMATS = (
     "JPEG", "MPO", "PNG", "TIFF", "WEBP", "GIF", "BMP", "HEIF", "AVIF", "JPEG2000", "ICO",
@@ -121,7 +127,7 @@ def decode(fp: BinaryIO) -> Decoded:
 _CONTAINERS = (
     (jpeg.is_jpeg, jpeg.read_jpeg, "JPEG"),
     (png.is_png, png.read_png, "PNG"),
-    (riff.is_webp, riff.read_webp, "WEBP"),
+    (webp.is_webp, webp.read_webp, "WEBP"),
 )
 _HEIF_BRANDS = isobmff.HEVC_BRANDS | isobmff.AVIF_BRANDS | {b"mif1", b"msf1"}
 

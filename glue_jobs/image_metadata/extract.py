@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
-from . import deadline, urls
-from .decode import decode
-from .exceptions import CorruptImage, FetchTimeout, ImageFailure, InvalidUrl
-from .rangedfile import RangedFile
-from .schema import result_columns
-from .sources import Clients, FetchSettings, Source, open_source
+from image_metadata.decode import decode
+from image_metadata.exceptions import CorruptImage, FetchTimeout, ImageFailure, InvalidUrl
+from image_metadata.fetch import deadline, urls
+from image_metadata.fetch.clients import Clients, FetchSettings
+from image_metadata.fetch.rangedfile import RangedFile
+from image_metadata.fetch.source import Source
+from image_metadata.fetch.sources import open_source
+from image_metadata.schema import result_columns
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -17,7 +17,7 @@ GLUE_PROVIDED = {"boto3", "botocore", "pyspark", "pyarrow", "numpy", "pandas"}
 
 PROBE = """
 import io, sys
-import image_metadata.decode, image_metadata.extract, image_metadata.manifest  # noqa: F401
+import image_metadata.decode, image_metadata.extract, image_metadata.job.manifest  # noqa: F401
 from image_metadata import samples
 from image_metadata.decode import decode_bytes
 jpeg = samples.encode("JPEG", (40, 30), exif=samples.exif_bytes(place=samples.PLACES["rio"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from image_metadata import queries
+from image_metadata.explore import queries
 from image_metadata.schema import FAILURES_COLUMNS, IMAGES_COLUMNS, RUNS_COLUMNS
 
 

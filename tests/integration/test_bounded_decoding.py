@@ -21,7 +21,7 @@ BOUND = 10.0  # image_timeout of the run
 PROBE = """
 import json, sys, time
 from image_metadata.extract import RESULT_NAMES, ExtractSettings, extract_partition
-from image_metadata.sources import FetchSettings
+from image_metadata.fetch.clients import FetchSettings
 
 path, copies, bound = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 settings = ExtractSettings(concurrency=copies, allow_local_files=True,

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from image_metadata import pipeline, samples
+from image_metadata import samples
 from image_metadata.extract import ExtractSettings
+from image_metadata.job import pipeline
 
 pytestmark = pytest.mark.spark
 

@@ -14,7 +14,8 @@ import pytest
 
 from image_metadata import samples
 from image_metadata.extract import ExtractSettings, extract_one
-from image_metadata.sources import Clients, FetchSettings, _http_date
+from image_metadata.fetch.clients import Clients, FetchSettings
+from image_metadata.fetch.http import _http_date
 from tests.support.fault_server import FaultServer
 from tests.support.http_server import ImageServer
 
@@ -296,7 +297,7 @@ def test_an_image_that_timed_out_does_not_cut_the_connection_another_image_reuse
 def test_the_watchdog_keeps_only_deadlines_still_running():
     """100,000 quick images in a partition: the released deadlines are dropped as they
     accumulate, not held until their time would have come."""
-    from image_metadata.deadline import Watchdog
+    from image_metadata.fetch.deadline import Watchdog
 
     watchdog = Watchdog()
     running = [watchdog.deadline(60.0) for _ in range(10)]

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from image_metadata import localsql, queries
 from image_metadata.cli import main
+from image_metadata.explore import localsql, queries
 
 pytestmark = pytest.mark.spark
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from image_metadata import pipeline
 from image_metadata.extract import ExtractSettings
+from image_metadata.job import pipeline
 
 pytestmark = pytest.mark.spark
 U = "http://127.0.0.1:9"  # blocked_address: every row fails at once, nothing is contacted

@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from image_metadata.exceptions import ManifestError
-from image_metadata.manifest import discover, inspect, read_rows
+from image_metadata.job.manifest import discover, inspect, read_rows
 from tests.support.iam_s3_proxy import IamS3Proxy
 from tests.support.stack_template import job_role
 
@@ -178,7 +178,7 @@ def test_an_empty_manifest_object_is_refused_without_reading_a_range(s3):
 
 def test_the_client_handed_in_is_the_one_used_for_every_request(lake, monkeypatch):
     # The default client would now go to a closed port: only the handed-in one reaches moto.
-    from image_metadata.manifest import chunks, read_head
+    from image_metadata.job.manifest import chunks, read_head
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     location = f"s3://{BUCKET}/manifests/"
@@ -197,14 +197,14 @@ def big_manifest(s3):
 
 
 def test_the_head_of_an_s3_manifest_is_exactly_the_bytes_asked_for(s3, big_manifest):
-    from image_metadata.manifest import read_head
+    from image_metadata.job.manifest import read_head
 
     path, body = big_manifest
     assert read_head(path, s3_client=s3, size=1000) == body[:1000]
 
 
 def test_an_s3_manifest_is_streamed_in_chunks_of_the_size_asked_for(s3, big_manifest):
-    from image_metadata.manifest import chunks
+    from image_metadata.job.manifest import chunks
 
     path, body = big_manifest
     pieces = list(chunks(path, s3_client=s3, size=4096))

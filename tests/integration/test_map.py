@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from image_metadata import gps_map, samples
+from image_metadata import samples
 from image_metadata.cli import main
+from image_metadata.explore import gps_map
 from tests.support.contract_data import image_row, write_images
 
 pytestmark = pytest.mark.spark

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from image_metadata import gps_map, samples
+from image_metadata import samples
+from image_metadata.explore import gps_map
 from tests.support.contract_data import image_row, write_images
 
 pytestmark = pytest.mark.spark

@@ -14,7 +14,7 @@ import socket
 import pytest
 
 from image_metadata.extract import ExtractSettings, extract_one
-from image_metadata.sources import Clients, FetchSettings
+from image_metadata.fetch.clients import Clients, FetchSettings
 from tests.support.fault_server import JPEG
 from tests.support.http_server import ImageServer
 
@@ -110,7 +110,7 @@ class SlowDns(FakeDns):
 def test_a_lookup_that_hangs_ends_at_the_image_bound(server, monkeypatch):
     import time
 
-    from image_metadata.sources import FetchSettings as Fetch
+    from image_metadata.fetch.clients import FetchSettings as Fetch
 
     quick = ExtractSettings(fetch=Fetch(retries=0, allowed_networks=("127.0.0.1/32",),
                                         image_timeout=1.0))
@@ -127,7 +127,7 @@ def test_a_connection_made_outside_an_images_bound_is_still_checked(server, monk
     is checked the same way."""
     from urllib3 import PoolManager
 
-    from image_metadata.netguard import AddressPolicy, BlockedAddressError, pool_classes
+    from image_metadata.fetch.netguard import AddressPolicy, BlockedAddressError, pool_classes
 
     monkeypatch.setattr(socket, "getaddrinfo", FakeDns([ALLOWED]))
     url = f"http://{NAME}:{server.server_address[1]}/a.jpg"
@@ -146,8 +146,8 @@ def test_a_trusted_endpoints_connection_outside_an_images_bound_is_not_cut(serve
     from urllib3 import HTTPConnectionPool
     from urllib3.connection import HTTPConnection
 
-    from image_metadata import deadline
-    from image_metadata.netguard import deadline_connection_class
+    from image_metadata.fetch import deadline
+    from image_metadata.fetch.netguard import deadline_connection_class
 
     assert deadline.current() is None
     pool = type("Pool", (HTTPConnectionPool,), {
@@ -163,7 +163,7 @@ def test_a_host_that_accepts_no_connection_in_time_is_a_timeout(connect_timeout,
     waits until connect_timeout."""
     import time
 
-    from image_metadata.sources import FetchSettings as Fetch
+    from image_metadata.fetch.clients import FetchSettings as Fetch
 
     full = socket.socket()
     full.bind(("127.0.0.1", 0))
@@ -198,7 +198,7 @@ def test_a_scoped_ipv6_answer_is_judged_by_its_address(server, monkeypatch):
 
 
 def test_the_guard_asks_the_resolver_for_stream_sockets_only():
-    from image_metadata.netguard import _lookup
+    from image_metadata.fetch.netguard import _lookup
 
     answers = _lookup("localhost", 80)
     assert answers and {kind for _family, kind, *_rest in answers} == {socket.SOCK_STREAM}

@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from image_metadata.extract import ExtractSettings, extract_partition
+from image_metadata.fetch.clients import FetchSettings
 from image_metadata.schema import result_columns
-from image_metadata.sources import FetchSettings
 from tests.support.fault_server import JPEG
 
 HOLD = 0.3  # seconds each answer takes: long enough for the pool to fill up

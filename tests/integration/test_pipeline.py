@@ -9,11 +9,12 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from image_metadata import pipeline, samples
+from image_metadata import samples
 from image_metadata.exceptions import ManifestError
 from image_metadata.extract import ExtractSettings
+from image_metadata.fetch.clients import FetchSettings
+from image_metadata.job import pipeline
 from image_metadata.schema import FAILURES_COLUMNS, IMAGES_COLUMNS, RUNS_COLUMNS, names
-from image_metadata.sources import FetchSettings
 
 pytestmark = pytest.mark.spark
 BUCKET = "pipeline-images"

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from image_metadata import pipeline
 from image_metadata.extract import ExtractSettings
-from image_metadata.sources import FetchSettings
+from image_metadata.fetch.clients import FetchSettings
+from image_metadata.job import pipeline
 from tests.support.fault_server import FaultServer, wait_until
 
 pytestmark = pytest.mark.spark

@@ -11,7 +11,7 @@ from PIL import Image
 from image_metadata import samples
 from image_metadata.decode import decode_bytes
 from image_metadata.extract import ExtractSettings, extract_one
-from image_metadata.sources import Clients, FetchSettings
+from image_metadata.fetch.clients import Clients, FetchSettings
 from tests.conftest import CORPUS
 from tests.support.http_server import ImageServer
 

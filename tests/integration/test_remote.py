@@ -9,9 +9,10 @@ import boto3
 import pytest
 from awsglue.utils import getResolvedOptions
 
-from image_metadata import queries, remote
+from image_metadata.aws import remote
 from image_metadata.cli import main
-from image_metadata.settings import (
+from image_metadata.explore import queries
+from image_metadata.job.settings import (
     GLUE_ARGUMENTS,
     JOB_ARGUMENTS,
     config_from_job_arguments,

@@ -6,7 +6,7 @@ import pytest
 
 from image_metadata import samples
 from image_metadata.extract import ExtractSettings, extract_one
-from image_metadata.sources import Clients, FetchSettings
+from image_metadata.fetch.clients import Clients, FetchSettings
 
 FAST = FetchSettings(retries=2, backoff_factor=0.01, backoff_max=0.05, read_timeout=5,
                      allow_private_networks=True)  # the test server is on 127.0.0.1

@@ -6,7 +6,7 @@ import pytest
 
 from image_metadata import samples
 from image_metadata.extract import ExtractSettings, extract_one
-from image_metadata.sources import Clients, FetchSettings
+from image_metadata.fetch.clients import Clients, FetchSettings
 
 BUCKET = "source-images"
 SETTINGS = ExtractSettings(fetch=FetchSettings(retries=1, backoff_factor=0.01))

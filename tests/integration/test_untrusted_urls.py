@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from image_metadata.extract import ExtractSettings, extract_one
-from image_metadata.sources import Clients, FetchSettings
+from image_metadata.fetch.clients import Clients, FetchSettings
 from tests.support.fault_server import JPEG, FaultServer
 from tests.support.http_server import ImageServer
 
@@ -95,7 +95,7 @@ def test_a_refused_connection_is_named_with_the_systems_reason():
 def test_an_allowed_network_may_be_written_with_host_bits():
     import ipaddress
 
-    from image_metadata.netguard import AddressPolicy
+    from image_metadata.fetch.netguard import AddressPolicy
 
     policy = AddressPolicy(allowed_networks=("127.0.0.5/8",))
     assert policy.refusal(ipaddress.ip_address("127.0.0.1")) is None

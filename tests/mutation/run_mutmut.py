@@ -42,19 +42,19 @@ TARGET = 0.90
 # mutants must be killed by its own tests, not by whatever else happens to call it (and a URL
 # rule's mutant is then not run against the thousand tests that parse a URL on the way).
 GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "accounting": (("accounting",), ("tests/unit/test_accounting.py",
+    "accounting": (("job/accounting",), ("tests/unit/test_accounting.py",
                                      "tests/unit/test_cli_exit_codes.py")),
-    "gps-exif": (("gps", "exif"), ("tests/unit/test_gps.py", "tests/unit/test_exif.py",
+    "gps-exif": (("tags/gps", "tags/exif"), ("tests/unit/test_gps.py", "tests/unit/test_exif.py",
                                    "tests/unit/test_exif_values.py")),
-    "settings": (("settings",), ("tests/unit/test_settings.py", "tests/unit/test_glue_entry.py",
+    "settings": (("job/settings",), ("tests/unit/test_settings.py", "tests/unit/test_glue_entry.py",
                                  "tests/unit/test_fetch_defaults.py",
                                  "tests/unit/test_readme.py")),
-    "manifest": (("manifest", "manifest_rows"), (
+    "manifest": (("job/manifest", "job/manifest_rows"), (
         "tests/unit/test_manifest.py", "tests/unit/test_manifest_rows.py",
         "tests/unit/test_manifest_records.py", "tests/unit/test_manifest_messages.py",
         "tests/unit/test_manifest_reading_edges.py", "tests/unit/test_hostile_manifests.py",
         "tests/integration/test_manifest_s3.py")),
-    "urls-netguard": (("urls", "netguard"), (
+    "urls-netguard": (("fetch/urls", "fetch/netguard"), (
         "tests/unit/test_urls.py", "tests/unit/test_netguard.py",
         "tests/integration/test_untrusted_urls.py", "tests/integration/test_netguard_dns.py",
         "tests/integration/test_faults.py::test_secrets_in_urls_never_reach_messages_or_logs",
@@ -63,9 +63,10 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         "tests/integration/test_faults.py::test_an_s3_read_ends_at_the_bound_whatever_the_endpoint_does",
         "tests/integration/test_faults.py::"
         "test_an_image_that_timed_out_does_not_cut_the_connection_another_image_reuses")),
-    "rangedfile": (("rangedfile",), ("tests/unit/test_rangedfile.py",
+    "rangedfile": (("fetch/rangedfile",), ("tests/unit/test_rangedfile.py",
                                      "tests/integration/test_ranged_equals_full.py")),
-    "sources": (("sources",), (
+    "sources": (("fetch/clients", "fetch/source", "fetch/files", "fetch/http", "fetch/s3",
+                 "fetch/sources"), (
         "tests/unit/test_fetch_failures.py", "tests/unit/test_fetch_defaults.py",
         "tests/integration/test_faults.py", "tests/integration/test_sources_http.py",
         "tests/integration/test_sources_s3.py",

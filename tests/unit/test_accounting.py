@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from image_metadata.accounting import ManifestCounts, ResultGroup, is_accounted, run_summary
+from image_metadata.job.accounting import ManifestCounts, ResultGroup, is_accounted, run_summary
 from image_metadata.schema import RUNS_COLUMNS, names
 
 # 10 rows: 1 blank, 2 duplicates, 7 distinct URLs (5 read, 2 failed).

@@ -3,8 +3,9 @@ does not (so a scheduler notices), 2 for a run that cannot start."""
 
 from __future__ import annotations
 
-from image_metadata import cli, pipeline
-from image_metadata.accounting import ManifestCounts, ResultGroup, run_summary
+from image_metadata import cli
+from image_metadata.job import pipeline
+from image_metadata.job.accounting import ManifestCounts, ResultGroup, run_summary
 
 
 class _NoSparkNeeded:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import piexif
 import pytest
 
-from image_metadata import exif, samples
+from image_metadata import samples
+from image_metadata.tags import exif
 
 from .tiff_bytes import (
     ASCII,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from image_metadata import exif
-from image_metadata.tiff import Entry
+from image_metadata.tags import exif
+from image_metadata.tags.ifd import Entry
 
 ASCII, BYTE, SHORT, UNDEFINED, RATIONAL, DOUBLE = 2, 1, 3, 7, 5, 12
 

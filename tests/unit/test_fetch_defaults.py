@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib3.response import HTTPResponse
 
-from image_metadata.sources import Clients, FetchSettings
+from image_metadata.fetch.clients import Clients, FetchSettings
 
 
 def _asking_to_wait(seconds: str) -> HTTPResponse:

@@ -1,5 +1,5 @@
 """How each way a fetch can fail becomes a failure row's type, message, status and attempts:
-HTTP statuses, network errors, S3 error codes (pure functions of sources.py)."""
+HTTP statuses, network errors, S3 error codes (pure functions of fetch/http.py and s3.py)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,10 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from image_metadata.sources import (
-    _network_failure,
-    _parse_content_range,
-    _s3_failure,
-    _s3_network_failure,
-    _short,
-    _status_failure,
-)
-from image_metadata.urls import Location
+from image_metadata.fetch.http import _network_failure, _status_failure
+from image_metadata.fetch.s3 import _s3_failure, _s3_network_failure
+from image_metadata.fetch.source import parse_content_range, short_reason
+from image_metadata.fetch.urls import Location
 
 S3 = Location("s3", "s3://bkt/a.jpg", bucket="bkt", key="a.jpg")
 SIGNED = Location("https", "https://h.test/a.jpg?X-Amz-Signature=s3cr3t")
@@ -103,7 +98,7 @@ def test_a_network_error_is_a_failure_of_its_kind_naming_the_redacted_url(reason
 def test_a_short_message_is_one_line_of_200_characters_without_object_addresses():
     error = OSError("<urllib3.connection.HTTPConnection object at 0x7f00ab12>: Failed\n to "
                     + "x" * 300)
-    text = _short(error)
+    text = short_reason(error)
     assert text.startswith("Failed to xxx") and len(text) == 200 and "\n" not in text
 
 
@@ -115,7 +110,7 @@ class _Attempts:
     ("bytes 0-99/1000", (0, 99, 1000)), (" bytes 5-5/6 ", (5, 5, 6)),
     ("bytes 0-99/*", (0, 99, None))])
 def test_a_content_range_gives_first_last_and_total(value, parsed):
-    assert _parse_content_range(value, _Attempts()) == parsed
+    assert parse_content_range(value, _Attempts()) == parsed
 
 
 @pytest.mark.parametrize("value", [None, "", "bytes 9-1/10", "bytes 0-99", "items 0-9/10",
@@ -124,7 +119,7 @@ def test_a_missing_or_malformed_content_range_is_an_http_error(value):
     from image_metadata.exceptions import HttpError
 
     with pytest.raises(HttpError) as refused:
-        _parse_content_range(value, _Attempts())
+        parse_content_range(value, _Attempts())
     assert described(refused.value) == (
         "http_error", f"partial response with a missing or malformed Content-Range: {value!r}",
         206, 4)
@@ -137,7 +132,7 @@ def test_a_local_file_is_read_by_position_counting_requests_and_bytes(tmp_path):
     import os
     from datetime import UTC, datetime
 
-    from image_metadata.sources import FileSource
+    from image_metadata.fetch.files import FileSource
 
     path = tmp_path / "a.bin"
     path.write_bytes(bytes(range(200)))
@@ -160,7 +155,7 @@ def test_attempts_of_a_spent_retry_budget_count_the_first_try():
     retry = Retry(connect=2, read=5)
     read_timeout = MaxRetryError(None, "u", ReadTimeoutError(None, "u", "slow"))
     refused = MaxRetryError(None, "u", NewConnectionError(HTTPConnection("h"), "refused"))
-    from image_metadata.sources import _attempts_from
+    from image_metadata.fetch.http import _attempts_from
 
     assert (_attempts_from(read_timeout, retry), _attempts_from(refused, retry)) == (6, 3)
     assert _attempts_from(refused, Retry(connect=None, read=None)) == 1

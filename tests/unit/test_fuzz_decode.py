@@ -28,7 +28,7 @@ from PIL import Image, features
 from image_metadata import samples
 from image_metadata.decode import SUPPORTED_FORMATS, Decoded, decode_bytes
 from image_metadata.exceptions import CorruptImage, ImageFailure
-from image_metadata.text import MAX_TEXT
+from image_metadata.tags.text import MAX_TEXT
 
 from .test_isobmff import full, heif
 from .tiff_bytes import ASCII, HEADER_SIZE, LONG, RATIONAL, SHORT, entry, header, ifd, ifd_size

@@ -14,7 +14,7 @@ from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
 
 from image_metadata.exceptions import UsageError
-from image_metadata.settings import (
+from image_metadata.job.settings import (
     GLUE_ARGUMENTS,
     JOB_ARGUMENTS,
     config_from_job_arguments,
@@ -208,7 +208,7 @@ def _no_spark():
 
 def _summary_of_a_broken_run(**_ignored):
     """What a pipeline that lost a row would report: 3 rows, 2 distinct URLs, 1 result."""
-    from image_metadata.accounting import ManifestCounts, ResultGroup, run_summary
+    from image_metadata.job.accounting import ManifestCounts, ResultGroup, run_summary
 
     return run_summary([ResultGroup("ok", None, 1)], ManifestCounts(3, 0, 2, 3, 0),
                        run={"run_id": "r-lost"})
@@ -223,7 +223,7 @@ def test_a_run_that_does_not_account_for_every_row_fails_the_job_with_exit_1(
         tmp_path, caplog, monkeypatch):
     # A correct pipeline cannot lose a row, so a broken one stands in for pipeline.run: what is
     # under test is how the entry script ends such a run, not Spark.
-    from image_metadata import pipeline
+    from image_metadata.job import pipeline
 
     manifest = tmp_path / "m.csv"
     manifest.write_text("url\nhttp://example.com/a.jpg\n")

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import piexif
 import pytest
 
-from image_metadata import exif, gps, samples
+from image_metadata import samples
+from image_metadata.tags import exif, gps
 
 # 48° 51' 29.6" = 48.858222…, as (numerator, denominator) pairs
 PARIS_LAT = ((48, 1), (51, 1), (296, 10))

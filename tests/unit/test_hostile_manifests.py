@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from image_metadata import samples
 from image_metadata.exceptions import ManifestError
-from image_metadata.manifest import HEAD_BYTES, ManifestFormat, inspect, sniff
+from image_metadata.job.manifest import HEAD_BYTES, ManifestFormat, inspect, sniff
 
 MESSAGE_LIMIT = 2000
 PATH = "s3://bucket/in/manifest.csv"

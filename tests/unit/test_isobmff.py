@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from image_metadata import exif as exif_mod
 from image_metadata import samples
 from image_metadata.decode import decode_bytes
-from image_metadata.isobmff import MAX_BOXES, MAX_PAYLOAD_BYTES, HeifHeader, read_heif
+from image_metadata.formats.isobmff import MAX_BOXES, MAX_PAYLOAD_BYTES, HeifHeader, read_heif
+from image_metadata.tags import exif as exif_mod
 from tests.support.formats import heif_encoder_available, needs_avif, needs_heif
 
 EXIF = samples.exif_bytes(make="Canon", model="EOS R5", place=samples.PLACES["rio"])

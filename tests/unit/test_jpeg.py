@@ -7,7 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from image_metadata import jpeg, samples
+from image_metadata import samples
+from image_metadata.formats import jpeg
 from tests.conftest import CORPUS
 
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from image_metadata import localsql, queries
+from image_metadata.explore import localsql, queries
 from image_metadata.schema import FAILURES_COLUMNS, IMAGES_COLUMNS
 
 OLDER = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from image_metadata.exceptions import ManifestError
-from image_metadata.manifest import ManifestFormat, discover, inspect, sniff
+from image_metadata.job.manifest import ManifestFormat, discover, inspect, sniff
 
 
 def sniffed(text: str, path: str = "manifest.csv", **kwargs) -> ManifestFormat:

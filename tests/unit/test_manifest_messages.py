@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from image_metadata.exceptions import ManifestError
-from image_metadata.manifest import SHOWN_CHARS, inspect, looks_like_url, read_rows
+from image_metadata.job.manifest import SHOWN_CHARS, inspect, looks_like_url, read_rows
 
 
 def refusal(tmp_path, text: str) -> str:

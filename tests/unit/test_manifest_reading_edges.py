@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from image_metadata.exceptions import ManifestError
-from image_metadata.manifest import ManifestFile, ManifestFormat, chunks, inspect, read_rows
+from image_metadata.job.manifest import ManifestFile, ManifestFormat, chunks, inspect, read_rows
 
 
 def write(tmp_path, text: str):
@@ -100,7 +100,7 @@ def test_a_broken_record_row_names_its_line(tmp_path):
 
 
 def test_a_bad_byte_beyond_the_sniffed_head_names_the_file(tmp_path):
-    from image_metadata.manifest import HEAD_BYTES
+    from image_metadata.job.manifest import HEAD_BYTES
 
     path = tmp_path / "m.csv"
     path.write_bytes(b"url\n" + b"http://h/a.jpg\n" * (HEAD_BYTES // 15 + 10) + b"\xff\n")
@@ -113,7 +113,7 @@ def test_inspection_is_logged_with_the_format_it_found(tmp_path, caplog):
     import logging
 
     path = write(tmp_path, "a,url\nx,http://h/a.jpg\n")
-    with caplog.at_level(logging.INFO, logger="image_metadata.manifest"):
+    with caplog.at_level(logging.INFO, logger="image_metadata.job.manifest"):
         inspect(str(path))
     assert f"manifest {path}: csv, header=True, url column 1" in caplog.messages
 
@@ -144,14 +144,14 @@ def refused(tmp_path, data: bytes | str, **kwargs) -> str:
 
 
 def test_an_s3_key_with_spaces_looks_like_a_url_in_any_case():
-    from image_metadata.manifest import looks_like_url
+    from image_metadata.job.manifest import looks_like_url
 
     assert looks_like_url("s3://b/a b.jpg") and looks_like_url("S3://b/a b.jpg")
     assert not looks_like_url("X/data/a.jpg")
 
 
 def test_a_missing_manifest_and_an_empty_folder_are_named(tmp_path):
-    from image_metadata.manifest import discover
+    from image_metadata.job.manifest import discover
 
     with pytest.raises(ManifestError, match=r"^manifest .*nothing\.csv does not exist$"):
         discover(str(tmp_path / "nothing.csv"))
@@ -161,7 +161,7 @@ def test_a_missing_manifest_and_an_empty_folder_are_named(tmp_path):
 
 
 def test_the_head_of_an_endless_file_is_read_up_to_its_size_only():
-    from image_metadata.manifest import read_head
+    from image_metadata.job.manifest import read_head
 
     assert read_head("/dev/zero", size=100) == bytes(100)
     assert sum(len(c) for c in chunks("/dev/zero", limit=1000, size=333)) == 1000
@@ -173,7 +173,7 @@ def test_a_small_manifest_ending_inside_a_character_is_refused_before_the_run(tm
 
 
 def test_a_large_manifest_whose_head_ends_inside_a_character_is_read(tmp_path):
-    from image_metadata.manifest import HEAD_BYTES
+    from image_metadata.job.manifest import HEAD_BYTES
 
     # The 'é' starts at the head's last byte: the head is cut inside it.
     data = b"url\n" + b"h" * (HEAD_BYTES - 5) + "é".encode() + b"\nhttps://h/b.jpg\n"
@@ -186,7 +186,7 @@ def test_a_large_manifest_whose_head_ends_inside_a_character_is_read(tmp_path):
 
 @pytest.mark.parametrize("kind", ["list", "csv"])
 def test_a_header_followed_only_by_a_line_longer_than_the_head_has_rows(tmp_path, kind):
-    from image_metadata.manifest import HEAD_BYTES
+    from image_metadata.job.manifest import HEAD_BYTES
 
     header = "url\n" if kind == "list" else "url,id\n"
     found = fmt_of(tmp_path, header + "https://h/" + "a" * HEAD_BYTES + "\n")

@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from image_metadata.manifest_rows import encoding_is_not_utf8, fields_of, lines, records
+from image_metadata.job.manifest_rows import encoding_is_not_utf8, fields_of, lines, records
 
 CASES = [
     'a,"b\nc",d\ne,f\n',  # a quoted field over two lines

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from image_metadata.exceptions import ManifestError
-from image_metadata.manifest import inspect, read_rows
-from image_metadata.manifest_rows import (
+from image_metadata.job.manifest import inspect, read_rows
+from image_metadata.job.manifest_rows import (
     MAX_QUOTED_LINES,
     decoded,
     fields_of,
@@ -169,7 +169,7 @@ def test_a_tab_inside_a_quoted_field_does_not_make_a_csv_a_tsv(tmp_path):
 def test_one_endless_line_costs_neither_memory_nor_quadratic_time(tmp_path):
     import time
 
-    from image_metadata.manifest_rows import lines
+    from image_metadata.job.manifest_rows import lines
 
     started = time.perf_counter()
     chunk = "x" * (1 << 20)

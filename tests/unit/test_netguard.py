@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from image_metadata.netguard import AddressPolicy, blocked_reason
+from image_metadata.fetch.netguard import AddressPolicy, blocked_reason
 
 
 @pytest.mark.parametrize(("address", "reason"), [

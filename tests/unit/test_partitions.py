@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from image_metadata.pipeline import partition_count
+from image_metadata.job.pipeline import partition_count
 
 
 @pytest.mark.parametrize(("rows", "slots", "expected"), [

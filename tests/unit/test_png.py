@@ -9,7 +9,8 @@ import zlib
 import pytest
 from PIL import Image, PngImagePlugin
 
-from image_metadata import png, samples
+from image_metadata import samples
+from image_metadata.formats import png
 
 
 def saved(mode: str, **params) -> bytes:

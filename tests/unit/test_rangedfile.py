@@ -10,7 +10,7 @@ import pytest
 from image_metadata import samples
 from image_metadata.decode import decode
 from image_metadata.exceptions import ImageFailure, NotFound, TooLarge
-from image_metadata.rangedfile import BLOCK, FIRST_READ, RangedFile
+from image_metadata.fetch.rangedfile import BLOCK, FIRST_READ, RangedFile
 
 DATA = bytes((i * 7 + i // 251) % 256 for i in range(5 * FIRST_READ + 1234))
 
@@ -228,8 +228,8 @@ def test_a_read_past_the_end_is_empty():
 
 
 def test_a_read_after_the_deadline_fails_the_image_and_is_remembered():
-    from image_metadata.deadline import Deadline
     from image_metadata.exceptions import FetchTimeout
+    from image_metadata.fetch.deadline import Deadline
 
     bound = Deadline(60.0, "reading x")
     handle = RangedFile(MemorySource(DATA), deadline=bound)
@@ -263,7 +263,7 @@ def test_the_size_of_a_stream_without_a_length_is_found_by_reading_it_out():
 
 
 def test_one_read_longer_than_the_cache_is_fetched_whole_and_not_cached():
-    from image_metadata.rangedfile import MAX_CACHED
+    from image_metadata.fetch.rangedfile import MAX_CACHED
 
     data = bytes(range(256)) * ((MAX_CACHED + 3 * BLOCK) // 256)
     handle, source = ranged(data)
@@ -276,7 +276,7 @@ def test_one_read_longer_than_the_cache_is_fetched_whole_and_not_cached():
 
 
 def test_a_long_read_beyond_the_cap_is_too_large_naming_the_offset():
-    from image_metadata.rangedfile import MAX_CACHED
+    from image_metadata.fetch.rangedfile import MAX_CACHED
 
     data = bytes(MAX_CACHED * 2)
     handle, _ = ranged(data, max_bytes=MAX_CACHED + BLOCK)
@@ -289,7 +289,7 @@ def test_a_long_read_beyond_the_cap_is_too_large_naming_the_offset():
 
 
 def test_a_failed_long_read_is_remembered_even_if_a_parser_swallows_it():
-    from image_metadata.rangedfile import MAX_CACHED
+    from image_metadata.fetch.rangedfile import MAX_CACHED
 
     source = MemorySource(bytes(MAX_CACHED * 2))
     handle = RangedFile(source)
@@ -300,7 +300,7 @@ def test_a_failed_long_read_is_remembered_even_if_a_parser_swallows_it():
 
 
 def test_a_reader_walking_far_keeps_only_the_cache_size_and_the_first_block():
-    from image_metadata.rangedfile import MAX_CACHED
+    from image_metadata.fetch.rangedfile import MAX_CACHED
 
     data = bytes(range(256)) * ((3 * MAX_CACHED) // 256)
     handle, _ = ranged(data)
@@ -352,7 +352,7 @@ def test_a_read_from_a_cached_block_into_missing_ones_fetches_all_of_them():
 
 
 def test_a_read_near_the_end_asks_only_for_what_is_there():
-    from image_metadata.rangedfile import MAX_CACHED
+    from image_metadata.fetch.rangedfile import MAX_CACHED
 
     data = bytes(range(256)) * ((MAX_CACHED + BLOCK) // 256)
     handle, _ = ranged(data, max_bytes=4 * MAX_CACHED)
@@ -367,7 +367,7 @@ def test_a_file_of_exactly_the_cap_is_read_whole():
 
 
 def test_a_long_read_of_exactly_the_cap_is_allowed():
-    from image_metadata.rangedfile import MAX_CACHED
+    from image_metadata.fetch.rangedfile import MAX_CACHED
 
     data = bytes(MAX_CACHED + 2 * BLOCK)
     handle, _ = ranged(data, max_bytes=len(data))
@@ -375,7 +375,7 @@ def test_a_long_read_of_exactly_the_cap_is_allowed():
 
 
 def test_a_read_of_exactly_the_cache_size_is_cached():
-    from image_metadata.rangedfile import MAX_CACHED
+    from image_metadata.fetch.rangedfile import MAX_CACHED
 
     data = bytes(range(256)) * (2 * MAX_CACHED // 256)
     handle, source = ranged(data)
@@ -402,7 +402,7 @@ def test_a_source_that_never_gives_its_size_and_nothing_else_is_empty():
 
 
 def test_the_cache_never_holds_more_than_its_size_while_a_reader_walks():
-    from image_metadata.rangedfile import MAX_CACHED
+    from image_metadata.fetch.rangedfile import MAX_CACHED
 
     data = bytes(range(256)) * ((3 * MAX_CACHED) // 256)
     handle, _ = ranged(data)
@@ -412,7 +412,7 @@ def test_the_cache_never_holds_more_than_its_size_while_a_reader_walks():
 
 
 def test_a_long_read_to_the_end_of_a_file_of_the_caps_size_is_allowed():
-    from image_metadata.rangedfile import MAX_CACHED
+    from image_metadata.fetch.rangedfile import MAX_CACHED
 
     data = bytes(range(256)) * ((MAX_CACHED + BLOCK) // 256)
     handle, _ = ranged(data, max_bytes=len(data))

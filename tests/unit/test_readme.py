@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from image_metadata import settings
+from image_metadata.job import settings
 from image_metadata.schema import markdown
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from image_metadata.extract import _fit_columns
-from image_metadata.manifest import sniff
-from image_metadata.sources import _http_date
+from image_metadata.fetch.http import _http_date
+from image_metadata.job.manifest import sniff
 
 
 def test_values_beyond_a_column_become_null_with_a_warning():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from image_metadata.exceptions import UsageError
-from image_metadata.settings import (
+from image_metadata.job.settings import (
     DEFAULT_MAX_BYTES,
     check,
     config_from_job_arguments,
@@ -212,7 +212,7 @@ JOB = {"manifest": "s3://m/manifests/", "output": "s3://o/"}
 
 
 def _config(**values: str):
-    from image_metadata.settings import ARGUMENTS_BY_NAME
+    from image_metadata.job.settings import ARGUMENTS_BY_NAME
 
     defaults = {a.name: a.default for a in ARGUMENTS_BY_NAME.values() if a.default is not None}
     return config_from_job_arguments({**defaults, **JOB, **values})
@@ -257,7 +257,7 @@ def test_unset_optional_values_are_none_not_empty():
     (["s", "--x", "--unknown"], [("x", "--unknown")]),
 ])
 def test_a_glue_argv_is_read_as_name_value_pairs(argv, pairs):
-    from image_metadata.settings import argument_pairs
+    from image_metadata.job.settings import argument_pairs
 
     assert argument_pairs(argv) == pairs
 
@@ -269,7 +269,7 @@ def _resolve_as_given(passed: list[str], wanted: list[str]) -> dict[str, str]:
 
 
 def test_the_glue_job_name_and_run_id_are_read_with_the_arguments():
-    from image_metadata.settings import read_job_arguments
+    from image_metadata.job.settings import read_job_arguments
 
     values = read_job_arguments(["s", "--JOB_NAME", "extract", "--JOB_RUN_ID", "jr_1",
                                  "--manifest", "s3://m/", "--output", "s3://o/"],
@@ -279,7 +279,7 @@ def test_the_glue_job_name_and_run_id_are_read_with_the_arguments():
 
 
 def test_every_missing_required_argument_is_named_in_one_message():
-    from image_metadata.settings import read_job_arguments
+    from image_metadata.job.settings import read_job_arguments
 
     with pytest.raises(UsageError) as refused:
         read_job_arguments(["s"], _resolve_as_given)
@@ -288,7 +288,7 @@ def test_every_missing_required_argument_is_named_in_one_message():
 
 
 def test_an_argument_of_ours_without_a_value_is_refused():
-    from image_metadata.settings import read_job_arguments
+    from image_metadata.job.settings import read_job_arguments
 
     with pytest.raises(UsageError) as refused:
         read_job_arguments(["s", "--manifest", "s3://m/", "--output"], _resolve_as_given)
@@ -296,7 +296,7 @@ def test_an_argument_of_ours_without_a_value_is_refused():
 
 
 def test_a_glue_flag_without_a_value_is_no_error():
-    from image_metadata.settings import read_job_arguments
+    from image_metadata.job.settings import read_job_arguments
 
     values = read_job_arguments(["s", "--manifest", "s3://m/", "--output", "s3://o/",
                                  "--enable-glue-datacatalog"], _resolve_as_given)
@@ -304,7 +304,7 @@ def test_a_glue_flag_without_a_value_is_no_error():
 
 
 def test_a_failure_of_the_argument_reader_is_one_usage_error():
-    from image_metadata.settings import read_job_arguments
+    from image_metadata.job.settings import read_job_arguments
 
     def broken(passed, wanted):  # how awsglue's parser fails (it raises, never exits)
         raise RuntimeError("argument --x: expected one argument")
@@ -320,7 +320,7 @@ def test_a_failure_of_the_argument_reader_is_one_usage_error():
     ("ur_column", "--url_column"),  # close to url_column (and less so to id_column)
 ])
 def test_a_name_close_to_one_of_ours_is_refused_with_the_closest(name, guess):
-    from image_metadata.settings import read_job_arguments
+    from image_metadata.job.settings import read_job_arguments
 
     with pytest.raises(UsageError) as refused:
         read_job_arguments(["s", "--manifest", "m", "--output", "o", f"--{name}", "x"],
@@ -331,16 +331,16 @@ def test_a_name_close_to_one_of_ours_is_refused_with_the_closest(name, guess):
 def test_a_name_only_loosely_like_ours_is_ignored_with_a_warning(caplog):
     import logging
 
-    from image_metadata.settings import read_job_arguments
+    from image_metadata.job.settings import read_job_arguments
 
-    with caplog.at_level(logging.WARNING, logger="image_metadata.settings"):
+    with caplog.at_level(logging.WARNING, logger="image_metadata.job.settings"):
         read_job_arguments(["s", "--manifest", "m", "--output", "o", "--encode", "x"],
                            _resolve_as_given)
     assert caplog.messages == ["ignoring job argument --encode: image-metadata does not use it"]
 
 
 def test_glues_run_id_without_a_value_is_refused_not_taken_as_a_name():
-    from image_metadata.settings import read_job_arguments
+    from image_metadata.job.settings import read_job_arguments
 
     with pytest.raises(UsageError, match=r"^job arguments cannot be read: "):
         read_job_arguments(["s", "--manifest", "m", "--output", "o", "--JOB_RUN_ID"],
@@ -351,7 +351,7 @@ def test_glues_run_id_without_a_value_is_refused_not_taken_as_a_name():
 
 
 def test_a_runs_arguments_are_written_as_the_job_reads_them():
-    from image_metadata.settings import job_run_arguments
+    from image_metadata.job.settings import job_run_arguments
 
     assert job_run_arguments({"output": "s3://o/", "concurrency": 8, "allow_local_files": True,
                               "allow_private_networks": False,
@@ -362,7 +362,7 @@ def test_a_runs_arguments_are_written_as_the_job_reads_them():
 
 
 def test_a_bad_value_for_a_new_run_is_refused_before_any_call():
-    from image_metadata.settings import job_run_arguments
+    from image_metadata.job.settings import job_run_arguments
 
     with pytest.raises(UsageError, match=r"^job argument --concurrency '0': expected a whole"):
         job_run_arguments({"concurrency": 0})
@@ -370,7 +370,7 @@ def test_a_bad_value_for_a_new_run_is_refused_before_any_call():
 
 @pytest.mark.parametrize("name", ["JOB_RUN_ID", "TempDir", "nonsense"])
 def test_only_names_of_our_job_arguments_are_sent(name):
-    from image_metadata.settings import job_run_arguments
+    from image_metadata.job.settings import job_run_arguments
 
     with pytest.raises(UsageError) as refused:
         job_run_arguments({name: "x"})
@@ -382,7 +382,7 @@ def test_a_location_holding_a_second_scheme_separator_is_refused():
 
 
 def test_unset_values_of_a_new_run_are_left_to_the_jobs_defaults_wherever_they_come():
-    from image_metadata.settings import job_run_arguments
+    from image_metadata.job.settings import job_run_arguments
 
     assert job_run_arguments({"run_id": None, "partitions": None, "output": "s3://o/"}) == {
         "--output": "s3://o/"}
@@ -392,7 +392,7 @@ def test_a_new_run_id_is_the_utc_time_and_a_random_suffix():
     import re
     from datetime import UTC, datetime
 
-    from image_metadata.settings import new_run_id
+    from image_metadata.job.settings import new_run_id
 
     made = new_run_id(datetime(2026, 12, 1, 23, 4, 5, tzinfo=UTC))
     assert re.fullmatch(r"20261201T230405Z-[0-9a-f]{8}", made)
@@ -404,7 +404,7 @@ def test_a_new_run_id_is_utc_whatever_the_machines_time_zone(monkeypatch):
     import time
     from datetime import UTC, datetime
 
-    from image_metadata.settings import new_run_id
+    from image_metadata.job.settings import new_run_id
 
     monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14: another date most of the day
     time.tzset()

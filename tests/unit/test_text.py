@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from image_metadata import text
+from image_metadata.tags import text
 
 # 'テスト' in JIS X 0208 as ISO-2022-JP writes it: ESC $ B, the byte pairs, ESC ( B.
 JIS_TESTO = "テスト".encode("iso2022_jp")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from image_metadata.exceptions import InvalidUrl, UnsupportedScheme
-from image_metadata.urls import MAX_URL_LENGTH, Location, parse, redact, scrub
+from image_metadata.fetch.urls import MAX_URL_LENGTH, Location, parse, redact, scrub
 
 
 def remote(url: str) -> Location:
@@ -285,7 +285,7 @@ def test_a_percent_encoded_secret_name_is_masked_in_text():
     ("s3://b/k", "s3://b//k", False),
 ])
 def test_what_counts_as_the_same_url(a, b, same):
-    from image_metadata.urls import identity
+    from image_metadata.fetch.urls import identity
 
     assert (identity(a) == identity(b)) is same
 
@@ -319,7 +319,7 @@ def test_what_counts_as_the_same_url(a, b, same):
     ("a.jpg", "a.jpg"),
 ])
 def test_the_one_form_of_a_url(url, one_form):
-    from image_metadata.urls import identity
+    from image_metadata.fetch.urls import identity
 
     assert identity(url) == one_form
 
@@ -327,7 +327,7 @@ def test_the_one_form_of_a_url(url, one_form):
 @pytest.mark.parametrize("url", ["http://[::1/a.jpg", "http://h:99999/a.jpg",
                                  "HTTP://h:port/a.jpg", "file://[::1/x.jpg"])
 def test_a_url_python_cannot_split_is_its_own_one_form(url):
-    from image_metadata.urls import identity
+    from image_metadata.fetch.urls import identity
 
     assert identity(url) == url.strip()
 
@@ -402,7 +402,7 @@ def test_header_secrets_are_replaced_by_stars_and_nothing_else(text, masked):
 def test_every_logger_of_the_http_libraries_gets_the_secret_filter_and_no_other():
     import logging
 
-    from image_metadata.urls import SecretFilter, install_log_filters
+    from image_metadata.fetch.urls import SecretFilter, install_log_filters
 
     names = ["botocore.credentials", "botocore.retries.standard", "urllib3.util.ssl_",
              "s3transfer.tasks", "image_metadata.somewhere", "botocorex.thing"]

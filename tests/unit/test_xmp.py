@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from image_metadata.xmp import read_xmp
+from image_metadata.tags.xmp import read_xmp
 
 
 def test_attribute_coordinates_in_degrees_and_decimal_minutes():

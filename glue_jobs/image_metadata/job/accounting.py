@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import RUNS_COLUMNS, names
+from image_metadata.schema import RUNS_COLUMNS, names
 
 
 @dataclass(frozen=True)

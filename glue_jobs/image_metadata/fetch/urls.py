@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from .exceptions import InvalidUrl, UnsupportedScheme
+from image_metadata.exceptions import InvalidUrl, UnsupportedScheme
 
 MAX_URL_LENGTH = 8192
 SCHEMES = ("s3", "http", "https", "file")

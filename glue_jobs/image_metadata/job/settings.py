@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from .exceptions import UsageError
-from .extract import ExtractSettings
-from .sources import FetchSettings
+from image_metadata.exceptions import UsageError
+from image_metadata.extract import ExtractSettings
+from image_metadata.fetch.clients import FetchSettings
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import manifest, urls
-from .manifest import ManifestFile
+from image_metadata.fetch import urls
+from image_metadata.job import manifest
+from image_metadata.job.manifest import ManifestFile
 
 BATCH_ROWS = 50_000
 SCHEMA = pa.schema([

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from . import gps
+from image_metadata.tags import gps
 
 MAX_XMP = 1 << 20
 _ISO_DATE = re.compile(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .exceptions import ImageMetadataError
+from image_metadata.exceptions import ImageMetadataError
 
 log = logging.getLogger(__name__)
 GLUE_DONE = {"SUCCEEDED", "FAILED", "ERROR", "TIMEOUT", "STOPPED", "EXPIRED"}

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
-from .exceptions import ManifestError
+from image_metadata.exceptions import ManifestError
 
 MAX_LINE = 64 * 1024  # characters of one line (URLs are at most 8,192)
 MAX_QUOTED_LINES = 100  # lines one quoted field may span before it is taken as unclosed

@@ -23,8 +23,8 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.util.connection import _set_socket_options, allowed_gai_family
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
-from . import deadline
-from .exceptions import FetchTimeout
+from image_metadata.exceptions import FetchTimeout
+from image_metadata.fetch import deadline
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 

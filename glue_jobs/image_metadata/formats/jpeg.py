@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .tiff import TiffReader, first_int
+from image_metadata.tags.ifd import TiffReader, first_int
 
 MAX_SEGMENTS = 2_000
 # Start-of-frame markers (baseline, progressive, lossless, arithmetic); not DHT/JPG/DAC.

@@ -17,8 +17,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from . import localsql
-from .exceptions import ImageMetadataError
+from image_metadata.exceptions import ImageMetadataError
+from image_metadata.explore import localsql
 
 ASSETS = {
     "leaflet.css": "leaflet/dist/leaflet.css",

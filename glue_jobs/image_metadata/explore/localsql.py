@@ -15,8 +15,14 @@ import duckdb
 import sqlglot
 from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 
-from .exceptions import ImageMetadataError
-from .schema import FAILURES_COLUMNS, IMAGES_COLUMNS, PARTITION_COLUMN, RUNS_COLUMNS, Column
+from image_metadata.exceptions import ImageMetadataError
+from image_metadata.schema import (
+    FAILURES_COLUMNS,
+    IMAGES_COLUMNS,
+    PARTITION_COLUMN,
+    RUNS_COLUMNS,
+    Column,
+)
 
 _DUCK_TYPES = {"string": "VARCHAR", "int": "INTEGER", "bigint": "BIGINT", "double": "DOUBLE",
                "boolean": "BOOLEAN", "timestamp": "TIMESTAMP"}  # UTC wall clock, as Athena shows it

@@ -9,8 +9,8 @@ from typing import BinaryIO
 
 import piexif
 
-from . import gps, text
-from .tiff import Entry, TiffReader, first_int
+from image_metadata.tags import gps, text
+from image_metadata.tags.ifd import Entry, TiffReader, first_int
 
 EXIF_POINTER, GPS_POINTER, INTEROP_POINTER, SUBIFDS = 0x8769, 0x8825, 0xA005, 0x014A
 _POINTERS = {EXIF_POINTER, GPS_POINTER, INTEROP_POINTER, SUBIFDS}

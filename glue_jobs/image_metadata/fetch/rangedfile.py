@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 from typing import NoReturn, Protocol
 
-from .deadline import Deadline
-from .exceptions import ImageFailure, TooLarge
+from image_metadata.exceptions import ImageFailure, TooLarge
+from image_metadata.fetch.deadline import Deadline
 
 # Small blocks keep scattered reads (TIFF IFDs, PNG tails, WebP chunk headers) cheap; the
 # first read and the growing read-ahead keep sequential reads to few requests.

@@ -24,11 +24,12 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from . import accounting, manifest_stage
-from . import manifest as manifest_mod
-from .exceptions import UsageError
-from .extract import RESULT_NAMES, ExtractSettings, extract_partition
-from .schema import (
+from image_metadata.exceptions import UsageError
+from image_metadata.extract import RESULT_NAMES, ExtractSettings, extract_partition
+from image_metadata.job import accounting, manifest_stage
+from image_metadata.job import manifest as manifest_mod
+from image_metadata.job.settings import RunConfig, new_run_id, parse_run_id
+from image_metadata.schema import (
     FAILURES_COLUMNS,
     IMAGES_COLUMNS,
     PARTITION_COLUMN,
@@ -37,7 +38,6 @@ from .schema import (
     names,
     result_columns,
 )
-from .settings import RunConfig, new_run_id, parse_run_id
 
 __all__ = ["RunConfig", "local_session", "new_run_id", "run"]
 

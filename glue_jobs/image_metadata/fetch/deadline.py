@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .exceptions import FetchTimeout
+from image_metadata.exceptions import FetchTimeout
 
 _local = threading.local()
 

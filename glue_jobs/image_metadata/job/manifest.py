@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from . import manifest_rows as rows_mod
-from .exceptions import ManifestError
+from image_metadata.exceptions import ManifestError
+from image_metadata.job import manifest_rows as rows_mod
 
 log = logging.getLogger(__name__)
 

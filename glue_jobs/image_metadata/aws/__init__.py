@@ -1,0 +1,1 @@
+"""The deployed stack from a workstation (imgmeta aws)."""

@@ -1,0 +1,78 @@
+"""What every source keeps for a result row (size, ETag, Last-Modified, bytes, requests,
+attempts) and the helpers the HTTP and S3 sources share."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
+
+from image_metadata import exceptions as exc
+from image_metadata.fetch import deadline
+from image_metadata.fetch.urls import Location, redact
+
+if TYPE_CHECKING:
+    from image_metadata.fetch.clients import Clients
+
+
+_OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-f]+>:? ?")
+# ASCII digits only: int() also reads '٣' (and str.isdigit() passes '²', which it does not).
+_CONTENT_RANGE = re.compile(r"bytes ([0-9]{1,19})-([0-9]{1,19})/([0-9]{1,19}|\*)")
+
+
+class Source:
+    """Common bookkeeping. ``fetch`` returns up to ``length`` bytes starting at ``start``."""
+
+    def __init__(self, location: Location) -> None:
+        self.location = location
+        self.size: int | None = None
+        self.etag: str | None = None
+        self.last_modified: datetime | None = None
+        self.bytes_read = 0
+        self.requests = 0
+        self.attempts = 0
+        self.http_status: int | None = None
+
+    def fetch(self, start: int, length: int) -> bytes:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections; the default source holds none."""
+
+
+def bound_of(location: Location, clients: Clients) -> deadline.Deadline:
+    """The current image's deadline; a source used on its own gets one of its own."""
+    return deadline.current() or deadline.Deadline(
+        clients.settings.image_timeout, f"reading {redact(location.url)}")
+
+
+def parse_content_range(value: str | None, source: Source) -> tuple[int, int, int | None]:
+    match = _CONTENT_RANGE.fullmatch((value or "").strip())
+    if not match or int(match.group(2)) < int(match.group(1)):
+        raise exc.HttpError(
+            f"partial response with a missing or malformed Content-Range: {value!r}",
+            http_status=206,
+            attempts=source.attempts,
+        )
+    total = match.group(3)
+    return int(match.group(1)), int(match.group(2)), (None if total == "*" else int(total))
+
+
+def next_attempt(retry: Retry, error: Exception, url: str, failure: exc.ImageFailure) -> Retry:
+    """Count a failed body read against the same urllib3 Retry budget, then back off;
+    raise ``failure`` when the budget is spent."""
+    try:
+        retry = retry.increment("GET", url, error=error)
+    except MaxRetryError:
+        raise failure from None
+    retry.sleep()
+    return retry
+
+
+def short_reason(error: Any) -> str:
+    text = " ".join(str(error).split())
+    text = _OBJECT_REPR.sub("", text)  # urllib3 prefixes '<...Connection object at 0x...>: '
+    return text[:200]

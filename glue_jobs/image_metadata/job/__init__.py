@@ -1,0 +1,1 @@
+"""The Spark side: run arguments, manifest reading, the pipeline and its accounting."""

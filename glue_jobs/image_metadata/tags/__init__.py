@@ -1,0 +1,1 @@
+"""What the bytes mean: TIFF IFDs, EXIF, GPS, XMP and the decoding of their text."""
