@@ -97,9 +97,9 @@ def pillow_floor(targets: list[str]) -> tuple[int, int | None]:
     """Bare Pillow: open each local file and read its EXIF; nothing else."""
     from PIL import Image
 
-    from image_metadata.decode import _init_plugins
+    from image_metadata.formats.pillow import init_plugins
 
-    _init_plugins()
+    init_plugins()
     ok = 0
     for path in targets:
         try:
@@ -151,9 +151,9 @@ def _child(name: str, targets: list[str], cores: set[int], env: dict[str, str],
     from PIL import Image  # noqa: F401
 
     import image_metadata.extract  # noqa: F401
-    from image_metadata.decode import _init_plugins
+    from image_metadata.formats.pillow import init_plugins
 
-    _init_plugins()
+    init_plugins()
     started = time.perf_counter()
     try:
         ok, read = RUNNERS[name](targets)

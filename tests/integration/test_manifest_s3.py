@@ -132,6 +132,9 @@ def fault_s3(monkeypatch):
 
     server = FaultServer()
     monkeypatch.setenv("AWS_ENDPOINT_URL", server.url("s3"))
+    # One attempt (boto3's own setting, as a user may set it): the fault server's answers do
+    # not change on a retry, and botocore's backoff would only add seconds.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     yield boto3.session.Session().client("s3", endpoint_url=server.url("s3"))
     server.stop()
 

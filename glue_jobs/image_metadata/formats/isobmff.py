@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from image_metadata.exceptions import CorruptImage
+from image_metadata.formats.header import Header
+
 MAX_BOXES = 10_000
 MAX_DERIVATIONS = 8  # grid of iden of ... before the coded item
 MAX_ITEMS = 65_535
@@ -498,3 +501,23 @@ def _tiff_part(payload: bytes) -> bytes | None:
         found = [at for at in (body.find(m, 0, 16) for m in TIFF_MARKERS) if at >= 0]
         body = body[min(found):] if found else body
     return body or None
+
+
+_HEIF_BRANDS = HEVC_BRANDS | AVIF_BRANDS | {b"mif1", b"msf1"}
+
+
+def accepts(prefix: bytes) -> bool:
+    return prefix[4:8] == b"ftyp" and prefix[8:12] in _HEIF_BRANDS
+
+
+def header(fp: BinaryIO) -> Header | None:
+    """None for a layout the box reader does not cover: pillow-heif/libavif decide."""
+    try:
+        found = read_heif(fp)
+    except Excessive as e:  # libheif would spend on it what the reader refused
+        raise CorruptImage(f"cannot read the HEIF header: {e}") from None
+    except ValueError:
+        return None
+    # AVIF's orientation: Pillow's plugin would read the whole file for it.
+    return Header(found.format, found.mode, found.width, found.height, found.exif, found.xmp,
+                  orientation=found.orientation)

@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from image_metadata.formats.header import Header
 from image_metadata.tags.ifd import TiffReader, first_int
 
 MAX_SEGMENTS = 2_000
@@ -121,3 +122,8 @@ def _picture_count(mpf: bytes) -> int:
     except (ValueError, struct.error):
         return 1
     return first_int(entries.get(0xB001)) or 1
+
+
+def header(fp: BinaryIO) -> Header:
+    found = read_jpeg(fp)
+    return Header(found.format, found.mode, found.width, found.height, found.exif, found.xmp)

@@ -7,16 +7,21 @@ the XMP text is inflated, with a small bound; all other chunk bodies are skipped
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from image_metadata.formats.header import Header
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_CHUNKS = 10_000
 MAX_EXIF = 4 * 1024 * 1024
 MAX_XMP = 1024 * 1024
 _XMP_KEYWORD = b"XML:com.adobe.xmp"
+PNG_TAIL = 64 * 1024
+PNG_WALK_LIMIT = 2 * 1024 * 1024
 # (bit depth, colour type) -> Pillow's mode name
 MODES = {
     (1, 0): "1", (2, 0): "L", (4, 0): "L", (8, 0): "L", (16, 0): "I;16",
@@ -93,3 +98,55 @@ def _xmp(body: bytes) -> bytes | None:
     except zlib.error:
         return None
     return data
+
+
+def header(fp: BinaryIO) -> Header:
+    found = read_png(fp)
+    exif = found.exif if found.exif is not None else exif_after_image_data(fp)
+    return Header("PNG", found.mode, found.width, found.height, exif, found.xmp)
+
+
+def exif_after_image_data(fp: BinaryIO) -> bytes | None:
+    """An eXIf chunk written after the image data.
+
+    Writers put it among the small trailing chunks next to IEND, so the last 64 KiB are
+    searched first (candidates are checked by their CRC). Walking the chunk list instead
+    would touch every IDAT header, which for a multi-MB file means reading all of it; that
+    walk is kept for small files only, where it costs little.
+    """
+    size = fp.seek(0, io.SEEK_END)
+    start = max(8, size - PNG_TAIL)
+    fp.seek(start)
+    found = _exif_chunk_in(fp.read(size - start))
+    if found is None and size <= PNG_WALK_LIMIT:
+        found = _walk_chunks(fp)
+    return found
+
+
+def _exif_chunk_in(tail: bytes) -> bytes | None:
+    at = tail.rfind(b"eXIf")
+    while at >= 4:
+        length = int.from_bytes(tail[at - 4 : at], "big")
+        end = at + 4 + length
+        if end + 4 <= len(tail):
+            data = tail[at + 4 : end]
+            if zlib.crc32(b"eXIf" + data) == int.from_bytes(tail[end : end + 4], "big"):
+                return data
+        at = tail.rfind(b"eXIf", 0, at)
+    return None
+
+
+def _walk_chunks(fp: BinaryIO, max_chunks: int = 100_000) -> bytes | None:
+    fp.seek(8)
+    for _ in range(max_chunks):
+        head = fp.read(8)
+        if len(head) < 8:
+            return None
+        length, kind = struct.unpack(">L4s", head)
+        if kind == b"eXIf":
+            data = fp.read(length)
+            return data if len(data) == length else None
+        if kind == b"IEND":
+            return None
+        fp.seek(length + 4, io.SEEK_CUR)
+    return None

@@ -10,6 +10,8 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from image_metadata.formats.header import Header
+
 MAX_CHUNKS = 10_000
 MAX_METADATA = 4 * 1024 * 1024
 _VP8X_ALPHA, _VP8X_ANIMATION = 0x10, 0x02
@@ -96,3 +98,8 @@ def _vp8l(head: bytes) -> tuple[int, int, bool]:
         raise ValueError("VP8L chunk has no signature")
     bits = int.from_bytes(head[1:5], "little")
     return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, bool((bits >> 28) & 1)
+
+
+def header(fp: BinaryIO) -> Header:
+    found = read_webp(fp)
+    return Header("WEBP", found.mode, found.width, found.height, found.exif, found.xmp)

@@ -1,0 +1,165 @@
+"""The Pillow fallback: files our own readers do not cover go to Pillow's plugins, called
+directly (the same dispatch as ``Image.open``) so a huge declared size stays metadata: there is
+no pixel buffer to bomb, and no process-wide ``MAX_IMAGE_PIXELS`` switch is needed. A plugin
+reads through a budget; formats whose plugins read too much have openers of their own."""
+
+from __future__ import annotations
+
+import io
+import struct
+import threading
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, BinaryIO
+
+from PIL import Image
+
+from image_metadata.exceptions import (
+    CorruptImage,
+    ImageFailure,
+    NotAnImage,
+    TooLarge,
+    UnsupportedFormat,
+)
+from image_metadata.formats.header import Header
+
+# RuntimeError: Pillow's AVIF plugin raises it for a container libavif cannot parse.
+PILLOW_ERRORS = (OSError, SyntaxError, ValueError, IndexError, TypeError, KeyError,
+                 EOFError, struct.error, MemoryError, ZeroDivisionError, RuntimeError)
+# Recognisable files that are not raster images we read, by signature.
+_OTHER_SIGNATURES: tuple[tuple[bytes, str, type[ImageFailure]], ...] = (
+    (b"%PDF", "PDF document", UnsupportedFormat),
+    (b"<svg", "SVG drawing", UnsupportedFormat),
+    (b"8BPS", "Photoshop document", UnsupportedFormat),
+    (b"PK\x03\x04", "ZIP archive", NotAnImage),
+    (b"\x1f\x8b", "gzip data", NotAnImage),
+    (b"<!DOCTYPE html", "HTML page", NotAnImage),
+    (b"<html", "HTML page", NotAnImage),
+    (b"{", "JSON text", NotAnImage),
+)
+_XML_PROLOG_BYTES = 1024
+# What a Pillow plugin may read to open one file. Plugins keep what they read (every TIFF
+# tag's value, a GIF comment, a JPEG 2000 header box): a few KB of tags pointing at the same
+# megabyte, or one 30 MB comment, would otherwise cost gigabytes across a partition's threads.
+PILLOW_READ_BUDGET = 4 << 20
+
+# An opener of one Pillow format: (file, the plugin's factory) -> its header, or None to let
+# the plugin open the file through the budget.
+Opener = Callable[[BinaryIO, Any], "Header | None"]
+
+_init_lock = threading.Lock()
+_initialised = False
+
+
+def init_plugins() -> None:
+    global _initialised
+    with _init_lock:
+        if _initialised:
+            return
+        Image.init()
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:  # HEIF files are then reported as unsupported_format
+            pass
+        _initialised = True
+
+
+def open_header(fp: BinaryIO, prefix: bytes, supported: Collection[str],
+                openers: Mapping[str, Opener]) -> Header:
+    """The header of the first ``supported`` format whose plugin accepts ``prefix`` and opens
+    the file; a failure that names the format otherwise."""
+    accepted_by: list[str] = []
+    errors: list[str] = []
+    for fmt in Image.ID:
+        factory, accept = Image.OPEN[fmt]
+        if accept is None:
+            continue  # plugins without a signature test would claim arbitrary bytes
+        try:
+            verdict = accept(prefix)
+        except PILLOW_ERRORS:
+            continue
+        if not verdict:
+            continue
+        accepted_by.append(fmt)
+        if fmt not in supported:
+            continue
+        fp.seek(0)
+        try:
+            opener = openers.get(fmt)
+            header = opener(fp, factory) if opener is not None else None
+            if header is None:
+                fp.seek(0)
+                header = from_image(factory(budgeted(fp), None))
+            return header
+        except ImageFailure:
+            raise
+        except PILLOW_ERRORS as e:
+            errors.append(f"{fmt}: {' '.join(str(e).split()) or type(e).__name__}")
+    known = [f for f in accepted_by if f in supported]
+    if known:
+        raise CorruptImage(f"cannot read the {known[0]} header: {'; '.join(errors)[:300]}")
+    if accepted_by:
+        raise UnsupportedFormat(f"{accepted_by[0]} files are not supported")
+    head = prefix.lstrip()
+    if head.lower().startswith((b"<?xml", b"<!doctype svg")) and _svg_root(fp):
+        raise UnsupportedFormat("SVG drawing, not an image")
+    for signature, what, failure in _OTHER_SIGNATURES:
+        if head.lower().startswith(signature.lower()):
+            raise failure(f"{what}, not an image")
+    raise NotAnImage(f"no image signature in the first bytes ({prefix[:8].hex()})")
+
+
+def from_image(image: Image.Image) -> Header:
+    """An opened image's header. Not closed: close() would close the caller's file too."""
+    width, height = image.size
+    info = image.info
+    return Header(format=image.format or "", mode=image.mode, width=width, height=height,
+                  exif=info.get("exif"), xmp=info.get("xmp") or info.get("XML:com.adobe.xmp"))
+
+
+def budgeted(fp: BinaryIO) -> BinaryIO:
+    return _ReadBudget(fp, PILLOW_READ_BUDGET)  # type: ignore[return-value]
+
+
+class _ReadBudget(io.RawIOBase):
+    """``fp`` for a Pillow plugin, failing as too_large once it has read ``budget`` bytes."""
+
+    def __init__(self, fp: BinaryIO, budget: int) -> None:
+        super().__init__()
+        self._fp, self._left = fp, budget
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        return self._fp.seek(pos, whence)
+
+    def tell(self) -> int:
+        return self._fp.tell()
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:  # to the end: how far that is decides, before reading
+            here = self._fp.tell()
+            size = self._fp.seek(0, io.SEEK_END) - here
+            self._fp.seek(here)
+        if size > self._left:  # refused before a byte is read, not after
+            raise TooLarge(f"opening the header needs more than {PILLOW_READ_BUDGET >> 20} MiB "
+                           "of reads (a bloated tag, box or comment)")
+        data = self._fp.read(size)
+        self._left -= len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _svg_root(fp: BinaryIO) -> bool:
+    """Most SVG files open with an XML prolog; the ``<svg`` root follows within a few lines."""
+    fp.seek(0)
+    return b"<svg" in fp.read(_XML_PROLOG_BYTES).lower()
