@@ -9,7 +9,11 @@ answer is never contacted, and an allowed one is a server of this test.
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import socket
+import ssl
+import time
 
 import pytest
 
@@ -202,3 +206,139 @@ def test_the_guard_asks_the_resolver_for_stream_sockets_only():
 
     answers = _lookup("localhost", 80)
     assert answers and {kind for _family, kind, *_rest in answers} == {socket.SOCK_STREAM}
+
+
+@pytest.fixture()
+def full_backlog():
+    """A port whose accept queue is full: new connections' SYNs are dropped, a connect waits
+    for its timeout."""
+    full = socket.socket()
+    full.bind(("127.0.0.1", 0))
+    full.listen(0)
+    fillers = []
+    for _ in range(4):  # the queue holds backlog + 1 (or so): fill it for certain
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(full.getsockname())
+        fillers.append(filler)
+    time.sleep(0.2)
+    yield full.getsockname()[1]
+    for filler in fillers:
+        filler.close()
+    full.close()
+
+
+def test_a_guarded_connection_under_an_images_bound_waits_no_longer_than_the_bound(full_backlog):
+    """The guard bounds a connect by the image's time left, whatever timeout the caller gave:
+    a connection urllib3 makes again on a retry keeps the timeout of the first attempt."""
+    import urllib3
+
+    from image_metadata.fetch import deadline
+    from image_metadata.fetch.netguard import AddressPolicy, pool_classes
+
+    manager = urllib3.PoolManager(retries=False)
+    manager.pool_classes_by_scheme = pool_classes(AddressPolicy(allowed_networks=("127.0.0.1/32",)))
+    started = time.monotonic()
+    with deadline.active(deadline.Deadline(1.0)), pytest.raises(urllib3.exceptions.HTTPError):
+        manager.request("GET", f"http://127.0.0.1:{full_backlog}/a.jpg",
+                        timeout=urllib3.Timeout(connect=10.0))
+    assert time.monotonic() - started < 3.0
+
+
+def test_a_guarded_connection_made_on_its_own_takes_urllib3s_default_timeout(server):
+    from urllib3.connection import HTTPConnection
+
+    from image_metadata.fetch.netguard import AddressPolicy, pool_classes
+
+    connection_class = pool_classes(AddressPolicy(allowed_networks=("127.0.0.1/32",)))[
+        "http"].ConnectionCls
+    assert issubclass(connection_class, HTTPConnection)
+    connection = connection_class("127.0.0.1", server.server_address[1])  # no timeout given
+    connection.request("GET", "/a.jpg", headers={"Range": f"bytes=0-{len(JPEG) - 1}"})
+    response = connection.getresponse()
+    assert (response.status, response.data) == (206, JPEG)
+    connection.close()
+
+
+def test_a_pooled_connection_the_next_image_takes_is_cut_at_that_images_bound():
+    """B takes the connection A left in the pool; B's server sends its headers a byte at a
+    time, which no read timeout sees. B ends at B's bound."""
+    from tests.support.fault_server import FaultServer
+
+    faults = FaultServer()
+    settings = ExtractSettings(fetch=FetchSettings(image_timeout=1.5, read_timeout=20.0,
+                                                   allowed_networks=("127.0.0.1/32",)))
+    clients = Clients(settings.fetch)
+    try:
+        first = extract_one(faults.url("ok/a.jpg"), "a", clients, settings, "pool")
+        started = time.monotonic()
+        second = extract_one(faults.url("header-trickle/b.jpg"), "b", clients, settings, "pool")
+        seconds = time.monotonic() - started
+    finally:
+        clients.close()
+        faults.stop()
+    assert first["status"] == "ok", first
+    assert second["error_type"] == "timeout", second
+    assert seconds < 1.5 + 1.0
+
+
+@pytest.fixture(scope="module")
+def tls_faults(tmp_path_factory):
+    """The fault server over TLS, with a certificate for 127.0.0.1 that the test trusts
+    (SSL_CERT_FILE, which OpenSSL's default verify paths read)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from tests.support.fault_server import FaultServer
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("tls-faults")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    server = FaultServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    yield server, folder / "cert.pem"
+    server.stop()
+
+
+def test_an_https_image_that_timed_out_does_not_cut_the_connection_another_reuses(
+        tls_faults, monkeypatch):
+    """As over HTTP: A's 503 hands its TLS connection back to the pool while A waits out
+    Retry-After; B takes it. When A's bound passes, B's request on it goes on."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server, cert = tls_faults
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    base = f"https://127.0.0.1:{server.server_address[1]}"
+    settings = ExtractSettings(fetch=FetchSettings(image_timeout=4.0, retries=3,
+                                                   backoff_factor=0.01, read_timeout=20.0,
+                                                   allowed_networks=("127.0.0.1/32",)))
+    clients = Clients(settings.fetch)
+
+    def later(path: str, delay: float) -> dict:
+        time.sleep(delay)
+        return extract_one(f"{base}/{path}", "id", clients, settings, "tls")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(later, "busy-then-silent/pooled.jpg", 0.0)
+        second = pool.submit(later, "slow/3.7/pooled.jpg", 0.5)
+        a, b = first.result(), second.result()
+    clients.close()
+    assert a["error_type"] == "timeout", a
+    assert (b["status"], b["format"]) == ("ok", "JPEG"), b

@@ -84,7 +84,7 @@ BREAKS: tuple[Break, ...] = (
           "            raise failure from None\n        resp.release_conn()",
           ("tests/integration/test_faults.py::test_a_stalled_body_is_asked_for_again",)),
     Break("the deadline never shuts a socket down", f"{LIB}/fetch/deadline.py",
-          "        fd = sock.fileno()\n        duplicate = sock.dup()",
-          "        return\n        fd = sock.fileno()\n        duplicate = sock.dup()",
+          "        fd = sock.fileno()\n        duplicate = _duplicate(sock)",
+          "        return\n        fd = sock.fileno()\n        duplicate = _duplicate(sock)",
           ("tests/integration/test_faults.py::test_no_byte_pattern_extends_the_image_bound",)),
 )

@@ -301,6 +301,13 @@ def test_a_bad_line_inside_a_quoted_field_ends_it_and_is_a_record_of_its_own():
                       (2, "b\x00", "the line holds a NUL character"), (3, "c", None)]
 
 
+def test_a_bad_line_ends_a_quoted_field_even_when_a_later_line_closes_the_quote():
+    result = [(r.line, r.text, r.problem) for r in found('"a\nb\x00\nc"\nd\n')]
+    assert result == [(1, '"a', "a quoted field opened here is never closed"),
+                      (2, "b\x00", "the line holds a NUL character"), (3, 'c"', None),
+                      (4, "d", None)]
+
+
 def test_a_quoted_field_may_span_100_lines_and_no_more():
     closing = "\n".join(["x"] * 99) + '"\nnext\n'
     assert [r.problem for r in found('"a\n' + closing)] == [None, None]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import os
 import socket
 import threading
 import time
@@ -68,7 +69,7 @@ class Deadline:
         """Shut ``sock`` down when the deadline passes (at once if it has passed). A duplicate
         descriptor is kept: TLS wraps and detaches the socket object it is handed."""
         fd = sock.fileno()
-        duplicate = sock.dup()
+        duplicate = _duplicate(sock)
         with self._lock:
             if not self.expired and not self.done:
                 previous = self._sockets.pop(fd, None)
@@ -111,6 +112,12 @@ class Deadline:
             sock.close()
         if self._watchdog is not None:
             self._watchdog.finished()
+
+
+def _duplicate(sock: socket.socket) -> socket.socket:
+    """The same connection on a descriptor of its own. An SSLSocket (a pooled HTTPS
+    connection taken again) refuses dup(); the descriptor under it is duplicated instead."""
+    return socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno()))
 
 
 def _shut(sock: socket.socket) -> None:
