@@ -16,10 +16,12 @@ from image_metadata.exceptions import CorruptImage
 from image_metadata.formats import gif, ico, isobmff, jpeg, pillow, png, tiff, webp
 from image_metadata.formats.header import Header
 
-# Pillow formats opened through the fallback; other formats Pillow recognises are reported
-# as unsupported_format.
+# Every format the pinned Pillow (with pillow-heif and olefile) opens: ours or its plugins'.
 SUPPORTED_FORMATS = (
     "JPEG", "MPO", "PNG", "TIFF", "WEBP", "GIF", "BMP", "HEIF", "AVIF", "JPEG2000", "ICO",
+    "BLP", "BUFR", "CUR", "DCX", "DDS", "DIB", "EPS", "FITS", "FLI", "FPX", "FTEX", "GBR",
+    "GRIB", "HDF5", "ICNS", "IM", "IMT", "IPTC", "MCIDAS", "MIC", "MPEG", "MSP", "PCD", "PCX",
+    "PIXAR", "PPM", "PSD", "QOI", "SGI", "SPIDER", "SUN", "TGA", "WMF", "XBM", "XPM", "XVTHUMB",
 )
 
 
