@@ -16,8 +16,11 @@ from image_metadata.formats.pillow import init_plugins
 from tests.conftest import CORPUS
 from tests.support import pillow_formats
 
-# The raw files whose first IFD is a preview: Pillow's TIFF plugin reports the preview.
-FULL_RESOLUTION = {"DNG.dng": (3516, 2328), "Nikon.nef": (3040, 2014)}
+# Raw files Pillow opens as TIFF, reporting a preview's size (IFD0), where the project reports
+# the full-resolution image: the SubIFD not marked reduced (DNG, NEF), or the size recorded
+# in EXIF for files whose IFDs hold only previews (Canon CR2, Phase One IIQ).
+FULL_RESOLUTION = {"DNG.dng": (3516, 2328), "Nikon.nef": (3040, 2014),
+                   "CanonRaw.cr2": (3456, 2304), "PhaseOne.iiq": (7320, 5484)}
 
 
 def pillow_view(data: bytes) -> tuple | None:

@@ -12,8 +12,37 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from image_metadata.exceptions import CorruptImage
-from image_metadata.formats import gif, ico, isobmff, jpeg, pillow, png, tiff, webp
+from image_metadata.exceptions import CorruptImage, NotAnImage
+from image_metadata.formats import (
+    bmp,
+    bpg,
+    cr3,
+    crw,
+    djvu,
+    dpx,
+    exr,
+    fits,
+    flif,
+    gif,
+    ico,
+    isobmff,
+    jpeg,
+    jxl,
+    mrc,
+    mrw,
+    pfm,
+    pgf,
+    pict,
+    pillow,
+    png,
+    psp,
+    radiance,
+    raf,
+    tiff,
+    webp,
+    x3f,
+    xcf,
+)
 from image_metadata.formats.header import Header
 
 # Every format the pinned Pillow (with pillow-heif and olefile) opens: ours or its plugins'.
@@ -25,10 +54,15 @@ SUPPORTED_FORMATS = (
 )
 
 
+# What readers see of a file to decide: enough for a mark some way in (MRC's at byte 208,
+# PICT's after a 512-byte header), all inside the first block a ranged read fetches anyway.
+HEAD_BYTES = 1024
+
+
 @dataclass(frozen=True)
 class Reader:
     name: str
-    accepts: Callable[[bytes], bool]
+    accepts: Callable[[bytes], bool]  # on the file's first HEAD_BYTES
     # The header; None hands the file to the Pillow fallback. ValueError: a damaged header.
     read: Callable[[BinaryIO], Header | None]
 
@@ -38,12 +72,37 @@ READERS = (
     Reader("PNG", png.is_png, png.header),
     Reader("WEBP", webp.is_webp, webp.header),
     Reader("HEIF", isobmff.accepts, isobmff.header),
+    Reader("CR3", cr3.accepts, cr3.header),
+    Reader("CRW", crw.accepts, crw.header),
+    Reader("RAF", raf.accepts, raf.header),
+    Reader("MRW", mrw.accepts, mrw.header),
+    Reader("X3F", x3f.accepts, x3f.header),
+    Reader("JXL", jxl.accepts, jxl.header),
+    Reader("TIFF-based raw", tiff.accepts_raw, tiff.raw_header),
+    Reader("BPG", bpg.accepts, bpg.header),
+    Reader("DPX", dpx.accepts, dpx.header),
+    Reader("EXR", exr.accepts, exr.header),
+    Reader("HDR", radiance.accepts, radiance.header),
+    Reader("PFM", pfm.accepts, pfm.header),
+    Reader("PSP", psp.accepts, psp.header),
+    Reader("XCF", xcf.accepts, xcf.header),
+    Reader("FLIF", flif.accepts, flif.header),
+    Reader("PGF", pgf.accepts, pgf.header),
+    Reader("DJVU", djvu.accepts, djvu.header),
+)
+# Formats whose only mark is weak (a few bytes some way in): tried when neither the readers
+# above nor Pillow's plugins claim the file.
+WEAK_READERS = (
+    Reader("MRC", mrc.accepts, mrc.header),
+    Reader("PICT", pict.accepts, pict.header),
 )
 # Pillow formats whose plugin is not called as it is (see each module).
 PILLOW_OPENERS: dict[str, pillow.Opener] = {
-    "TIFF": tiff.open_layout,
+    "TIFF": tiff.open_tiff,
+    "BMP": bmp.open_bmp,
     "ICO": ico.open_icon,
     "GIF": gif.open_gif,
+    "FITS": fits.open_fits,
 }
 
 
@@ -51,16 +110,27 @@ def read_header(fp: BinaryIO, prefix: bytes) -> Header:
     """The header of the file in ``fp`` whose first bytes are ``prefix``; an ImageFailure
     when no reader can give one."""
     pillow.init_plugins()
-    for reader in READERS:
-        if reader.accepts(prefix):
-            try:
-                found = reader.read(fp)
-            except ValueError as e:
-                raise CorruptImage(f"cannot read the {reader.name} header: {e}") from None
-            if found is not None:
-                return found
-            break
-    found = pillow.open_header(fp, prefix, SUPPORTED_FORMATS, PILLOW_OPENERS)
+    fp.seek(0)
+    head = fp.read(HEAD_BYTES)
+    found = _first_of(READERS, fp, head)
+    if found is not None:
+        return found
+    try:
+        found = pillow.open_header(fp, prefix, SUPPORTED_FORMATS, PILLOW_OPENERS)
+    except NotAnImage:
+        found = _first_of(WEAK_READERS, fp, head)
+        if found is None:
+            raise
     if found.format == "TIFF":
         tiff.read_metadata(fp, found)
     return found
+
+
+def _first_of(readers: tuple[Reader, ...], fp: BinaryIO, head: bytes) -> Header | None:
+    for reader in readers:
+        if reader.accepts(head):
+            try:
+                return reader.read(fp)
+            except ValueError as e:
+                raise CorruptImage(f"cannot read the {reader.name} header: {e}") from None
+    return None
