@@ -20,7 +20,9 @@ from tests.support import pillow_formats
 # the full-resolution image: the SubIFD not marked reduced (DNG, NEF), or the size recorded
 # in EXIF for files whose IFDs hold only previews (Canon CR2, Phase One IIQ).
 FULL_RESOLUTION = {"DNG.dng": (3516, 2328), "Nikon.nef": (3040, 2014),
-                   "CanonRaw.cr2": (3456, 2304), "PhaseOne.iiq": (7320, 5484)}
+                   "CanonRaw.cr2": (3456, 2304), "PhaseOne.iiq": (7320, 5484),
+                   # Pillow reads a Photo CD's Base image; its image pack holds 16Base.
+                   "PhotoCD.pcd": (2048, 3072)}
 
 
 def pillow_view(data: bytes) -> tuple | None:

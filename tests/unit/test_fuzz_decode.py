@@ -29,7 +29,7 @@ from image_metadata import samples
 from image_metadata.decode import SUPPORTED_FORMATS, Decoded, decode_bytes
 from image_metadata.exceptions import CorruptImage, ImageFailure
 from image_metadata.tags.text import MAX_TEXT
-from tests.support import pillow_formats
+from tests.support import made_formats, pillow_formats
 
 from .test_isobmff import full, heif
 from .tiff_bytes import ASCII, HEADER_SIZE, LONG, RATIONAL, SHORT, entry, header, ifd, ifd_size
@@ -96,6 +96,7 @@ def _seeds() -> dict[str, bytes]:
     if features.check("jpg_2000"):
         seeds["JPEG2000"] = samples.encode("JPEG2000", SIZE)
     seeds.update(pillow_formats.one_of_each(SIZE))
+    seeds.update({f"made {name}": data for name, data in made_formats.made(SIZE, EXIF).items()})
     return seeds
 
 
@@ -103,7 +104,8 @@ SEEDS = _seeds()
 # Sizes that are not the size asked for, as Pillow reports them too: ICNS stores its standard
 # icon sizes; the stub formats (scientific data Pillow only names) have none.
 SEED_SIZES = {"ICNS": (1024, 1024), "BUFR": (0, 0), "GRIB": (0, 0), "HDF5": (0, 0)}
-WITH_EXIF = {"JPEG", "PNG", "PNG, eXIf after IDAT", "TIFF", "WEBP", "MPO", "HEIF", "AVIF"}
+WITH_EXIF = {"JPEG", "PNG", "PNG, eXIf after IDAT", "TIFF", "WEBP", "MPO", "HEIF", "AVIF",
+             *(f"made {name}" for name, (_make, keeps) in made_formats.MADE.items() if keeps)}
 
 
 def _warm_up() -> None:
@@ -303,7 +305,9 @@ def test_seeds_cover_every_supported_format_this_pillow_build_can_write():
     writable |= {"AVIF"} if features.check("avif") else set()
     writable |= {"JPEG2000"} if features.check("jpg_2000") else set()
     expected = set(SUPPORTED_FORMATS) - ({"HEIF", "AVIF", "JPEG2000"} - writable)
-    assert formats == expected - set(pillow_formats.WITHOUT_SAMPLE)
+    own = {decode_bytes(data).format for name, data in SEEDS.items()
+           if name.startswith("made ")} - set(SUPPORTED_FORMATS)
+    assert formats - own == expected - set(pillow_formats.WITHOUT_SAMPLE)
 
 
 @settings(FUZZ, max_examples=5000)

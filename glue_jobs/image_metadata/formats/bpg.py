@@ -10,6 +10,9 @@ from image_metadata.formats.header import Header
 MAGIC = b"BPG\xfb"
 # pixel_format (3 bits) and alpha1_flag: as Pillow names the modes these would decode to.
 _MODES = {0: "L"}
+_EXIF, _XMP = 1, 3  # extension tags (2 is the ICC profile, 4 thumbnails)
+MAX_EXTENSIONS = 64
+MAX_METADATA = 4 << 20
 
 
 def accepts(prefix: bytes) -> bool:
@@ -24,7 +27,27 @@ def header(fp: BinaryIO) -> Header:
     if width == 0 or height == 0:
         raise ValueError("image width or height is 0")
     mode = _MODES.get(pixel_format, "RGB") + ("A" if alpha else "")
-    return Header("BPG", mode, width, height)
+    found = Header("BPG", mode, width, height)
+    _picture_length = _ue7(fp)
+    if flags[1] & 0x08:  # extension_present_flag: tagged metadata before the picture
+        _extensions(fp, _ue7(fp), found)
+    return found
+
+
+def _extensions(fp: BinaryIO, length: int, found: Header) -> None:
+    end = fp.tell() + length
+    for _ in range(MAX_EXTENSIONS):
+        if fp.tell() >= end:
+            return
+        tag, size = _ue7(fp), _ue7(fp)
+        if tag in (_EXIF, _XMP) and size <= MAX_METADATA:
+            body = read_exactly(fp, size, "BPG extension")
+            if tag == _EXIF:
+                found.exif = body
+            else:
+                found.xmp = body
+        else:
+            fp.seek(size, 1)
 
 
 def _ue7(fp: BinaryIO) -> int:

@@ -29,7 +29,11 @@ def header(fp: BinaryIO) -> Header:
     exif = xmp = None
     warnings = []
     try:
-        embedded = jpeg.read_jpeg(Window(fp, jpeg_offset))
+        window = Window(fp, jpeg_offset)
+        window.seek(0)
+        if not jpeg.is_jpeg(window.read(3)):
+            raise ValueError(f"no JPEG at offset {jpeg_offset}")
+        embedded = jpeg.read_jpeg(window)
         exif, xmp = embedded.exif, embedded.xmp
         if width is None:
             width, height = embedded.width, embedded.height

@@ -8,6 +8,7 @@ Adding a format is a module in this package and a line here.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -30,6 +31,7 @@ from image_metadata.formats import (
     jxl,
     mrc,
     mrw,
+    pcd,
     pfm,
     pgf,
     pict,
@@ -103,6 +105,7 @@ PILLOW_OPENERS: dict[str, pillow.Opener] = {
     "ICO": ico.open_icon,
     "GIF": gif.open_gif,
     "FITS": fits.open_fits,
+    "PCD": pcd.open_pcd,
 }
 
 
@@ -126,11 +129,16 @@ def read_header(fp: BinaryIO, prefix: bytes) -> Header:
     return found
 
 
+# What a reader's parsing may raise on bytes it did not expect: a damaged header, named.
+_PARSE_ERRORS = (ValueError, struct.error, IndexError, KeyError, OverflowError)
+
+
 def _first_of(readers: tuple[Reader, ...], fp: BinaryIO, head: bytes) -> Header | None:
     for reader in readers:
         if reader.accepts(head):
             try:
                 return reader.read(fp)
-            except ValueError as e:
-                raise CorruptImage(f"cannot read the {reader.name} header: {e}") from None
+            except _PARSE_ERRORS as e:
+                raise CorruptImage(f"cannot read the {reader.name} header: "
+                                   f"{e or type(e).__name__}") from None
     return None
