@@ -201,3 +201,9 @@ def test_a_multi_page_djvu_reports_its_first_page():
     body = b"DJVM" + dirm + inner
     result = decode_bytes(b"AT&TFORM" + struct.pack(">I", len(body)) + body)
     assert (result.format, result.width, result.height) == ("DJVU", 30, 20)
+
+
+def test_a_weakly_marked_file_that_a_plugin_claims_and_refuses_is_still_read():
+    # 64 columns make an MRC start like a DIB header (size 64); Pillow's DIB plugin refuses it.
+    result = decode_bytes(made_formats.mrc((64, 48)))
+    assert (result.format, result.width, result.height) == ("MRC", 64, 48)

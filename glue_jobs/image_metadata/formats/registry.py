@@ -93,7 +93,7 @@ READERS = (
     Reader("DJVU", djvu.accepts, djvu.header),
 )
 # Formats whose only mark is weak (a few bytes some way in): tried when neither the readers
-# above nor Pillow's plugins claim the file.
+# above nor Pillow's plugins read the file (an MRC 64 columns wide starts like a DIB).
 WEAK_READERS = (
     Reader("MRC", mrc.accepts, mrc.header),
     Reader("PICT", pict.accepts, pict.header),
@@ -120,7 +120,7 @@ def read_header(fp: BinaryIO, prefix: bytes) -> Header:
         return found
     try:
         found = pillow.open_header(fp, prefix, SUPPORTED_FORMATS, PILLOW_OPENERS)
-    except NotAnImage:
+    except (NotAnImage, CorruptImage):  # unclaimed, or refused by every plugin that did
         found = _first_of(WEAK_READERS, fp, head)
         if found is None:
             raise
