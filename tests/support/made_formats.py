@@ -183,22 +183,28 @@ def cr3(size: tuple[int, int], exif: bytes | None = None) -> bytes:
     return _box(b"ftyp", b"crx \x00\x00\x00\x01crx isom") + moov + _box(b"mdat", bytes(64))
 
 
-def crw(size: tuple[int, int], exif: bytes | None = None) -> bytes:
+def crw(size: tuple[int, int], exif: bytes | None = None, data: bytes = b"") -> bytes:
+    """``data`` (the raw image) comes first in the heap, as cameras write it: the records and
+    their table are at the end of the file."""
     width, height = size
     make_model = b"Canon\x00Canon EOS D30\x00"
     info = struct.pack("<IIfi", width, height, 1.0, 90) + bytes(12)
     stamp = struct.pack("<III", 1_000_000_000, 0, 0)
-    values = make_model + info + stamp
-    records = [(0x080A, len(make_model), 0), (0x1810, len(info), len(make_model)),
-               (0x180E, len(stamp), len(make_model) + len(info))]
+    values = data + make_model + info + stamp
+    at = len(data)
+    records = [(0x080A, len(make_model), at), (0x1810, len(info), at + len(make_model)),
+               (0x180E, len(stamp), at + len(make_model) + len(info))]
     table = struct.pack("<H", len(records)) + b"".join(struct.pack("<HII", *r) for r in records)
     heap = values + table + struct.pack("<I", len(values))
     return b"II" + struct.pack("<I", 26) + b"HEAPCCDR" + bytes(12) + heap
 
 
-def raf(size: tuple[int, int], exif: bytes | None = None) -> bytes:
+def raf(size: tuple[int, int], exif: bytes | None = None, preview: int = 0) -> bytes:
+    """``preview`` bytes of image data make the embedded JPEG as long as a camera's (the
+    RAF directory follows it)."""
     width, height = size
     embedded = _jpeg((16, 12), exif)
+    embedded = embedded[:-2] + bytes(preview) + embedded[-2:]
     directory = struct.pack(">I", 1) + struct.pack(">HHHH", 0x0111, 4, height, width)
     header = bytearray(160)
     header[0:16] = b"FUJIFILMCCD-RAW "
@@ -216,10 +222,24 @@ def mrw(size: tuple[int, int], exif: bytes | None = None) -> bytes:
     return b"\x00MRM" + struct.pack(">I", len(blocks)) + blocks
 
 
-def x3f(size: tuple[int, int], exif: bytes | None = None) -> bytes:
+def x3f(size: tuple[int, int], exif: bytes | None = None, data: bytes = b"") -> bytes:
+    """The header, ``data`` (the image sections), a PROP section with the camera's make,
+    model and time, and the directory whose offset ends the file."""
     width, height = size
-    return b"FOVb" + struct.pack("<I", 0x00020002) + bytes(16) + struct.pack("<I", 0) \
+    head = b"FOVb" + struct.pack("<I", 0x00020002) + bytes(16) + struct.pack("<I", 0) \
         + struct.pack("<III", width, height, 0) + bytes(32)
+    names = [("CAMMANUF", "SIGMA"), ("CAMMODEL", "SIGMA SD10"), ("TIME", "1000000000")]
+    text, pairs = "", b""
+    for name, value in names:
+        pairs += struct.pack("<II", len(text), len(text) + len(name) + 1)
+        text += f"{name}\x00{value}\x00"
+    strings = text.encode("utf-16-le")
+    prop = b"SECp" + struct.pack("<IIIII", 0x00020000, len(names), 0, 0, len(text)) + pairs \
+        + strings
+    prop_at = len(head) + len(data)
+    directory = b"SECd" + struct.pack("<II", 0x00020000, 1) + struct.pack("<II4s", prop_at,
+                                                                           len(prop), b"PROP")
+    return head + data + prop + directory + struct.pack("<I", prop_at + len(prop))
 
 
 def bmp_with_png(size: tuple[int, int], exif: bytes | None = None) -> bytes:

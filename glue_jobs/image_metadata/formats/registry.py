@@ -21,6 +21,7 @@ from image_metadata.formats import (
     crw,
     djvu,
     dpx,
+    eps,
     exr,
     fits,
     flif,
@@ -67,20 +68,25 @@ class Reader:
     accepts: Callable[[bytes], bool]  # on the file's first HEAD_BYTES
     # The header; None hands the file to the Pillow fallback. ValueError: a damaged header.
     read: Callable[[BinaryIO], Header | None]
+    formats: tuple[str, ...] = ()  # the format names it reports, when not just ``name``
+
+    @property
+    def reports(self) -> tuple[str, ...]:
+        return self.formats or (self.name,)
 
 
 READERS = (
-    Reader("JPEG", jpeg.is_jpeg, jpeg.header),
+    Reader("JPEG", jpeg.is_jpeg, jpeg.header, ("JPEG", "MPO")),
     Reader("PNG", png.is_png, png.header),
     Reader("WEBP", webp.is_webp, webp.header),
-    Reader("HEIF", isobmff.accepts, isobmff.header),
+    Reader("HEIF", isobmff.accepts, isobmff.header, ("HEIF", "AVIF")),
     Reader("CR3", cr3.accepts, cr3.header),
     Reader("CRW", crw.accepts, crw.header),
     Reader("RAF", raf.accepts, raf.header),
     Reader("MRW", mrw.accepts, mrw.header),
     Reader("X3F", x3f.accepts, x3f.header),
     Reader("JXL", jxl.accepts, jxl.header),
-    Reader("TIFF-based raw", tiff.accepts_raw, tiff.raw_header),
+    Reader("TIFF-based raw", tiff.accepts_raw, tiff.raw_header, ("RW2", "ORF")),
     Reader("BPG", bpg.accepts, bpg.header),
     Reader("DPX", dpx.accepts, dpx.header),
     Reader("EXR", exr.accepts, exr.header),
@@ -106,6 +112,7 @@ PILLOW_OPENERS: dict[str, pillow.Opener] = {
     "GIF": gif.open_gif,
     "FITS": fits.open_fits,
     "PCD": pcd.open_pcd,
+    "EPS": eps.open_eps,
 }
 
 
