@@ -22,8 +22,8 @@ __all__ = ["SUPPORTED_FORMATS", "Decoded", "decode", "decode_bytes"]
 class Decoded:
     format: str
     mode: str
-    width: int
-    height: int
+    width: int | None
+    height: int | None
     exif: dict[str, str] = field(default_factory=dict)
     typed: exif_mod.Typed = field(default_factory=exif_mod.Typed)
     warnings: list[str] = field(default_factory=list)

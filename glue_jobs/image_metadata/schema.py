@@ -20,7 +20,8 @@ class Column:
 IMAGES_COLUMNS: tuple[Column, ...] = (
     Column("url", "string", "Image URL as given in the manifest (trimmed)"),
     Column("id", "string", "Identifier carried from the manifest's id column, if any"),
-    Column("format", "string", "Pillow format name: JPEG, PNG, TIFF, WEBP, HEIF, AVIF, GIF, ..."),
+    Column("format", "string",
+           "Format: Pillow's name (JPEG, PNG, TIFF, WEBP, HEIF, ...), else CR3, RAF, JXL, ..."),
     Column("mode", "string", "Pillow mode: RGB, RGBA, L, CMYK, I;16, ..."),
     Column("width", "int", "Width in pixels (full-resolution image for raw files)"),
     Column("height", "int", "Height in pixels (full-resolution image for raw files)"),

@@ -207,9 +207,26 @@ def test_xml_that_is_not_svg_is_not_an_image():
         decode_bytes(b'<?xml version="1.0"?>\n<rss version="2.0"><channel/></rss>')
 
 
-def test_image_format_pillow_knows_but_we_do_not_read_is_unsupported():
+def test_a_format_pillow_reads_is_read_as_pillow_reads_it():
+    result = decode_bytes(b"P6\n2 3\n255\n" + bytes(18))
+    assert (result.format, result.mode, result.width, result.height) == ("PPM", "RGB", 2, 3)
+
+
+def test_a_format_pillow_knows_and_the_reader_does_not_support_is_named():
+    from image_metadata.formats import pillow
+
+    pillow.init_plugins()
+    data = b"P6\n2 2\n255\n" + bytes(12)
     with pytest.raises(UnsupportedFormat, match="PPM files are not supported"):
-        decode_bytes(b"P6\n2 2\n255\n" + bytes(12))
+        pillow.open_header(io.BytesIO(data), data[:16], supported={"JPEG"}, openers={})
+
+
+def test_a_format_without_a_signature_is_tried_after_every_other():
+    # TGA has no magic number: Pillow's plugin decides from the header, as Image.open does.
+    out = io.BytesIO()
+    Image.new("RGB", (5, 4)).save(out, "TGA")
+    result = decode_bytes(out.getvalue())
+    assert (result.format, result.mode, result.width, result.height) == ("TGA", "RGB", 5, 4)
 
 
 def test_truncated_jpeg_is_corrupt():
@@ -218,9 +235,10 @@ def test_truncated_jpeg_is_corrupt():
     assert (raised.value.error_type, raised.value.stage) == ("corrupt_image", "decode")
 
 
-def test_png_with_a_bad_header_checksum_is_corrupt():
-    with pytest.raises(CorruptImage, match="cannot read the PNG header"):
-        decode_bytes(png_declaring(10, 10, crc_ok=False))
+def test_png_with_a_bad_header_checksum_is_read_with_a_warning():
+    result = decode_bytes(png_declaring(10, 10, crc_ok=False))
+    assert (result.format, result.width, result.height) == ("PNG", 10, 10)
+    assert "PNG: the IHDR checksum does not match (a damaged header)" in result.warnings
 
 
 def test_png_signature_alone_is_corrupt():

@@ -29,6 +29,7 @@ from image_metadata import samples
 from image_metadata.decode import SUPPORTED_FORMATS, Decoded, decode_bytes
 from image_metadata.exceptions import CorruptImage, ImageFailure
 from image_metadata.tags.text import MAX_TEXT
+from tests.support import made_formats, pillow_formats
 
 from .test_isobmff import full, heif
 from .tiff_bytes import ASCII, HEADER_SIZE, LONG, RATIONAL, SHORT, entry, header, ifd, ifd_size
@@ -94,11 +95,17 @@ def _seeds() -> dict[str, bytes]:
         seeds["AVIF"] = samples.encode("AVIF", SIZE, exif=EXIF)
     if features.check("jpg_2000"):
         seeds["JPEG2000"] = samples.encode("JPEG2000", SIZE)
+    seeds.update(pillow_formats.one_of_each(SIZE))
+    seeds.update({f"made {name}": data for name, data in made_formats.made(SIZE, EXIF).items()})
     return seeds
 
 
 SEEDS = _seeds()
-WITH_EXIF = {"JPEG", "PNG", "PNG, eXIf after IDAT", "TIFF", "WEBP", "MPO", "HEIF", "AVIF"}
+# Sizes that are not the size asked for, as Pillow reports them too: ICNS stores its standard
+# icon sizes; the stub formats (scientific data Pillow only names) have none.
+SEED_SIZES = {"ICNS": (1024, 1024), "BUFR": (0, 0), "GRIB": (0, 0), "HDF5": (0, 0)}
+WITH_EXIF = {"JPEG", "PNG", "PNG, eXIf after IDAT", "TIFF", "WEBP", "MPO", "HEIF", "AVIF",
+             *(f"made {name}" for name, (_make, keeps) in made_formats.MADE.items() if keeps)}
 
 
 def _warm_up() -> None:
@@ -287,17 +294,20 @@ SIGNATURES = (
 @pytest.mark.parametrize("name", sorted(SEEDS))
 def test_every_seed_is_a_valid_image_with_its_metadata(name):
     result = decoded(SEEDS[name])
-    assert (result.width, result.height) == SIZE
+    assert (result.width, result.height) == SEED_SIZES.get(name, SIZE)
     if name in WITH_EXIF:
         assert result.exif["Make"] == "Canon"
 
 
 def test_seeds_cover_every_supported_format_this_pillow_build_can_write():
-    formats = {decode_bytes(data).format for data in SEEDS.values()}
+    formats = {decode_bytes(data).format.upper() for data in SEEDS.values()}
     writable = {"HEIF"} if _heif_encoder() else set()
     writable |= {"AVIF"} if features.check("avif") else set()
     writable |= {"JPEG2000"} if features.check("jpg_2000") else set()
-    assert formats == set(SUPPORTED_FORMATS) - ({"HEIF", "AVIF", "JPEG2000"} - writable)
+    expected = set(SUPPORTED_FORMATS) - ({"HEIF", "AVIF", "JPEG2000"} - writable)
+    own = {decode_bytes(data).format for name, data in SEEDS.items()
+           if name.startswith("made ")} - set(SUPPORTED_FORMATS)
+    assert formats - own == expected - set(pillow_formats.WITHOUT_SAMPLE)
 
 
 @settings(FUZZ, max_examples=5000)

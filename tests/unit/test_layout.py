@@ -24,7 +24,7 @@ MAY_IMPORT = {
     "cli": {"job", "extract", "fetch", "explore", "aws"},
 }
 # Modules of formats/ that are no format's reader.
-FORMAT_SUPPORT = {"__init__", "header", "pillow", "registry"}
+FORMAT_SUPPORT = {"__init__", "bits", "header", "pillow", "registry"}
 
 
 def part_of(path: Path) -> str:

@@ -65,8 +65,19 @@ def test_other_text_chunks_are_skipped_unread():
     (png.SIGNATURE + chunk(b"IHDR", struct.pack(">IIBBBBB", 7, 5, 3, 2, 0, 0, 0)),
      "not a PNG mode"),
     (png.SIGNATURE + chunk(b"IHDR", struct.pack(">IIBBBBB", 0, 5, 8, 2, 0, 0, 0)), "is 0"),
-    (png.SIGNATURE + b"\x00\x00\x00\x0dIHDR" + bytes(17), "checksum"),
+    (png.SIGNATURE + b"\x00\x00\x00\x0dIHDR" + bytes(12), "truncated"),
 ])
 def test_malformed_headers_raise_value_error(data, message):
     with pytest.raises(ValueError, match=message):
         png.read_png(io.BytesIO(data))
+
+
+def test_a_header_whose_checksum_is_wrong_keeps_its_values_with_a_warning():
+    damaged = chunk(b"IHDR", struct.pack(">IIBBBBB", 7, 5, 8, 2, 0, 0, 0))[:-4] + bytes(4)
+    found = png.read_png(io.BytesIO(png.SIGNATURE + damaged))
+    assert (found.width, found.height, found.mode) == (7, 5, "RGB")
+    assert found.warnings == ("PNG: the IHDR checksum does not match (a damaged header)",)
+
+
+def test_a_sound_header_has_no_warning():
+    assert png.read_png(io.BytesIO(saved("RGB"))).warnings == ()

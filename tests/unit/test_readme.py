@@ -19,3 +19,14 @@ def test_readme_job_argument_table_equals_the_job_arguments():
     documented = text.split("<!-- job-arguments:begin -->\n", 1)[1].split(
         "\n<!-- job-arguments:end -->")[0]
     assert documented == settings.markdown()
+
+
+def test_readme_format_table_names_every_format_read():
+    from image_metadata.formats.registry import READERS, SUPPORTED_FORMATS, WEAK_READERS
+
+    text = README.read_text()
+    table = text.split("<!-- formats: start -->", 1)[1].split("<!-- formats: end -->", 1)[0]
+    listed = {name.strip() for line in table.splitlines()[2:]
+              for name in line.split("|")[1].split(",")}
+    read = set(SUPPORTED_FORMATS) | {f for r in (*READERS, *WEAK_READERS) for f in r.reports}
+    assert read <= listed, f"not in the README's format table: {sorted(read - listed)}"

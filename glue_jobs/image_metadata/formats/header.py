@@ -14,8 +14,8 @@ from image_metadata.tags.exif import ExifData
 class Header:
     format: str
     mode: str
-    width: int
-    height: int
+    width: int | None  # None: the header does not say (a damaged or cut-down file)
+    height: int | None
     exif: bytes | None = None  # a TIFF structure, with or without its "Exif\0\0" prefix
     xmp: Any = None  # bytes or str: an XMP packet
     # EXIF already read from the file itself (a TIFF's own IFDs): then ``exif`` is unused.

@@ -32,6 +32,7 @@ class JpegHeader:
     height: int
     exif: bytes | None
     xmp: bytes | None
+    warnings: tuple[str, ...] = ()  # damage read past: junk before a marker, a truncated end
 
 
 def is_jpeg(prefix: bytes) -> bool:
@@ -39,13 +40,22 @@ def is_jpeg(prefix: bytes) -> bool:
 
 
 def read_jpeg(fp: BinaryIO) -> JpegHeader:
-    """Walk the segments up to the first scan; raise ValueError naming what is malformed."""
+    """Walk the segments up to the first scan; raise ValueError naming what is malformed.
+
+    As libjpeg and Pillow do, bytes that are no marker where one should start are skipped
+    (with a warning), and a file that ends after its frame header still has its size."""
     fp.seek(2)
     frame: tuple[str, int, int] | None = None
     exif = xmp = None
     pictures = 1
+    warnings: list[str] = []
     for _ in range(MAX_SEGMENTS):
-        marker = _next_marker(fp)
+        marker = _next_marker(fp, warnings)
+        if marker is None:  # the end of the file
+            if frame is None:
+                raise ValueError("the file ends inside the header (truncated)")
+            warnings.append("JPEG: the file ends before the image data (truncated)")
+            break
         if marker in _STANDALONE:
             continue
         if marker in (0xD9, 0xDA):  # end of image, start of scan: the header is over
@@ -77,29 +87,55 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
     if frame is None:
         raise ValueError("no start-of-frame segment before the image data")
     mode, width, height = frame
-    return JpegHeader("MPO" if pictures > 1 else "JPEG", mode, width, height, exif, xmp)
+    return JpegHeader("MPO" if pictures > 1 else "JPEG", mode, width, height, exif, xmp,
+                      tuple(warnings))
 
 
-def _next_marker(fp: BinaryIO) -> int:
-    byte = fp.read(1)
-    if not byte:
-        raise ValueError("the file ends inside the header (truncated)")
-    if byte != b"\xff":
-        raise ValueError(f"expected a marker, found {byte!r}")
-    byte = fp.read(1)
-    if byte and byte != b"\xff":
-        return byte[0]
-    # Fill bytes may pad between segments: skipped a block at a time (a byte at a time, 32 MB
-    # of them cost 14 s); the read cap and the image's deadline bound how many.
+def _next_marker(fp: BinaryIO, warnings: list[str]) -> int | None:
+    """The next marker's code; None at the end of the file."""
+    pair = fp.read(2)
+    if len(pair) == 2 and pair[0] == 0xFF and pair[1] not in (0x00, 0xFF):
+        return pair[1]
+    fp.seek(-len(pair), io.SEEK_CUR)
+    return _scan_for_marker(fp, warnings)
+
+
+def _scan_for_marker(fp: BinaryIO, warnings: list[str]) -> int | None:
+    """Past fill bytes (FF, as the standard allows) and junk (anything else, named in
+    ``warnings``) to the next marker. A block at a time: 32 MB of fill bytes read one by one
+    cost 14 s; the read cap and the image's deadline bound how many blocks."""
+    skipped = 0
+    after_ff = False
     block_size = 4096
     while True:
         block = fp.read(block_size)
         if not block:
-            raise ValueError("file ends inside the header")
-        rest = block.lstrip(b"\xff")
-        if rest:
-            fp.seek(-(len(rest) - 1), io.SEEK_CUR)
-            return rest[0]
+            if skipped:
+                warnings.append(f"JPEG: {skipped} bytes of junk at the end of the file")
+            return None
+        at, size = 0, len(block)
+        while at < size:
+            if after_ff:
+                at = size - len(block[at:].lstrip(b"\xff"))  # past fill bytes
+                if at == size:
+                    break
+                code = block[at]
+                if code == 0x00:  # a stuffed FF00 is scan data, not a marker: junk here
+                    skipped += 2
+                    after_ff = False
+                    at += 1
+                    continue
+                fp.seek(at + 1 - size, io.SEEK_CUR)
+                if skipped:
+                    warnings.append(f"JPEG: {skipped} bytes of junk before marker "
+                                    f"FF{code:02X} (skipped)")
+                return code
+            ff = block.find(b"\xff", at)
+            if ff < 0:
+                skipped += size - at
+                break
+            skipped += ff - at
+            after_ff, at = True, ff + 1
         block_size = min(block_size * 4, 256 * 1024)
 
 
@@ -126,4 +162,5 @@ def _picture_count(mpf: bytes) -> int:
 
 def header(fp: BinaryIO) -> Header:
     found = read_jpeg(fp)
-    return Header(found.format, found.mode, found.width, found.height, found.exif, found.xmp)
+    return Header(found.format, found.mode, found.width, found.height, found.exif, found.xmp,
+                  warnings=list(found.warnings))

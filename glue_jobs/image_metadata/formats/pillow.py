@@ -5,10 +5,11 @@ reads through a budget; formats whose plugins read too much have openers of thei
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, BinaryIO
 
 from PIL import Image
@@ -71,10 +72,12 @@ def open_header(fp: BinaryIO, prefix: bytes, supported: Collection[str],
     the file; a failure that names the format otherwise."""
     accepted_by: list[str] = []
     errors: list[str] = []
+    blind: list[str] = []
     for fmt in Image.ID:
         factory, accept = Image.OPEN[fmt]
         if accept is None:
-            continue  # plugins without a signature test would claim arbitrary bytes
+            blind.append(fmt)  # no signature test: tried last, as Image.open does
+            continue
         try:
             verdict = accept(prefix)
         except PILLOW_ERRORS:
@@ -89,25 +92,87 @@ def open_header(fp: BinaryIO, prefix: bytes, supported: Collection[str],
             opener = openers.get(fmt)
             header = opener(fp, factory) if opener is not None else None
             if header is None:
-                fp.seek(0)
-                header = from_image(factory(budgeted(fp), None))
+                header = open_plugin(factory, fp)
             return header
         except ImageFailure:
             raise
         except PILLOW_ERRORS as e:
             errors.append(f"{fmt}: {' '.join(str(e).split()) or type(e).__name__}")
+    if not accepted_by:
+        head = prefix.lstrip()
+        if head.lower().startswith((b"<?xml", b"<!doctype svg")) and _svg_root(fp):
+            raise UnsupportedFormat("SVG drawing, not an image")
+        for signature, what, failure in _OTHER_SIGNATURES:
+            if head.lower().startswith(signature.lower()):
+                raise failure(f"{what}, not an image")
+    # As Image.open does: a file no signature test claimed, or whose claimants refused it,
+    # may still be one of the formats without a signature (a TGA starts like a CUR).
+    for fmt in blind:
+        if fmt in supported:
+            header = _try_blind(fp, fmt, openers)
+            if header is not None:
+                return header
     known = [f for f in accepted_by if f in supported]
     if known:
         raise CorruptImage(f"cannot read the {known[0]} header: {'; '.join(errors)[:300]}")
     if accepted_by:
         raise UnsupportedFormat(f"{accepted_by[0]} files are not supported")
-    head = prefix.lstrip()
-    if head.lower().startswith((b"<?xml", b"<!doctype svg")) and _svg_root(fp):
-        raise UnsupportedFormat("SVG drawing, not an image")
-    for signature, what, failure in _OTHER_SIGNATURES:
-        if head.lower().startswith(signature.lower()):
-            raise failure(f"{what}, not an image")
     raise NotAnImage(f"no image signature in the first bytes ({prefix[:8].hex()})")
+
+
+def _try_blind(fp: BinaryIO, fmt: str, openers: Mapping[str, Opener]) -> Header | None:
+    """A plugin without a signature test (TGA, PCD, IM, ...) checks the header itself: its
+    refusal only means the file is not of its format."""
+    factory = Image.OPEN[fmt][0]
+    fp.seek(0)
+    try:
+        opener = openers.get(fmt)
+        header = opener(fp, factory) if opener is not None else None
+        if header is None:
+            header = open_plugin(factory, fp)
+    except TooLarge:
+        raise
+    except (ImageFailure, *PILLOW_ERRORS):
+        return None
+    return header
+
+
+def open_plugin(factory: Any, fp: BinaryIO) -> Header:
+    """The header as the plugin reads it, through the read budget. A plugin that refuses a
+    large declared size (DecompressionBombError) is asked again with Pillow's pixel limit
+    lifted: without pixels, the size is metadata like any other."""
+    fp.seek(0)
+    try:
+        return from_image(factory(budgeted(fp), None))
+    except Image.DecompressionBombError:
+        fp.seek(0)
+        with _no_pixel_limit():
+            return from_image(factory(budgeted(fp), None))
+
+
+@contextlib.contextmanager
+def _no_pixel_limit() -> Iterator[None]:
+    # Pillow reads the limit from a module global: it is lifted for this one open, under a
+    # lock so that concurrent opens restore it in order. The job's threads never decode
+    # pixels, so none of them needs the limit meanwhile.
+    global _lifted
+    with _limit_lock:
+        if _lifted == 0:
+            _saved[0] = Image.MAX_IMAGE_PIXELS
+            Image.MAX_IMAGE_PIXELS = None
+        _lifted += 1
+    try:
+        yield
+    finally:
+        with _limit_lock:
+            _lifted -= 1
+            if _lifted == 0:
+                Image.MAX_IMAGE_PIXELS = _saved[0]
+
+
+_limit_lock = threading.Lock()
+_lifted = 0
+_saved: list[int | None] = [None]
 
 
 def from_image(image: Image.Image) -> Header:

@@ -39,6 +39,7 @@ class PngHeader:
     mode: str
     exif: bytes | None  # an eXIf chunk before the image data (a later one is the caller's)
     xmp: bytes | None
+    warnings: tuple[str, ...] = ()
 
 
 def is_png(prefix: bytes) -> bool:
@@ -54,13 +55,16 @@ def read_png(fp: BinaryIO) -> PngHeader:
     ihdr = fp.read(17)
     if len(ihdr) < 17:
         raise ValueError("IHDR chunk is truncated")
-    if zlib.crc32(b"IHDR" + ihdr[:13]) != struct.unpack(">I", ihdr[13:])[0]:
-        raise ValueError("IHDR checksum does not match: the header is damaged")
     width, height, depth, colour = struct.unpack(">IIBB", ihdr[:10])
     if (depth, colour) not in MODES:
         raise ValueError(f"bit depth {depth} with colour type {colour} is not a PNG mode")
     if width == 0 or height == 0:
         raise ValueError("image width or height is 0")
+    warnings = []
+    # Values that make sense are kept under a bad checksum, as exiftool keeps them: the
+    # damage is more likely elsewhere in the 17 bytes (or in the checksum) than in all of them.
+    if zlib.crc32(b"IHDR" + ihdr[:13]) != struct.unpack(">I", ihdr[13:])[0]:
+        warnings.append("PNG: the IHDR checksum does not match (a damaged header)")
     exif = xmp = None
     offset = 8 + 8 + struct.unpack(">I", head[:4])[0] + 4
     for _ in range(MAX_CHUNKS):
@@ -76,7 +80,7 @@ def read_png(fp: BinaryIO) -> PngHeader:
         elif kind == b"iTXt" and xmp is None and length <= MAX_XMP + 64:
             xmp = _xmp(fp.read(length))
         offset += 12 + length
-    return PngHeader(width, height, MODES[(depth, colour)], exif, xmp)
+    return PngHeader(width, height, MODES[(depth, colour)], exif, xmp, tuple(warnings))
 
 
 def _xmp(body: bytes) -> bytes | None:
@@ -103,7 +107,8 @@ def _xmp(body: bytes) -> bytes | None:
 def header(fp: BinaryIO) -> Header:
     found = read_png(fp)
     exif = found.exif if found.exif is not None else exif_after_image_data(fp)
-    return Header("PNG", found.mode, found.width, found.height, exif, found.xmp)
+    return Header("PNG", found.mode, found.width, found.height, exif, found.xmp,
+                  warnings=list(found.warnings))
 
 
 def exif_after_image_data(fp: BinaryIO) -> bytes | None:

@@ -1,5 +1,7 @@
 """TIFF and the raw files built on it: mode and size as Pillow's plugin gives them, read from
-IFD0's layout tags only, and the metadata from the file's own IFDs."""
+IFD0's layout tags only, and the metadata from the file's own IFDs. Raw files with a magic
+number of their own (Panasonic RW2, Olympus ORF), which Pillow does not open, are read here
+whole: their IFD0 is EXIF's IFD0."""
 
 from __future__ import annotations
 
@@ -50,6 +52,56 @@ def open_layout(fp: BinaryIO, _factory: Any = None) -> Header | None:
     return Header(image.format or "TIFF", image.mode, *image.size)
 
 
+def open_tiff(fp: BinaryIO, factory: Any) -> Header:
+    """The layout from IFD0's tags; else Pillow's plugin; else, for a TIFF Pillow refuses
+    (no dimensions in IFD0, an odd photometric), what the IFDs themselves say."""
+    layout = open_layout(fp)
+    if layout is not None:
+        return layout
+    try:
+        return pillow.open_plugin(factory, fp)
+    except pillow.PILLOW_ERRORS as error:
+        found = _from_ifds(fp)
+        if found is None:
+            raise
+        found.warnings.append(f"TIFF: Pillow cannot open it ({' '.join(str(error).split())}); "
+                              "size and mode from the IFDs")
+        return found
+
+
+# (photometric interpretation, samples per pixel) -> mode; bit depth decides for grey.
+_MODES = {(2, 3): "RGB", (2, 4): "RGBA", (3, 1): "P", (5, 4): "CMYK", (6, 3): "RGB",
+          (8, 3): "LAB", (32803, 1): "RGB", (34892, 3): "RGB"}
+
+
+def _from_ifds(fp: BinaryIO) -> Header | None:
+    try:
+        reader = TiffReader(fp, 0)
+        ifd0, next_offset = reader.read_ifd(reader.first_ifd, "IFD0")
+    except (ValueError, struct.error):
+        return None
+    candidates = [ifd0]
+    pending = _ints(ifd0.get(0x014A)) + ([next_offset] if next_offset else [])
+    while pending and len(reader._visited) < 32:
+        entries, nxt = reader.read_ifd(pending.pop(0), "SubIFD")
+        candidates.append(entries)
+        pending += _ints(entries.get(0x014A)) + ([nxt] if nxt else [])
+    sized = [(first_int(e.get(0x0100)) or 0, first_int(e.get(0x0101)) or 0, e)
+             for e in candidates]
+    width, height, best = max(sized, key=lambda s: s[0] * s[1])
+    photometric = first_int(best.get(0x0106))
+    samples = first_int(best.get(0x0115)) or 1
+    depth = first_int(best.get(0x0102)) or 1
+    if photometric in (0, 1, None) and samples == 1:
+        mode = "1" if depth == 1 else "I;16" if depth == 16 else "L"
+    else:
+        mode = _MODES.get((photometric or 2, samples), "RGB")
+    found = Header("TIFF", mode, width or None, height or None)
+    if not (width and height):
+        found.warnings.append("TIFF: no image size in any IFD")
+    return found
+
+
 def _tiny_tiff(order: str, entries: list[Entry]) -> bytes:
     """A TIFF holding only ``entries`` in IFD0 (values after the IFD), in byte order ``order``."""
     entries = sorted(entries, key=lambda e: e.tag)
@@ -82,6 +134,7 @@ def read_metadata(fp: BinaryIO, header: Header) -> None:
     header.exif_data = data
     _stored_size(data, header)
     _full_resolution_size(fp, header)
+    raw_size_from_exif(fp, header)
     xmp_entry = data.entry("IFD0", 0x02BC)
     header.xmp = xmp_entry.value if xmp_entry and isinstance(xmp_entry.value, bytes) else None
 
@@ -127,3 +180,56 @@ def _ints(entry: Entry | None) -> list[int]:
     if entry is None or not isinstance(entry.value, tuple):
         return []
     return [v for v in entry.value if isinstance(v, int) and v > 0][:16]
+
+
+# Magic numbers of TIFF-structured raw files that Pillow does not open, and their names.
+RAW_MAGICS = {0x55: "RW2", 0x4F52: "ORF", 0x5352: "ORF"}
+# Panasonic's IFD0 tags: the sensor's borders around the image it records.
+_PANASONIC_BORDERS = (0x0004, 0x0005, 0x0006, 0x0007)  # top, left, bottom, right
+_EXIF_SIZE = (0xA002, 0xA003)  # ExifImageWidth, ExifImageHeight
+
+
+def accepts_raw(head: bytes) -> bool:
+    if head[:2] not in (b"II", b"MM"):
+        return False
+    order = "<" if head[:2] == b"II" else ">"
+    return len(head) >= 4 and struct.unpack(order + "H", head[2:4])[0] in RAW_MAGICS
+
+
+def raw_header(fp: BinaryIO) -> Header:
+    fp.seek(0)
+    head = fp.read(4)
+    order = "<" if head[:2] == b"II" else ">"
+    name = RAW_MAGICS[struct.unpack(order + "H", head[2:4])[0]]
+    data = exif_mod.read_exif(fp, 0, tuple(RAW_MAGICS))
+    width = first_int(data.entry("IFD0", 0x0100))
+    height = first_int(data.entry("IFD0", 0x0101))
+    borders = [first_int(data.entry("IFD0", tag)) for tag in _PANASONIC_BORDERS]
+    if name == "RW2" and all(b is not None for b in borders):
+        top, left, bottom, right = borders  # type: ignore[misc]
+        if right > left and bottom > top:
+            width, height = right - left, bottom - top
+    if name == "RW2" and not (width and height):
+        width = first_int(data.entry("IFD0", 0x0002))  # SensorWidth, SensorHeight
+        height = first_int(data.entry("IFD0", 0x0003))
+    found = Header(name, "RGB", width or None, height or None, exif_data=data)  # type: ignore[arg-type]
+    if not (width and height):
+        found.warnings.append(f"{name}: no image size in IFD0")
+    xmp_entry = data.entry("IFD0", 0x02BC)
+    found.xmp = xmp_entry.value if xmp_entry and isinstance(xmp_entry.value, bytes) else None
+    return found
+
+
+def raw_size_from_exif(fp: BinaryIO, header: Header) -> None:
+    """Canon CR2 and Phase One IIQ files keep a reduced image (or none) in their IFDs and
+    the sensor's recorded size in ExifImageWidth/Height, which exiftool reports too."""
+    fp.seek(8)
+    mark = fp.read(4)
+    if not (mark[:2] == b"CR" or mark == b"IIII"):
+        return
+    data = header.exif_data
+    if data is None:
+        return
+    width, height = (first_int(data.entry("Exif", tag)) for tag in _EXIF_SIZE)
+    if width and height and width * height > header.width * header.height:
+        header.width, header.height = width, height

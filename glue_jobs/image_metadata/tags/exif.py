@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,11 +50,11 @@ def strip_exif_header(blob: bytes) -> bytes:
     return blob
 
 
-def read_exif(fp: BinaryIO, base: int = 0) -> ExifData:
+def read_exif(fp: BinaryIO, base: int = 0, magics: tuple[int, ...] = (42,)) -> ExifData:
     """Read the EXIF IFDs of the TIFF structure at ``base``; problems become warnings."""
     data = ExifData()
     try:
-        reader = TiffReader(fp, base)
+        reader = TiffReader(fp, base, magics)
     except ValueError as e:
         data.warnings.append(f"EXIF: {e}; EXIF ignored")
         return data
@@ -68,6 +69,36 @@ def read_exif(fp: BinaryIO, base: int = 0) -> ExifData:
         if offset:
             data.entries[ifd_name], _ = reader.read_ifd(offset, ifd_name)
     data.warnings.extend(reader.warnings)
+    _name_values(data, reader.order)
+    return data
+
+
+def read_exif_parts(parts: dict[str, bytes]) -> ExifData:
+    """EXIF stored as one TIFF structure per IFD (Canon CR3's CMT boxes): the first IFD of
+    each part is the IFD it is named for ("IFD0", "Exif", "GPS")."""
+    data = ExifData()
+    order = "<"
+    for ifd_name, blob in parts.items():
+        try:
+            reader = TiffReader(io.BytesIO(blob))
+        except ValueError as e:
+            data.warnings.append(f"{ifd_name}: {e}; skipped")
+            continue
+        data.entries[ifd_name], _ = reader.read_ifd(reader.first_ifd, ifd_name)
+        data.warnings.extend(reader.warnings)
+        order = reader.order
+    _name_values(data, order)
+    return data
+
+
+def from_entries(entries: dict[str, dict[int, Entry]]) -> ExifData:
+    """EXIF made from values a container keeps in its own records (a CRW's CIFF heap)."""
+    data = ExifData(entries=entries)
+    _name_values(data, "<")
+    return data
+
+
+def _name_values(data: ExifData, order: str) -> None:
     for ifd_name, entries in data.entries.items():
         table = _TABLES[ifd_name]
         for tag, entry in entries.items():
@@ -76,12 +107,11 @@ def read_exif(fp: BinaryIO, base: int = 0) -> ExifData:
             name = table.get(tag, {}).get("name") or f"Tag0x{tag:04X}"
             if name in data.tags:
                 continue
-            value, warning = format_value(name, entry, reader.order)
+            value, warning = format_value(name, entry, order)
             if warning:
                 data.warnings.append(f"{name}: {warning}")
             if value is not None:
                 data.tags[name] = value
-    return data
 
 
 def format_value(name: str, entry: Entry, order: str) -> tuple[str | None, str | None]:

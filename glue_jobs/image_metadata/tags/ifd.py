@@ -58,7 +58,7 @@ class Entry(NamedTuple):  # a tuple: cheap to make, thousands per TIFF
 class TiffReader:
     """Reads IFDs of one TIFF structure that starts at ``base`` inside ``fp``."""
 
-    def __init__(self, fp: BinaryIO, base: int = 0) -> None:
+    def __init__(self, fp: BinaryIO, base: int = 0, magics: tuple[int, ...] = (42,)) -> None:
         self.fp = fp
         self.base = base
         self.warnings: list[str] = []
@@ -69,7 +69,7 @@ class TiffReader:
         self.order = "<" if header[:2] == b"II" else ">"
         self._entry_head = struct.Struct(self.order + "HHL")
         magic, self.first_ifd = struct.unpack(self.order + "HL", header[2:8])
-        if magic != 42:
+        if magic not in magics:  # raw files may use their own (Panasonic 0x55, Olympus RO)
             raise ValueError(f"unsupported TIFF magic number {magic} (BigTIFF is 43)")
         self._visited: set[int] = set()
         self._budget = VALUE_BUDGET
