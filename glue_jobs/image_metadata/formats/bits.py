@@ -6,6 +6,8 @@ from typing import BinaryIO
 
 
 def read_exactly(fp: BinaryIO, size: int, what: str) -> bytes:
+    if size < 0:  # read(-1) would read to the end of the file
+        raise ValueError(f"the {what} has a negative length")
     data = fp.read(size)
     if len(data) < size:
         raise ValueError(f"the file ends inside the {what} (truncated)")

@@ -43,7 +43,8 @@ def from_header(fp: BinaryIO) -> Header:
     mode = "P" if depth <= 8 else "RGBA" if depth == 32 else "RGB"
     if compression in _EMBEDDED:
         try:
-            inner = (jpeg.read_jpeg if compression == 4 else png.read_png)(Window(fp, data_offset))
+            window = Window(fp, data_offset)
+            inner = (jpeg.read_jpeg if compression == 4 else png.read_png)(window)
             mode = inner.mode
         except ValueError:
             pass

@@ -14,7 +14,7 @@ from image_metadata.tags.ifd import first_int
 
 CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
 XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")
-MAX_BOXES = 256
+MAX_BOXES = 1024  # over the whole file: real CR3 files have about 60
 MAX_PART = 1 << 20  # one CMT box; real ones are a few KB
 _PARTS = {b"CMT1": "IFD0", b"CMT2": "Exif", b"CMT4": "GPS"}
 _CONTAINERS = (b"trak", b"mdia", b"minf", b"stbl")
@@ -24,15 +24,23 @@ def accepts(head: bytes) -> bool:
     return head[4:8] == b"ftyp" and head[8:12] == b"crx "
 
 
+class _Boxes:
+    """Box headers left to read, over the whole file."""
+
+    def __init__(self) -> None:
+        self.left = MAX_BOXES
+
+
 def header(fp: BinaryIO) -> Header:
     fp.seek(0, 2)
     end = fp.tell()
     parts: dict[str, bytes] = {}
     tracks: list[tuple[int, int]] = []
     xmp = None
-    for kind, start, size in _boxes(fp, 0, end):
+    budget = _Boxes()
+    for kind, start, size in _boxes(fp, 0, end, budget):
         if kind == b"moov":
-            _moov(fp, start, size, parts, tracks)
+            _moov(fp, start, size, parts, tracks, budget)
         elif kind == b"uuid" and xmp is None and size <= MAX_PART + 16:
             fp.seek(start)
             body = read_exactly(fp, size, "uuid box")
@@ -51,26 +59,28 @@ def header(fp: BinaryIO) -> Header:
 
 
 def _moov(fp: BinaryIO, start: int, size: int, parts: dict[str, bytes],
-          tracks: list[tuple[int, int]]) -> None:
-    for kind, child, child_size in _boxes(fp, start, start + size):
+          tracks: list[tuple[int, int]], budget: _Boxes) -> None:
+    for kind, child, child_size in _boxes(fp, start, start + size, budget):
         if kind == b"uuid":
             fp.seek(child)
             if fp.read(16) != CANON_UUID:
                 continue
-            for part, body, body_size in _boxes(fp, child + 16, child + child_size):
+            for part, body, body_size in _boxes(fp, child + 16, child + child_size, budget):
                 if part in _PARTS and body_size <= MAX_PART:
                     fp.seek(body)
                     parts[_PARTS[part]] = read_exactly(fp, body_size, "CMT box")
         elif kind == b"trak":
-            size_of = _track_size(fp, child, child + child_size)
+            size_of = _track_size(fp, child, child + child_size, budget, 0)
             if size_of:
                 tracks.append(size_of)
 
 
-def _track_size(fp: BinaryIO, start: int, end: int) -> tuple[int, int] | None:
-    for kind, child, child_size in _boxes(fp, start, end):
-        if kind in _CONTAINERS[1:]:
-            found = _track_size(fp, child, child + child_size)
+def _track_size(fp: BinaryIO, start: int, end: int, budget: _Boxes,
+                depth: int) -> tuple[int, int] | None:
+    """The CRAW sample entry's size, in trak/mdia/minf/stbl/stsd: three levels down."""
+    for kind, child, child_size in _boxes(fp, start, end, budget):
+        if kind in _CONTAINERS[1:] and depth < len(_CONTAINERS) - 1:
+            found = _track_size(fp, child, child + child_size, budget, depth + 1)
             if found:
                 return found
         elif kind == b"stsd":
@@ -82,10 +92,12 @@ def _track_size(fp: BinaryIO, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
-def _boxes(fp: BinaryIO, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+def _boxes(fp: BinaryIO, start: int, end: int,
+           budget: _Boxes) -> Iterator[tuple[bytes, int, int]]:
     """(type, body offset, body size) of the boxes between ``start`` and ``end``."""
     pos = start
-    for _ in range(MAX_BOXES):
+    while budget.left > 0:
+        budget.left -= 1
         if pos + 8 > end:
             return
         fp.seek(pos)
@@ -101,7 +113,8 @@ def _boxes(fp: BinaryIO, start: int, end: int) -> Iterator[tuple[bytes, int, int
             size, header_size = struct.unpack(">Q", large)[0], 16
         elif size == 0:
             size = end - pos
-        if size < header_size:
+        body = min(size, end - pos) - header_size
+        if size < header_size or body < 0:
             return
-        yield kind, pos + header_size, min(size, end - pos) - header_size
+        yield kind, pos + header_size, body
         pos += size

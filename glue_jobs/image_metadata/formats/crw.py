@@ -27,7 +27,7 @@ def header(fp: BinaryIO) -> Header:
     (start,) = struct.unpack("<I", read_exactly(fp, 4, "CRW header"))
     end = fp.seek(0, 2)
     found: dict[int, bytes] = {}
-    _heap(fp, start, end, found, 0)
+    _heap(fp, start, end, found, 0, _Budget())
     if _IMAGE_INFO not in found:
         raise ValueError("no image information record in the CIFF heap")
     width, height, _aspect, rotation = struct.unpack("<IIfi", found[_IMAGE_INFO][:16])
@@ -47,21 +47,35 @@ def header(fp: BinaryIO) -> Header:
     return Header("CRW", "RGB", width, height, exif_data=exif_mod.from_entries(entries))
 
 
-def _heap(fp: BinaryIO, start: int, end: int, found: dict[int, bytes], depth: int) -> None:
-    if depth > MAX_DEPTH or end - start < 6:
+class _Budget:
+    """Heaps read once each, and records counted over the whole file: records may point at
+    heaps that hold them (a loop) or fan out, which depth alone does not bound."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[int, int]] = set()
+        self.records = MAX_RECORDS
+
+
+def _heap(fp: BinaryIO, start: int, end: int, found: dict[int, bytes], depth: int,
+          budget: _Budget) -> None:
+    if depth > MAX_DEPTH or end - start < 6 or (start, end) in budget.seen \
+            or budget.records <= 0:
         return
+    budget.seen.add((start, end))
     fp.seek(end - 4)
     (table,) = struct.unpack("<I", read_exactly(fp, 4, "CIFF heap"))
     fp.seek(start + table)
     (count,) = struct.unpack("<H", read_exactly(fp, 2, "CIFF table"))
-    records = fp.read(10 * min(count, MAX_RECORDS))
+    count = min(count, budget.records)
+    budget.records -= count
+    records = fp.read(10 * count)
     for i in range(len(records) // 10):
         tag, size, offset = struct.unpack("<HII", records[10 * i:10 * i + 10])
         kind = tag & 0x3FFF
         if tag & 0xC000 == 0x4000:  # the value is the record's own 8 bytes
             found.setdefault(kind, records[10 * i + 2:10 * i + 10])
         elif (kind >> 8) & 0x38 in (0x28, 0x30):  # a heap within the heap
-            _heap(fp, start + offset, start + offset + size, found, depth + 1)
+            _heap(fp, start + offset, start + offset + size, found, depth + 1, budget)
         elif kind in (_MAKE_MODEL, _TIME_STAMP, _IMAGE_INFO) and size <= 4096:
             fp.seek(start + offset)
             found.setdefault(kind, fp.read(size))

@@ -11,6 +11,7 @@ from image_metadata.formats.header import Header
 MAGIC = b"\x76\x2f\x31\x01"
 MAX_ATTRIBUTES = 1024
 MAX_VALUE = 1 << 20
+MAX_CHANNEL_LIST = 64 * 1024  # 18 bytes and a name per channel: thousands of channels
 
 
 def accepts(prefix: bytes) -> bool:
@@ -28,7 +29,9 @@ def header(fp: BinaryIO) -> Header:
         (size,) = struct.unpack("<I", read_exactly(fp, 4, "EXR attribute"))
         if size > MAX_VALUE:
             raise ValueError(f"attribute {name!r} declares {size} bytes")
-        if name in (b"dataWindow", b"channels") or (name == b"displayWindow" and window is None):
+        wanted = name == b"dataWindow" or (name == b"displayWindow" and window is None) \
+            or (name == b"channels" and size <= MAX_CHANNEL_LIST)
+        if wanted:
             value = read_exactly(fp, size, "EXR attribute")
             if name == b"channels" and kind == b"chlist":
                 channels = {n for n in value.split(b"\x00") if n and n.isascii()}

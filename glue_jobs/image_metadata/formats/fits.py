@@ -20,17 +20,22 @@ def open_fits(fp: BinaryIO, factory: Any) -> Header:
         return pillow.open_plugin(factory, fp)
     except pillow.PILLOW_ERRORS as error:
         found = from_cards(fp)
+        if found is None:  # not a cut file: Pillow's refusal stands
+            raise
         found.warnings.append(f"FITS: {' '.join(str(error).split())}; read from the header "
                               "cards that are there")
         return found
 
 
-def from_cards(fp: BinaryIO) -> Header:
+def from_cards(fp: BinaryIO) -> Header | None:
+    """The header of a file that ends before its END card; None for one that has it."""
     fp.seek(0)
     values: dict[bytes, int] = {}
     for _ in range(MAX_CARDS):
         card = fp.read(80)
-        if len(card) < 80 or card.startswith(b"END "):
+        if card.startswith(b"END") and card[3:].strip() == b"":
+            return None
+        if len(card) < 80:
             break
         match = _CARD.match(card)
         if match:

@@ -23,14 +23,29 @@ class Header:
     # The orientation a container states outside its EXIF (AVIF's irot/imir), if any.
     orientation: int | None = None
     warnings: list[str] = field(default_factory=list)
+    own: bool = True  # read by this project's code, not taken from a Pillow plugin as it is
+
+    def sized(self) -> Header:
+        """This header with a width or height that is no size (zero, negative: a signed
+        field read as one, a damaged header) dropped to None, and the damage named."""
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                self.warnings.append(f"{self.format}: {name} {value} is not a size; dropped")
+                setattr(self, name, None)
+        if self.width is None and self.height is None and not any(
+                "size" in w for w in self.warnings):
+            self.warnings.append(f"{self.format}: the header gives no image size")
+        return self
 
 
 class Window(io.RawIOBase):
-    """The part of ``fp`` from ``offset`` on, as a file of its own (an image inside another)."""
+    """The part of ``fp`` from ``offset`` on (``length`` bytes of it, when given), as a file
+    of its own: an image inside another, read no further than its own extent."""
 
-    def __init__(self, fp: BinaryIO, offset: int) -> None:
+    def __init__(self, fp: BinaryIO, offset: int, length: int | None = None) -> None:
         super().__init__()
-        self._fp, self._offset = fp, offset
+        self._fp, self._offset, self._length = fp, offset, length
 
     def readable(self) -> bool:
         return True
@@ -47,4 +62,7 @@ class Window(io.RawIOBase):
         return self._fp.tell() - self._offset
 
     def read(self, size: int = -1) -> bytes:
+        if self._length is not None:
+            left = max(self._length - self.tell(), 0)
+            size = left if size is None or size < 0 else min(size, left)
         return self._fp.read(size)

@@ -8,6 +8,7 @@ Pillow and parsing the EXIF again.
 from __future__ import annotations
 
 import io
+import re
 import struct
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -22,6 +23,7 @@ SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0
 MODES = {1: "L", 3: "RGB", 4: "CMYK"}  # by number of components, as Pillow names them
 _XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # markers without a length
+_MARKER = re.compile(rb"\xff[^\x00\xff]")  # after any fill bytes: FF FF FF D9 ends in FFD9
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,11 @@ def _next_marker(fp: BinaryIO, warnings: list[str]) -> int | None:
 
 def _scan_for_marker(fp: BinaryIO, warnings: list[str]) -> int | None:
     """Past fill bytes (FF, as the standard allows) and junk (anything else, named in
-    ``warnings``) to the next marker. A block at a time: 32 MB of fill bytes read one by one
-    cost 14 s; the read cap and the image's deadline bound how many blocks."""
+    ``warnings``) to the next marker: FF, then a byte that is neither 00 (stuffing) nor FF.
+    A block at a time and by regular expression (a byte at a time, 32 MB of fill bytes cost
+    14 s); the read cap and the image's deadline bound how many blocks."""
     skipped = 0
-    after_ff = False
+    after_ff = False  # the last block ended in FF bytes
     block_size = 4096
     while True:
         block = fp.read(block_size)
@@ -113,29 +116,23 @@ def _scan_for_marker(fp: BinaryIO, warnings: list[str]) -> int | None:
             if skipped:
                 warnings.append(f"JPEG: {skipped} bytes of junk at the end of the file")
             return None
-        at, size = 0, len(block)
-        while at < size:
-            if after_ff:
-                at = size - len(block[at:].lstrip(b"\xff"))  # past fill bytes
-                if at == size:
-                    break
-                code = block[at]
-                if code == 0x00:  # a stuffed FF00 is scan data, not a marker: junk here
-                    skipped += 2
-                    after_ff = False
-                    at += 1
-                    continue
-                fp.seek(at + 1 - size, io.SEEK_CUR)
-                if skipped:
-                    warnings.append(f"JPEG: {skipped} bytes of junk before marker "
-                                    f"FF{code:02X} (skipped)")
-                return code
-            ff = block.find(b"\xff", at)
-            if ff < 0:
-                skipped += size - at
-                break
-            skipped += ff - at
-            after_ff, at = True, ff + 1
+        if after_ff and block[0] not in (0x00, 0xFF):
+            at = 0
+        else:
+            found = _MARKER.search(block)
+            at = found.end() - 1 if found else -1
+        if at >= 0:
+            code = block[at]
+            fill = len(block[:at]) - len(block[:at].rstrip(b"\xff"))
+            skipped += at - fill
+            fp.seek(at + 1 - len(block), io.SEEK_CUR)
+            if skipped:
+                warnings.append(f"JPEG: {skipped} bytes of junk before marker "
+                                f"FF{code:02X} (skipped)")
+            return code
+        tail = len(block) - len(block.rstrip(b"\xff"))
+        skipped += len(block) - tail
+        after_ff = tail > 0
         block_size = min(block_size * 4, 256 * 1024)
 
 

@@ -65,7 +65,7 @@ def _container(fp: BinaryIO) -> Header:
         start = fp.tell()
         if kind in (b"jxlc", b"jxlp") and size is None:
             skip = 4 if kind == b"jxlp" else 0  # a partial codestream's index comes first
-            first = fp.read(skip + 66)[skip:]
+            first = fp.read(min(skip + 66, body) if body >= 0 else skip + 66)[skip:]
             if first[:2] != CODESTREAM:
                 raise ValueError("the codestream box does not start with a codestream")
             size = _size_header(first[2:])

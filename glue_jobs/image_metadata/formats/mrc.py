@@ -8,11 +8,16 @@ from typing import BinaryIO
 from image_metadata.formats.bits import read_exactly
 from image_metadata.formats.header import Header
 
-_MODES = {0: "L", 1: "I;16S", 2: "F", 6: "I;16"}
+_MODES = {0: "L", 1: "I;16S", 2: "F", 3: "I;16S", 4: "F", 6: "I;16", 12: "F"}
+# The machine stamp: little-endian (DD or DA), big-endian (11).
+_STAMPS = (b"\x44\x44", b"\x44\x41", b"\x11\x11")
 
 
 def accepts(head: bytes) -> bool:
-    return head[208:212] == b"MAP "
+    if head[208:212] != b"MAP " or head[212:214] not in _STAMPS:
+        return False
+    order = "<" if head[212] in (0x44, 0x41) else ">"
+    return struct.unpack(order + "i", head[12:16])[0] in _MODES
 
 
 def header(fp: BinaryIO) -> Header:

@@ -1,7 +1,8 @@
 """The Pillow fallback: files our own readers do not cover go to Pillow's plugins, called
 directly (the same dispatch as ``Image.open``) so a huge declared size stays metadata: there is
-no pixel buffer to bomb, and no process-wide ``MAX_IMAGE_PIXELS`` switch is needed. A plugin
-reads through a budget; formats whose plugins read too much have openers of their own."""
+no pixel buffer to bomb. The few plugins that refuse a large size on open are asked again with
+Pillow's pixel limit lifted for that one call (a process-wide value: see _no_pixel_limit). A
+plugin reads through a budget; formats whose plugins read too much have openers of their own."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from image_metadata.formats.header import Header
 
 # RuntimeError: Pillow's AVIF plugin raises it for a container libavif cannot parse.
 PILLOW_ERRORS = (OSError, SyntaxError, ValueError, IndexError, TypeError, KeyError,
-                 EOFError, struct.error, MemoryError, ZeroDivisionError, RuntimeError)
+                 EOFError, struct.error, MemoryError, ZeroDivisionError, RuntimeError,
+                 OverflowError)
 # Recognisable files that are not raster images we read, by signature.
 _OTHER_SIGNATURES: tuple[tuple[bytes, str, type[ImageFailure]], ...] = (
     (b"%PDF", "PDF document", UnsupportedFormat),
@@ -99,12 +101,10 @@ def open_header(fp: BinaryIO, prefix: bytes, supported: Collection[str],
         except PILLOW_ERRORS as e:
             errors.append(f"{fmt}: {' '.join(str(e).split()) or type(e).__name__}")
     if not accepted_by:
-        head = prefix.lstrip()
-        if head.lower().startswith((b"<?xml", b"<!doctype svg")) and _svg_root(fp):
-            raise UnsupportedFormat("SVG drawing, not an image")
-        for signature, what, failure in _OTHER_SIGNATURES:
-            if head.lower().startswith(signature.lower()):
-                raise failure(f"{what}, not an image")
+        known = named_non_image(fp, prefix)
+        if known is not None:
+            what, failure = known
+            raise failure(f"{what}, not an image")
     # As Image.open does: a file no signature test claimed, or whose claimants refused it,
     # may still be one of the formats without a signature (a TGA starts like a CUR).
     for fmt in blind:
@@ -120,6 +120,22 @@ def open_header(fp: BinaryIO, prefix: bytes, supported: Collection[str],
     raise NotAnImage(f"no image signature in the first bytes ({prefix[:8].hex()})")
 
 
+def open_blind(fp: BinaryIO, supported: Collection[str],
+               openers: Mapping[str, Opener]) -> Header | None:
+    """The header by the first plugin without a signature test that opens the file."""
+    for fmt in Image.ID:
+        if Image.OPEN[fmt][1] is None and fmt in supported:
+            header = _try_blind(fp, fmt, openers)
+            if header is not None:
+                return header
+    return None
+
+
+# Formats without a signature state what they are in a short header: a plugin that reads
+# more than this to decide (IM's or IMT's header lines, on and on) is not reading one.
+BLIND_READ_BUDGET = 256 * 1024
+
+
 def _try_blind(fp: BinaryIO, fmt: str, openers: Mapping[str, Opener]) -> Header | None:
     """A plugin without a signature test (TGA, PCD, IM, ...) checks the header itself: its
     refusal only means the file is not of its format."""
@@ -129,25 +145,23 @@ def _try_blind(fp: BinaryIO, fmt: str, openers: Mapping[str, Opener]) -> Header 
         opener = openers.get(fmt)
         header = opener(fp, factory) if opener is not None else None
         if header is None:
-            header = open_plugin(factory, fp)
-    except TooLarge:
-        raise
+            header = open_plugin(factory, fp, BLIND_READ_BUDGET)
     except (ImageFailure, *PILLOW_ERRORS):
         return None
     return header
 
 
-def open_plugin(factory: Any, fp: BinaryIO) -> Header:
+def open_plugin(factory: Any, fp: BinaryIO, budget: int = PILLOW_READ_BUDGET) -> Header:
     """The header as the plugin reads it, through the read budget. A plugin that refuses a
     large declared size (DecompressionBombError) is asked again with Pillow's pixel limit
     lifted: without pixels, the size is metadata like any other."""
     fp.seek(0)
     try:
-        return from_image(factory(budgeted(fp), None))
+        return from_image(factory(budgeted(fp, budget), None))
     except Image.DecompressionBombError:
         fp.seek(0)
         with _no_pixel_limit():
-            return from_image(factory(budgeted(fp), None))
+            return from_image(factory(budgeted(fp, budget), None))
 
 
 @contextlib.contextmanager
@@ -180,11 +194,12 @@ def from_image(image: Image.Image) -> Header:
     width, height = image.size
     info = image.info
     return Header(format=image.format or "", mode=image.mode, width=width, height=height,
-                  exif=info.get("exif"), xmp=info.get("xmp") or info.get("XML:com.adobe.xmp"))
+                  exif=info.get("exif"), xmp=info.get("xmp") or info.get("XML:com.adobe.xmp"),
+                  own=False)
 
 
-def budgeted(fp: BinaryIO) -> BinaryIO:
-    return _ReadBudget(fp, PILLOW_READ_BUDGET)  # type: ignore[return-value]
+def budgeted(fp: BinaryIO, budget: int = PILLOW_READ_BUDGET) -> BinaryIO:
+    return _ReadBudget(fp, budget)  # type: ignore[return-value]
 
 
 class _ReadBudget(io.RawIOBase):
@@ -192,7 +207,7 @@ class _ReadBudget(io.RawIOBase):
 
     def __init__(self, fp: BinaryIO, budget: int) -> None:
         super().__init__()
-        self._fp, self._left = fp, budget
+        self._fp, self._left, self._budget = fp, budget, budget
 
     def readable(self) -> bool:
         return True
@@ -212,7 +227,12 @@ class _ReadBudget(io.RawIOBase):
             size = self._fp.seek(0, io.SEEK_END) - here
             self._fp.seek(here)
         if size > self._left:  # refused before a byte is read, not after
-            raise TooLarge(f"opening the header needs more than {PILLOW_READ_BUDGET >> 20} MiB "
+            here = self._fp.tell()
+            there = self._fp.seek(0, io.SEEK_END)
+            self._fp.seek(here)
+            size = min(size, max(there - here, 0))  # a plugin may ask for more than is there
+        if size > self._left:
+            raise TooLarge(f"opening the header needs more than {self._budget >> 20} MiB "
                            "of reads (a bloated tag, box or comment)")
         data = self._fp.read(size)
         self._left -= len(data)
@@ -222,6 +242,18 @@ class _ReadBudget(io.RawIOBase):
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+
+def named_non_image(fp: BinaryIO, prefix: bytes) -> tuple[str, type[ImageFailure]] | None:
+    """What a file is when its first bytes name something other than an image (a PDF, an
+    HTML page, an SVG drawing); None when they do not."""
+    head = prefix.lstrip().lower()
+    if head.startswith((b"<?xml", b"<!doctype svg")) and _svg_root(fp):
+        return "SVG drawing", UnsupportedFormat
+    for signature, what, failure in _OTHER_SIGNATURES:
+        if head.startswith(signature.lower()):
+            return what, failure
+    return None
 
 
 def _svg_root(fp: BinaryIO) -> bool:

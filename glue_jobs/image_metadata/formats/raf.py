@@ -21,7 +21,7 @@ def accepts(head: bytes) -> bool:
 
 def header(fp: BinaryIO) -> Header:
     fp.seek(84)
-    jpeg_offset, _jpeg_size, directory, _directory_size = struct.unpack(
+    jpeg_offset, jpeg_size, directory, _directory_size = struct.unpack(
         ">IIII", read_exactly(fp, 16, "RAF header"))
     sizes = _directory(fp, directory)
     # The cropped size is the picture (exiftool's ImageSize); the full one counts the borders.
@@ -29,7 +29,7 @@ def header(fp: BinaryIO) -> Header:
     exif = xmp = None
     warnings = []
     try:
-        window = Window(fp, jpeg_offset)
+        window = Window(fp, jpeg_offset, jpeg_size)
         window.seek(0)
         if not jpeg.is_jpeg(window.read(3)):
             raise ValueError(f"no JPEG at offset {jpeg_offset}")

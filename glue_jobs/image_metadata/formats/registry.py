@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from image_metadata.exceptions import CorruptImage, NotAnImage
+from image_metadata.exceptions import CorruptImage, ImageFailure, NotAnImage
 from image_metadata.formats import (
     bmp,
     bpg,
@@ -122,22 +122,38 @@ def read_header(fp: BinaryIO, prefix: bytes) -> Header:
     pillow.init_plugins()
     fp.seek(0)
     head = fp.read(HEAD_BYTES)
-    found = _first_of(READERS, fp, head)
-    if found is not None:
+    try:
+        found = _first_of(READERS, fp, head)
+    except CorruptImage:
+        # A format without a magic number of its own (TGA) may carry another's mark by
+        # chance: such a file is still read as Pillow reads it; else the reader's reason.
+        found = pillow.open_blind(fp, SUPPORTED_FORMATS, PILLOW_OPENERS)
+        if found is None:
+            raise
         return found
+    if found is not None:
+        return found.sized()
     try:
         found = pillow.open_header(fp, prefix, SUPPORTED_FORMATS, PILLOW_OPENERS)
-    except (NotAnImage, CorruptImage):  # unclaimed, or refused by every plugin that did
+    except ImageFailure as failure:
+        # Unclaimed, or refused by every plugin that claimed it: a weak mark may still say
+        # what it is, unless the first bytes name something else (an HTML page, a ZIP).
+        if not isinstance(failure, (NotAnImage, CorruptImage)) \
+                or pillow.named_non_image(fp, prefix):
+            raise
         found = _first_of(WEAK_READERS, fp, head)
         if found is None:
             raise
     if found.format == "TIFF":
-        tiff.read_metadata(fp, found)
-    return found
+        try:
+            tiff.read_metadata(fp, found)
+        except _PARSE_ERRORS as e:
+            found.warnings.append(f"TIFF: the IFDs are unreadable ({e}); no EXIF")
+    return found.sized() if found.own else found
 
 
 # What a reader's parsing may raise on bytes it did not expect: a damaged header, named.
-_PARSE_ERRORS = (ValueError, struct.error, IndexError, KeyError, OverflowError)
+_PARSE_ERRORS = (ValueError, struct.error, IndexError, KeyError, OverflowError, RecursionError)
 
 
 def _first_of(readers: tuple[Reader, ...], fp: BinaryIO, head: bytes) -> Header | None:

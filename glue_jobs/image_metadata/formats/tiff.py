@@ -170,7 +170,8 @@ def _full_resolution_size(fp: BinaryIO, header: Header) -> None:
         width, height = first_int(entries.get(0x0100)), first_int(entries.get(0x0101))
         if width and height:
             candidates.append((width, height))
-    if candidates:
+    candidates = [(w, h) for w, h in candidates if w > 0 and h > 0]
+    if candidates and header.width and header.height:
         width, height = max(candidates, key=lambda wh: wh[0] * wh[1])
         if width * height > header.width * header.height:
             header.width, header.height = width, height
@@ -231,5 +232,8 @@ def raw_size_from_exif(fp: BinaryIO, header: Header) -> None:
     if data is None:
         return
     width, height = (first_int(data.entry("Exif", tag)) for tag in _EXIF_SIZE)
-    if width and height and width * height > header.width * header.height:
+    if not (width and height and width > 0 and height > 0):
+        return
+    if header.width is None or header.height is None \
+            or width * height > header.width * header.height:
         header.width, header.height = width, height

@@ -36,8 +36,8 @@ def header(fp: BinaryIO) -> Header:
         if properties.get(name):
             value = properties[name].encode() + b"\x00"
             ifd0[tag] = Entry(tag, 2, len(value), value)
-    if properties.get("TIME", "").isdigit():
-        stamp = datetime.fromtimestamp(int(properties["TIME"]), UTC)
+    stamp = _time(properties.get("TIME", ""))
+    if stamp is not None:
         value = stamp.strftime("%Y:%m:%d %H:%M:%S").encode() + b"\x00"
         entries["Exif"] = {0x9003: Entry(0x9003, 2, len(value), value)}
     if exif:  # the preview's EXIF block is the camera's own record of the same values
@@ -62,23 +62,44 @@ def _sections(fp: BinaryIO) -> tuple[dict[str, str], bytes | None]:
     sections = [struct.unpack("<II4s", fp.read(12)) for _ in range(min(count, MAX_SECTIONS))]
     properties: dict[str, str] = {}
     exif = None
+    tried_jpeg = False
     for offset, length, kind in sections:
         if kind == b"PROP" and not properties and length <= MAX_PROPERTY_BYTES:
             fp.seek(offset)
             properties = _properties(fp.read(length))
-        elif kind == b"IMA2" and exif is None:
+        elif kind == b"IMA2" and not tried_jpeg:
             fp.seek(offset)
             info = fp.read(28)
             if len(info) == 28 and info[:4] == b"SECi" \
                     and struct.unpack("<I", info[12:16])[0] == _JPEG_FORMAT:
-                try:
-                    exif = jpeg.read_jpeg(Window(fp, offset + 28)).exif
-                except ValueError:
-                    exif = None
+                tried_jpeg = True  # the preview: one, read once, whatever it holds
+                window = Window(fp, offset + 28, max(length - 28, 0))
+                window.seek(0)
+                if jpeg.is_jpeg(window.read(3)):
+                    try:
+                        exif = jpeg.read_jpeg(window).exif
+                    except ValueError:
+                        exif = None
     return properties, exif
 
 
+def _time(value: str) -> datetime | None:
+    """The PROP section's TIME, seconds since 1970 in ASCII digits; None if it is none."""
+    if not (value.isascii() and value.isdigit() and len(value) <= 12):
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+_WANTED = ("CAMMANUF", "CAMMODEL", "TIME")
+MAX_VALUE_CHARS = 256
+
+
 def _properties(section: bytes) -> dict[str, str]:
+    """The wanted properties: the text is decoded once, and each string found by its NUL
+    (at most MAX_VALUE_CHARS characters), so a section of unterminated text costs one pass."""
     if len(section) < 24 or section[:4] != b"SECp":
         return {}
     count, text_format = struct.unpack("<II", section[8:16])
@@ -87,14 +108,17 @@ def _properties(section: bytes) -> dict[str, str]:
     count = min(count, MAX_PROPERTIES)
     pairs = section[24:24 + 8 * count]
     text = section[24 + 8 * count:]
+    chars = text[:len(text) & ~1].decode("utf-16-le", "replace")
 
     def string(at: int) -> str:
-        raw = text[2 * at:]
-        end = next((i for i in range(0, len(raw) - 1, 2) if raw[i:i + 2] == b"\x00\x00"),
-                   len(raw))
-        return raw[:end].decode("utf-16-le", "replace")
-    found = {}
+        end = chars.find("\x00", at, at + MAX_VALUE_CHARS)
+        return chars[at:end if end >= 0 else at + MAX_VALUE_CHARS]
+    found: dict[str, str] = {}
     for i in range(len(pairs) // 8):
         name_at, value_at = struct.unpack("<II", pairs[8 * i:8 * i + 8])
-        found[string(name_at)] = string(value_at)
+        name = string(name_at)
+        if name in _WANTED and name not in found:
+            found[name] = string(value_at)
+            if len(found) == len(_WANTED):
+                break
     return found
