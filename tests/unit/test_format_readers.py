@@ -207,3 +207,137 @@ def test_a_weakly_marked_file_that_a_plugin_claims_and_refuses_is_still_read():
     # 64 columns make an MRC start like a DIB header (size 64); Pillow's DIB plugin refuses it.
     result = decode_bytes(made_formats.mrc((64, 48)))
     assert (result.format, result.width, result.height) == ("MRC", 64, 48)
+
+
+# -- hostile headers (each once made decoding hang, blow up or fail the wrong way) ---------
+
+
+def box(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(body), kind) + body
+
+
+def test_ciff_heaps_pointing_back_at_themselves_are_read_once():
+    fan = 512  # each record a heap that is the whole heap again: fan**depth reads
+    table = struct.pack("<H", fan) + struct.pack("<HII", 0x2805, 2 + 10 * fan + 4, 0) * fan
+    data = b"II" + struct.pack("<I", 26) + b"HEAPCCDR" + bytes(12) + table + struct.pack("<I", 0)
+    with pytest.raises(CorruptImage, match="no image information record"):
+        decode_bytes(data)
+
+
+def test_cr3_boxes_nested_without_end_are_corrupt_not_a_crash():
+    inner = b""
+    for _ in range(1000):
+        inner = box(b"mdia", inner)
+    data = box(b"ftyp", b"crx \x00\x00\x00\x01crx isom") + box(b"moov", box(b"trak", inner))
+    with pytest.raises(CorruptImage):
+        decode_bytes(data)
+
+
+def test_a_cr3_box_whose_64_bit_size_leaves_no_body_stops_the_walk():
+    tail = struct.pack(">I4sQ", 1, b"uuid", 1 << 40)  # 16 bytes of header, nothing after
+    data = box(b"ftyp", b"crx \x00\x00\x00\x01crx isom") + box(b"moov", tail) + bytes(4096)
+    with pytest.raises(CorruptImage):
+        decode_bytes(data)
+
+
+def test_an_x3f_prop_section_of_unterminated_text_is_read_in_one_pass():
+    pairs = 1024
+    text = ("x" * 500_000).encode("utf-16-le")
+    prop = b"SECp" + struct.pack("<IIIII", 0x00020000, pairs, 0, 0, 500_000) \
+        + struct.pack("<II", 0, 0) * pairs + text
+    body = made_formats.x3f((64, 48))
+    head = body[:body.index(b"SECp")]
+    directory = b"SECd" + struct.pack("<II", 0x00020000, 1) + struct.pack(
+        "<II4s", len(head), len(prop), b"PROP")
+    data = head + prop + directory + struct.pack("<I", len(head) + len(prop))
+    result = decode_bytes(data)
+    assert (result.format, result.width, result.typed.make) == ("X3F", 64, None)
+
+
+def test_an_x3f_time_that_is_no_time_leaves_the_capture_time_out():
+    data = made_formats.x3f((64, 48)).replace("1000000000".encode("utf-16-le"),
+                                              "9999999999".encode("utf-16-le"))
+    data = data.replace("9999999999".encode("utf-16-le"), "٣٣٣٣٣٣٣٣٣٣".encode("utf-16-le"))
+    result = decode_bytes(data)
+    assert (result.width, result.typed.datetime_original) == (64, None)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400"])
+def test_an_eps_bounding_box_beyond_any_integer_is_an_image_failure(value):
+    data = f"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 {value} {value}\n%%EndComments\n"
+    with pytest.raises(ImageFailure):
+        decode_bytes(data.encode())
+
+
+@pytest.mark.parametrize("text", [
+    # %ImageData inside the header comments, after the header, and after an end of file mark
+    "%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%ImageData: 20 30 8 1 0 1 1 \"x\"\n"
+    "%%EndComments\n",
+    "%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%EndComments\n"
+    "%ImageData: 20 30 8 1 0 1 1 \"x\"\n",
+    "%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%EndComments\n%%EOF\n"
+    "%ImageData: 20 30 8 1 0 1 1 \"x\"\n",
+], ids=["in-the-header", "after-the-header", "after-eof"])
+def test_eps_comments_count_where_pillow_counts_them(text):
+    data = text.encode()
+    with Image.open(io.BytesIO(data)) as image:
+        expected = (image.mode, *image.size)
+    result = decode_bytes(data)
+    assert (result.mode, result.width, result.height) == expected
+
+
+def test_a_cr2_without_any_size_is_a_row_not_a_crash():
+    entries = [(0x0106, 3, 1, 2)]
+    ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", *e) for e in entries)
+    data = b"II*\x00" + struct.pack("<I", 16) + b"CR\x02\x00" + bytes(4) + ifd + bytes(4)
+    result = decode_bytes(data)
+    assert (result.format, result.width, result.height) == ("TIFF", None, None)
+
+
+def test_a_size_from_a_signed_field_that_is_negative_is_dropped_with_a_warning():
+    tags = [(0x0100, 9, 1, (-100) & 0xFFFFFFFF), (0x0101, 9, 1, (-50) & 0xFFFFFFFF)]
+    table = b"".join(struct.pack("<HHII", *t) for t in tags)
+    data = b"IIRO" + struct.pack("<I", 8) + struct.pack("<H", 2) + table + bytes(4)
+    result = decode_bytes(data)
+    assert (result.format, result.width, result.height) == ("ORF", None, None)
+    assert "ORF: width -100 is not a size; dropped" in result.warnings
+
+
+def test_a_page_naming_itself_is_not_taken_by_a_weak_mark():
+    html = bytearray(b"<!DOCTYPE html><html>" + b" " * 400)
+    html[208:216] = b"MAP DD\x00\x00"
+    with pytest.raises(NotAnImage, match="HTML page"):
+        decode_bytes(bytes(html))
+
+
+def test_a_tga_carrying_a_cr3_mark_by_chance_is_read_as_pillow_reads_it():
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48)).save(out, "TGA")
+    data = bytearray(out.getvalue())
+    data[3:12] = b"\x00ftypcrx "  # colour-map and origin fields an RGB TGA does not use
+    result = decode_bytes(bytes(data))
+    assert (result.format, result.mode, result.width, result.height) == ("TGA", "RGB", 64, 48)
+
+
+def test_a_short_file_a_plugin_asks_much_of_is_not_too_large():
+    with pytest.raises(NotAnImage):
+        decode_bytes(b"\x1c\x02\x00\x84\x00\x7f\xff\xff\xff" + bytes(10))
+
+
+def test_a_jpeg_xl_codestream_box_too_short_for_a_size_header_is_corrupt():
+    data = b"\x00\x00\x00\x0cJXL \x0d\x0a\x87\x0a" + box(b"ftyp", b"jxl \x00\x00\x00\x00jxl ") \
+        + box(b"jxlc", b"\xff\x0a") + box(b"free", b"\xff" * 64)
+    with pytest.raises(CorruptImage, match="truncated"):
+        decode_bytes(data)
+
+
+def test_a_fits_file_with_its_end_card_keeps_pillows_refusal():
+    data = fits_cards(("SIMPLE", "T"), ("BITPIX", "8"), ("NAXIS", "2"), ("NAXIS1", "'x'"),
+                      ("NAXIS2", "20"))
+    with pytest.raises(CorruptImage, match="cannot read the FITS header"):
+        decode_bytes(data.ljust(2880, b" "))
+
+
+def test_megabytes_of_stuffed_bytes_in_a_jpeg_header_are_corrupt():
+    with pytest.raises(CorruptImage, match="ends inside the header"):
+        decode_bytes(b"\xff\xd8" + b"\xff\x00" * (1 << 20))

@@ -5,7 +5,8 @@ or, for a bounding box given "(atend)", in the last ones.
 
 Pillow's rules, kept here: the header comments run from "%!PS-Adobe" to %%EndComments (or the
 first line that is no comment); the bounding box is the header's first (the trailer's last
-when "(atend)"); %ImageData counts after the header and before %%EOF; a comment line over 255
+when "(atend)"); %ImageData counts after the header (not on the line right after its end,
+which the plugin reads run together with it) and before %%EOF; a comment line over 255
 characters makes it no EPS file. What this reader cannot settle (the header running past the
 window, binary data before any %ImageData) goes to the plugin; an %ImageData comment further
 than 64 KiB in, after text, is not seen.
@@ -53,7 +54,9 @@ def from_comments(fp: BinaryIO) -> Header | None:
     if header_end is None or box is None:  # no end within the window, or no box in it
         return None
     image_data = None
-    for line in lines[header_end + 1:]:
+    # Pillow's plugin reads the line after the header's end into the same buffer as that
+    # end (it does not clear it), so that line is never looked at on its own: skipped here.
+    for line in lines[header_end + 2:]:
         if line.startswith(b"%%EOF"):
             break
         if line.startswith(b"%ImageData:") and image_data is None:
