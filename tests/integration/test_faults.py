@@ -257,6 +257,32 @@ def test_s3_header_values_botocore_cannot_parse_do_not_fail_the_image(faults, mo
     assert row["last_modified"] is None
 
 
+def test_an_s3_header_value_dropped_is_named_in_the_log(faults, monkeypatch, caplog):
+    _s3_endpoint(monkeypatch, faults)
+    with caplog.at_level(logging.INFO, logger="image_metadata.fetch.s3"):
+        fetch("s3://odd-headers/photo.jpg")
+    assert "dropped the unreadable x-amz-mp-parts-count header '²' of an S3 answer" in \
+        caplog.messages
+
+
+def test_an_s3_client_handed_in_is_bounded_by_the_image_deadline_too(faults):
+    """A caller's own client has none of the project's bounded connection classes: the
+    socket under a stalled body is still handed to the image's deadline."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.session.Session().client(
+        "s3", endpoint_url=faults.url("s3"), region_name="us-east-1",
+        aws_access_key_id="x", aws_secret_access_key="x",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=30))
+    settings = ExtractSettings(fetch=DEFAULT_WAITS)
+    started = time.monotonic()
+    row = extract_one("s3://stall/photo.jpg", "id", Clients(settings.fetch, s3_client=client),
+                      settings, "faults")
+    assert (row["error_type"], row["stage"]) == ("timeout", "fetch"), row
+    assert time.monotonic() - started < DEFAULT_WAITS.image_timeout + 1.0
+
+
 @pytest.mark.parametrize(("name", "error_type"), [
     ("garbage-status", "connection_error"), ("header-without-colon", "http_error"),
     ("two-hundred-headers", "connection_error"), ("70-kib-header", "connection_error"),

@@ -34,3 +34,14 @@ def test_a_request_is_tried_once_and_retried_three_times_by_default():
     assert (retry.connect, retry.read, retry.status, retry.other) == (3, 3, 3, 3)
     assert set(retry.status_forcelist) == {429, 500, 502, 503, 504}
     assert retry.allowed_methods == ("GET",)
+
+
+def test_the_s3_client_is_built_from_the_fetch_settings(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    settings = FetchSettings(connect_timeout=2.5, read_timeout=7.0, pool_size=9)
+    client = Clients(settings).s3()
+    config = client.meta.config
+    assert (config.connect_timeout, config.read_timeout, config.max_pool_connections) == (
+        2.5, 7.0, 9)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 1}
+    assert "image-metadata/1.0" in config.user_agent_extra  # S3 access logs name the reader
