@@ -465,6 +465,28 @@ def test_an_s3_endpoint_answering_the_whole_object_is_read_with_its_length(s3_at
     assert row["file_size"] == len(BODY)
 
 
+def test_an_s3_read_asks_for_the_range_it_needs(faults, s3_at_faults):
+    edge_fetch("s3://full/range.jpg")
+    assert faults.ranges["/s3/full/range.jpg"] == "bytes=0-65535"  # the 64 KiB first read
+
+
+def test_the_retries_of_an_s3_client_handed_in_count_as_attempts(faults):
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.session.Session().client(
+        "s3", endpoint_url=faults.url("s3"), region_name="us-east-1",
+        aws_access_key_id="x", aws_secret_access_key="x",
+        config=Config(retries={"mode": "legacy", "max_attempts": 2}))
+    waits = FetchSettings(**{**EDGE_FETCH.__dict__, "read_timeout": 5.0, "image_timeout": 20.0})
+    before = faults.count("s3/slowdown/counted.jpg")
+    row = extract_one("s3://slowdown/counted.jpg", "id", Clients(waits, s3_client=client),
+                      ExtractSettings(fetch=waits), "edges")
+    sent = faults.count("s3/slowdown/counted.jpg") - before
+    assert (row["error_type"], row["attempts"]) == ("throttled", sent), row
+    assert sent % 2 == 0 and sent > waits.retries + 1  # botocore's two within each of ours
+
+
 def test_an_s3_error_of_no_known_kind_is_an_http_error_with_its_code(s3_at_faults):
     row = edge_fetch("s3://bad-request/photo.jpg")
     assert (row["error_type"], row["http_status"], row["attempts"]) == ("http_error", 400, 1)

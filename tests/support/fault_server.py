@@ -35,7 +35,8 @@
                                         buckets 'trickle', 'stall', 'headers-only',
                                         'silent', 'header-trickle', 'continue-loop'
                                         behave as those paths
-Every request is counted by path. The server stops stalled handlers when it shuts down.
+Every request is counted by path, and its Range header kept. The server stops stalled
+handlers when it shuts down.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class FaultServer(LoopbackServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: Counter[str] = Counter()
+        self.ranges: dict[str, str | None] = {}  # path -> the Range header of its last GET
         self.stopping = threading.Event()
         self.release = threading.Event()
         self._lock = threading.Lock()
@@ -106,6 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         with self.server._lock:
             self.server.requests[parts.path] += 1
+            self.server.ranges[parts.path] = self.headers.get("Range")
         kind = parts.path.split("/")[1]
         handler = getattr(self, f"_fault_{kind.replace('-', '_')}", None)
         if handler is None:

@@ -35,7 +35,6 @@ class FileSource(Source):
         self.last_modified = datetime.fromtimestamp(st.st_mtime, tz=UTC)
 
     def fetch(self, start: int, length: int) -> bytes:
-        self.requests += 1
         data = os.pread(self._fd, length, start)
         self.bytes_read += len(data)
         return data

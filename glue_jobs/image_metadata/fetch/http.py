@@ -65,7 +65,7 @@ class HttpSource(Source):
         self._bound = bound_of(location, clients)
 
     def fetch(self, start: int, length: int) -> bytes:
-        if self._stream is not None or (self.requests and self._streamed):
+        if self._stream is not None or self._streamed:  # Range ignored: the stream serves all
             return self._from_stream(start, length)
         retry = self._clients.retry()
         while True:
@@ -167,7 +167,6 @@ class HttpSource(Source):
 
     def _request(self, url: str, start: int, length: int, retry: Retry) -> Any:
         self._check_deadline()
-        self.requests += 1
         settings = self._clients.settings
         left = max(self._bound.remaining(), 0.05)  # no single wait beyond the deadline
         timeout = urllib3.Timeout(connect=min(settings.connect_timeout, left),

@@ -68,7 +68,6 @@ class S3Source(Source):
         from botocore.exceptions import BotoCoreError, ClientError
 
         loc = self.location
-        self.requests += 1
         self.attempts += 1
         try:
             resp = self._clients.s3().get_object(

@@ -1,4 +1,4 @@
-"""What every source keeps for a result row (size, ETag, Last-Modified, bytes, requests,
+"""What every source keeps for a result row (size, ETag, Last-Modified, bytes read,
 attempts) and the helpers the HTTP and S3 sources share."""
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ class Source:
         self.etag: str | None = None
         self.last_modified: datetime | None = None
         self.bytes_read = 0
-        self.requests = 0
         self.attempts = 0
         self.http_status: int | None = None
 
