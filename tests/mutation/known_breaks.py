@@ -3,7 +3,7 @@ it. ``run_known_breaks.py`` applies them one at a time to a copy of the project 
 tests: every break must make at least one of them fail (or time out), never pass.
 
 The review's "body-read deadline removed" is the last break: the deadline's socket shutdown is
-what bounds a body read. Dropping the per-chunk deadline check in ``HttpSource._read_body``
+what bounds a body read. Dropping the per-chunk deadline check in ``source.read_up_to``
 instead survives, and is equivalent while every socket is adopted: the shutdown ends the read
 and the retry that follows finds the deadline passed (same row, same time).
 

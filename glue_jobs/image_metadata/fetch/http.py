@@ -32,6 +32,7 @@ from image_metadata.fetch.source import (
     bound_of,
     next_attempt,
     parse_content_range,
+    read_up_to,
     short_reason,
 )
 from image_metadata.fetch.urls import Location, redact
@@ -102,7 +103,7 @@ class HttpSource(Source):
         # An unknown total ('/*'): a range shorter than asked for ends at the end of the file.
         self.size = total if total is not None or last - first + 1 >= length else last + 1
         try:
-            data = self._read_body(resp, length)
+            data = read_up_to(resp.read1, length, self._check_deadline)
             if len(data) < min(length, last - first + 1):
                 raise ProtocolError(f"body ended after {len(data)} of {last - first + 1} bytes")
         except _BODY_ERRORS as error:  # reset or truncated mid-body: ask again
@@ -114,19 +115,6 @@ class HttpSource(Source):
         resp.release_conn()
         self.bytes_read += len(data)
         return data
-
-    def _read_body(self, resp: Any, length: int) -> bytes:
-        """Up to ``length`` bytes, one socket read at a time, within the image's deadline."""
-        chunks: list[bytes] = []
-        got = 0
-        while got < length:
-            self._check_deadline()
-            chunk = resp.read1(min(length - got, 256 * 1024))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
 
     def _check_deadline(self) -> None:
         try:

@@ -17,6 +17,7 @@ from image_metadata.fetch.source import (
     bound_of,
     next_attempt,
     parse_content_range,
+    read_up_to,
     short_reason,
 )
 from image_metadata.fetch.urls import Location
@@ -93,7 +94,7 @@ class S3Source(Source):
         bound = bound_of(loc, self._clients)
         try:
             _adopt_body(resp["Body"], bound)
-            data = _read_within(resp["Body"], length, bound)
+            data = read_up_to(resp["Body"].read, length, bound.check)
         except exc.FetchTimeout:
             resp["Body"].close()
             raise bound.failure(http_status=self.http_status, attempts=self.attempts) from None
@@ -176,19 +177,6 @@ def _adopt_body(body: Any, bound: deadline.Deadline) -> None:
     sock = getattr(connection, "sock", None)
     if sock is not None:
         bound.adopt(sock)
-
-
-def _read_within(body: Any, length: int, bound: deadline.Deadline) -> bytes:
-    chunks: list[bytes] = []
-    got = 0
-    while got < length:
-        bound.check()
-        chunk = body.read(min(length - got, 256 * 1024))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
 
 
 # S3 error codes worth another attempt (5xx answers always are).

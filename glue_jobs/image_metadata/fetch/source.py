@@ -4,6 +4,7 @@ attempts) and the helpers the HTTP and S3 sources share."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -75,3 +76,18 @@ def short_reason(error: Any) -> str:
     text = " ".join(str(error).split())
     text = _OBJECT_REPR.sub("", text)  # urllib3 prefixes '<...Connection object at 0x...>: '
     return text[:200]
+
+
+def read_up_to(read: Callable[[int], bytes], length: int, check: Callable[[], None]) -> bytes:
+    """Up to ``length`` bytes from ``read``, a chunk at a time, ``check`` (the image's
+    deadline) before each: a body that trickles ends with the deadline, not with the file."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < length:
+        check()
+        chunk = read(min(length - got, 256 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
