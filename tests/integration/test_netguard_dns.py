@@ -9,10 +9,7 @@ answer is never contacted, and an allowed one is a server of this test.
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import socket
-import ssl
 import time
 
 import pytest
@@ -286,34 +283,12 @@ def test_a_pooled_connection_the_next_image_takes_is_cut_at_that_images_bound():
 def tls_faults(tmp_path_factory):
     """The fault server over TLS, with a certificate for 127.0.0.1 that the test trusts
     (SSL_CERT_FILE, which OpenSSL's default verify paths read)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     from tests.support.fault_server import FaultServer
+    from tests.support.tls import wrap
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    folder = tmp_path_factory.mktemp("tls-faults")
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
     server = FaultServer()
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    yield server, folder / "cert.pem"
+    cert = wrap(server, tmp_path_factory.mktemp("tls-faults"))
+    yield server, cert
     server.stop()
 
 
