@@ -317,3 +317,46 @@ def test_an_https_image_that_timed_out_does_not_cut_the_connection_another_reuse
     clients.close()
     assert a["error_type"] == "timeout", a
     assert (b["status"], b["format"]) == ("ok", "JPEG"), b
+
+
+def test_images_read_one_after_another_share_one_pooled_connection(server):
+    clients = Clients(SETTINGS.fetch)
+    before = server.connections
+    try:
+        rows = [extract_one(server.url("a.jpg"), str(i), clients, SETTINGS, "pool")
+                for i in range(3)]
+    finally:
+        clients.close()
+    assert [row["status"] for row in rows] == ["ok"] * 3
+    assert server.connections - before == 1
+
+
+def _s3_at(monkeypatch, server) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url("s3"))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "x")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def test_a_pooled_s3_connection_the_next_image_takes_is_cut_at_that_images_bound(monkeypatch):
+    """B's GetObject goes out on the connection A's answer left in the S3 client's pool, and
+    the endpoint never answers it: B ends at B's bound, not at the 20 s read timeout."""
+    from tests.support.fault_server import FaultServer
+
+    faults = FaultServer()
+    _s3_at(monkeypatch, faults)
+    settings = ExtractSettings(fetch=FetchSettings(image_timeout=1.5, read_timeout=20.0,
+                                                   retries=0))
+    clients = Clients(settings.fetch)
+    try:
+        first = extract_one("s3://missing/a.jpg", "a", clients, settings, "pool")
+        started = time.monotonic()
+        second = extract_one("s3://silent/b.jpg", "b", clients, settings, "pool")
+        seconds = time.monotonic() - started
+    finally:
+        clients.close()
+        faults.stop()
+    assert first["error_type"] == "not_found", first
+    assert second["error_type"] == "timeout", second
+    assert seconds < 1.5 + 1.0
+    assert faults.connections == 1  # B did take A's connection

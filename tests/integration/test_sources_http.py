@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from image_metadata import exceptions as exc
 from image_metadata import samples
 from image_metadata.extract import ExtractSettings, extract_one
 from image_metadata.fetch.clients import Clients, FetchSettings
+from image_metadata.fetch.http import HttpSource
+from image_metadata.fetch.urls import parse
 
 FAST = FetchSettings(retries=2, backoff_factor=0.01, backoff_max=0.05, read_timeout=5,
                      allow_private_networks=True)  # the test server is on 127.0.0.1
@@ -190,3 +193,76 @@ def test_last_modified_keeps_its_four_digit_year(http_server, value, year):
     http_server.headers["/odd/year.jpg"] = {"Last-Modified": value}
     row = extract(http_server.url("odd/year.jpg"))
     assert row["last_modified"].year == year
+
+
+# ---------------------------------------------------------------- servers that ignore Range
+
+
+def _unsized(http_server, key: str, data: bytes) -> str:
+    """Serve ``data`` whole, without Content-Length: the body ends when the server hangs up."""
+    http_server.files[key] = data
+    http_server.headers[key] = {"Content-Length": None, "Connection": "close"}
+    return http_server.url("norange" + key)
+
+
+def test_a_whole_body_of_unknown_length_read_to_its_end_gives_the_size(http_server):
+    data = samples.encode("JPEG", (40, 30))
+    row = extract(_unsized(http_server, "/unsized/small.jpg", data))
+    assert (row["status"], row["file_size"]) == ("ok", len(data)), row
+
+
+def test_a_whole_body_of_unknown_length_left_unread_has_no_size(http_server):
+    row = extract(_unsized(http_server, "/unsized/big.jpg", big_jpeg()))
+    assert (row["status"], row["file_size"]) == ("ok", None), row
+    assert row["bytes_read"] < 256 * 1024
+
+
+def _streamed(http_server, key: str, size: int, max_bytes: int, sized: bool) -> HttpSource:
+    http_server.files[key] = bytes(range(256)) * (size // 256)
+    if not sized:
+        http_server.headers[key] = {"Content-Length": None, "Connection": "close"}
+    location = parse(http_server.url("norange" + key), allow_local_files=False)
+    return HttpSource(location, Clients(FAST), max_bytes=max_bytes)
+
+
+@pytest.mark.parametrize("sized", [True, False])
+def test_a_whole_body_may_be_read_up_to_the_byte_cap(http_server, sized):
+    source = _streamed(http_server, f"/cap/upto-{sized}.bin", 8192, 4096, sized)
+    try:
+        assert source.fetch(0, 4096) == (bytes(range(256)) * 16)
+    finally:
+        source.close()
+
+
+@pytest.mark.parametrize("sized", [True, False])
+def test_a_whole_body_read_past_the_byte_cap_is_too_large_on_the_first_attempt(http_server,
+                                                                                sized):
+    source = _streamed(http_server, f"/cap/past-{sized}.bin", 8192, 4096, sized)
+    source.fetch(0, 100)  # the 200 answer becomes the stream
+    with pytest.raises(exc.TooLarge) as refused:
+        source.fetch(4000, 97)
+    assert (refused.value.http_status, refused.value.attempts) == (200, 1)
+    assert "ignores Range" in str(refused.value) and "4096-byte cap" in str(refused.value)
+
+
+def test_a_whole_body_no_larger_than_the_cap_is_read_to_its_end(http_server):
+    source = _streamed(http_server, "/cap/fits.bin", 4096, 4096, sized=True)
+    try:
+        source.fetch(0, 100)
+        # Past the cap but not past the file: the read ends at the end of the file.
+        assert source.fetch(4000, 200) == (bytes(range(256)) * 16)[4000:]
+    finally:
+        source.close()
+
+
+def test_a_whole_body_cut_short_is_a_connection_error_after_one_attempt(http_server):
+    data = big_jpeg()
+    http_server.files["/cut/whole.jpg"] = data
+    http_server.truncate_first["/norange/cut/whole.jpg"] = 1
+    location = parse(http_server.url("norange/cut/whole.jpg"), allow_local_files=False)
+    source = HttpSource(location, Clients(FAST))
+    source.fetch(0, 100)
+    with pytest.raises(exc.FetchConnectionError) as broken:
+        source.fetch(len(data) - 100, 100)
+    assert broken.value.attempts == 1
+    assert "connection broken reading" in str(broken.value)

@@ -21,6 +21,11 @@ class LoopbackServer(ThreadingHTTPServer):
 
     daemon_threads = True
     requests: Counter[str]
+    connections = 0  # accepted, so that tests can tell a reused connection from a new one
+
+    def process_request(self, request: object, client_address: object) -> None:
+        self.connections += 1  # only the serving thread accepts
+        super().process_request(request, client_address)
 
     @property
     def base_url(self) -> str:
@@ -46,7 +51,8 @@ class ImageServer(LoopbackServer):
         self.requests: Counter[str] = Counter()
         self.fail_first: Counter[str] = Counter()  # path -> number of 503s before success
         self.truncate_first: Counter[str] = Counter()  # path -> bodies cut short before success
-        self.headers: dict[str, dict[str, str]] = {}  # path -> header values sent instead
+        # path -> header values sent instead; None leaves the header out
+        self.headers: dict[str, dict[str, str | None]] = {}
         self.latency = latency
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
@@ -110,7 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
         return _DiskFile(target)
 
     def _send(self, data: bytes, range_header: str | None, truncate: bool = False,
-              overrides: dict[str, str] | None = None) -> None:
+              overrides: dict[str, str | None] | None = None) -> None:
         match = _RANGE.match(range_header or "")
         tag = data.etag if isinstance(data, _DiskFile) else f"{len(data):x}-{hash(data) & 0xFFFF:x}"
         common = {"ETag": f'"{tag}"',
@@ -138,7 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
         common.update({"Content-Type": "application/octet-stream",
                        "Content-Length": str(len(body))})
         for name, value in {**common, **(overrides or {})}.items():
-            self.send_header(name, value)
+            if value is not None:
+                self.send_header(name, value)
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             # A client may hang up once it has read what it needed.

@@ -50,6 +50,53 @@ def test_ifd0_and_exif_tags_are_keyed_by_tag_name():
     assert tags["ISOSpeedRatings"] == "200"
 
 
+def test_a_tiff_structure_with_a_raw_format_magic_is_read_when_that_magic_is_named():
+    # Panasonic RW2 writes 0x55 where TIFF has 42; read as TIFF only when the caller says so.
+    blob = samples.exif_bytes(make="Panasonic")
+    raw = blob[:2] + struct.pack(">H", 0x55) + blob[4:]
+    assert exif.read_exif(io.BytesIO(raw), magics=(42, 0x55)).tags["Make"] == "Panasonic"
+    refused = exif.read_exif(io.BytesIO(raw))
+    assert refused.tags == {} and len(refused.warnings) == 1
+
+
+def test_exif_kept_as_one_tiff_structure_per_ifd_names_each_tag_by_its_part():
+    # Canon CR3 keeps IFD0, Exif and GPS in boxes of their own; tag 1 is GPSLatitudeRef
+    # only in the GPS IFD.
+    parts = {"IFD0": header() + ifd([entry(MAKE, ASCII, 4, b"Abc\x00")]),
+             "GPS": header() + ifd([entry(0x0001, ASCII, 2, b"N\x00")])}
+    data = exif.read_exif_parts(parts)
+    assert data.tags == {"Make": "Abc", "GPSLatitudeRef": "N"}
+    assert data.entry("GPS", 0x0001).value == b"N\x00" and data.warnings == []
+
+
+def test_a_part_that_is_no_tiff_structure_is_skipped_with_a_warning():
+    parts = {"IFD0": header() + ifd([entry(MAKE, ASCII, 4, b"Abc\x00")]), "Exif": b"junk"}
+    data = exif.read_exif_parts(parts)
+    assert data.tags == {"Make": "Abc"}
+    assert len(data.warnings) == 1 and data.warnings[0].startswith("Exif: ")
+    assert data.warnings[0].endswith("; skipped")
+
+
+def test_a_big_endian_part_decodes_its_unicode_comment_big_endian():
+    comment = b"UNICODE\x00" + "Hi".encode("utf-16-be")
+    blob = (b"MM" + struct.pack(">HL", 42, 8) + struct.pack(">H", 1)
+            + struct.pack(">HHLL", 0x9286, UNDEFINED, len(comment), 26) + struct.pack(">L", 0)
+            + comment)
+    assert exif.read_exif_parts({"Exif": blob}).tags == {"UserComment": "Hi"}
+
+
+def test_values_a_container_keeps_in_its_own_records_are_named_as_exif_tags():
+    from image_metadata.tags.ifd import Entry
+
+    data = exif.from_entries({
+        "IFD0": {MAKE: Entry(MAKE, ASCII, 6, b"Canon\x00"),
+                 EXIF_POINTER: Entry(EXIF_POINTER, LONG, 1, (26,)),
+                 0xC0DE: Entry(0xC0DE, SHORT, 1, (7,))},
+        "Exif": {0x9286: Entry(0x9286, UNDEFINED, 10, b"UNICODE\x00H\x00")}})
+    assert data.tags == {"Make": "Canon", "Tag0xC0DE": "7", "UserComment": "H"}
+    assert data.warnings == []
+
+
 def test_pointer_tags_are_not_listed_as_values():
     tags = read_sample(place=samples.PLACES["paris"]).tags
     assert "ExifTag" not in tags

@@ -44,4 +44,40 @@ def test_the_s3_client_is_built_from_the_fetch_settings(monkeypatch):
     assert (config.connect_timeout, config.read_timeout, config.max_pool_connections) == (
         2.5, 7.0, 9)
     assert config.retries == {"mode": "standard", "total_max_attempts": 1}
-    assert "image-metadata/1.0" in config.user_agent_extra  # S3 access logs name the reader
+
+
+def _retry_after_failures(count: int):
+    """The project's Retry after ``count`` answered 503s: backoff applies from the second."""
+    retry = Clients(FetchSettings()).retry()
+    for _ in range(count):
+        retry = retry.increment("GET", "/", response=_asking_to_wait("0"))
+    return retry
+
+
+def _waits(monkeypatch) -> list[float]:
+    # The waits are recorded instead of slept: the test asserts which waits happen, and a
+    # real backoff of seconds would only make it slow.
+    from image_metadata.fetch import clients
+
+    waited: list[float] = []
+    monkeypatch.setattr(clients, "_wait", waited.append)
+    return waited
+
+
+def test_a_retry_after_is_waited_instead_of_the_backoff(monkeypatch):
+    waited = _waits(monkeypatch)
+    _retry_after_failures(3).sleep(_asking_to_wait("2"))
+    assert waited == [2.0]
+
+
+def test_without_a_retry_after_the_backoff_is_waited(monkeypatch):
+    waited = _waits(monkeypatch)
+    retry = _retry_after_failures(3)
+    retry.sleep(HTTPResponse(body=b"", headers={}, status=503, preload_content=False))
+    assert len(waited) == 1 and waited[0] > 0
+
+
+def test_the_s3_client_names_the_reader_in_its_user_agent(monkeypatch):
+    """S3 access logs and CloudTrail show which requests the reader made."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    assert Clients(FetchSettings()).s3().meta.config.user_agent_extra == "image-metadata/1.0"

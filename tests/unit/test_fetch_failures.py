@@ -11,6 +11,7 @@ from urllib3.exceptions import (
     NewConnectionError,
     ProtocolError,
     ReadTimeoutError,
+    ResponseError,
     SSLError,
 )
 
@@ -90,6 +91,11 @@ def test_s3_timeouts_and_broken_connections_are_told_apart():
      "TLS failure for https://h.test/a.jpg?X-Amz-Signature=***: certificate verify failed"),
     (ProtocolError("reset"), "connection_error",
      "connection broken reading https://h.test/a.jpg?X-Amz-Signature=***"),
+    # Reasons the project's Retry never gives (raise_on_status=False), still rows of a kind:
+    (ResponseError("too many 500 error responses"), "connection_error",
+     "too many 500 error responses for https://h.test/a.jpg?X-Amz-Signature=***"),
+    (OSError("no route"), "connection_error",
+     "cannot connect to https://h.test/a.jpg?X-Amz-Signature=***: no route"),
 ])
 def test_a_network_error_is_a_failure_of_its_kind_naming_the_redacted_url(reason, kind, message):
     assert described(_network_failure(reason, SIGNED, 3)) == (kind, message, None, 3)
@@ -159,3 +165,61 @@ def test_attempts_of_a_spent_retry_budget_count_the_first_try():
 
     assert (_attempts_from(read_timeout, retry), _attempts_from(refused, retry)) == (6, 3)
     assert _attempts_from(refused, Retry(connect=None, read=None)) == 1
+
+
+# ---------------------------------------------------------------- S3 header values
+
+
+def _operation(output: dict | None):
+    """A real botocore operation model whose answer has typed headers of each kind."""
+    from botocore.model import ServiceModel
+
+    shapes = {"Int": {"type": "integer"}, "Long": {"type": "long"}, "Dbl": {"type": "double"},
+              "Flt": {"type": "float"}, "Ts": {"type": "timestamp"}, "Str": {"type": "string"}}
+    operation = {"name": "Get", "http": {"method": "GET", "requestUri": "/"}}
+    if output is not None:
+        shapes["GetOutput"] = {"type": "structure", "members": output}
+        operation["output"] = {"shape": "GetOutput"}
+    return ServiceModel({
+        "metadata": {"protocol": "rest-xml", "apiVersion": "2006-03-01", "serviceId": "Test",
+                     "endpointPrefix": "test", "signatureVersion": "v4"},
+        "operations": {"Get": operation}, "shapes": shapes}).operation_model("Get")
+
+
+TYPED = {"Count": {"shape": "Int", "location": "header", "locationName": "x-count"},
+         "Parts": {"shape": "Long", "location": "header", "locationName": "x-parts"},
+         "Ratio": {"shape": "Dbl", "location": "header", "locationName": "x-ratio"},
+         "Share": {"shape": "Flt", "location": "header", "locationName": "x-share"},
+         "When": {"shape": "Ts", "location": "header", "locationName": "x-when"},
+         "Plain": {"shape": "Int", "location": "header"},  # no locationName: named as member
+         "Name": {"shape": "Str", "location": "header", "locationName": "x-name"},
+         "Code": {"shape": "Int"}}  # in the body, not a header
+
+
+def test_s3_header_values_botocore_cannot_parse_are_dropped_and_the_rest_kept():
+    from image_metadata.fetch.s3 import _drop_unreadable_headers
+
+    headers = {"x-count": "²", "x-parts": "12345678901234567890", "x-ratio": "fast",
+               "x-share": "half", "x-when": "yesterday", "Plain": "1²", "x-name": "²",
+               "Code": "²", "x-other": "²"}
+    _drop_unreadable_headers(_operation(TYPED), {"headers": headers})
+    assert headers == {"x-name": "²", "Code": "²", "x-other": "²"}
+
+
+def test_s3_header_values_botocore_can_parse_are_kept():
+    from image_metadata.fetch.s3 import _drop_unreadable_headers
+
+    headers = {"x-count": " -12 ", "x-parts": "1234567890123456789", "x-ratio": "0.5",
+               "x-share": "1e3", "x-when": "Tue, 14 May 2024 08:00:00 GMT", "Plain": "7"}
+    kept = dict(headers)
+    _drop_unreadable_headers(_operation(TYPED), {"headers": headers})
+    assert headers == kept
+
+
+def test_an_s3_answer_without_typed_headers_is_left_alone():
+    from image_metadata.fetch.s3 import _drop_unreadable_headers
+
+    headers = {"x-count": "²"}
+    _drop_unreadable_headers(_operation(None), {"headers": headers})
+    _drop_unreadable_headers(_operation(TYPED), {"status_code": 200})
+    assert headers == {"x-count": "²"}

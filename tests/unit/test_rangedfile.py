@@ -435,3 +435,28 @@ def test_the_last_block_that_fits_under_the_cap_is_read():
     handle.read(1)
     handle.seek(FIRST_READ)
     assert handle.read(1) == b"\x00"
+
+
+def test_the_cache_forgets_the_oldest_block_as_soon_as_it_is_full():
+    from image_metadata.fetch.rangedfile import MAX_CACHED
+
+    kept = MAX_CACHED // BLOCK
+    data = bytes(range(256)) * ((2 * kept + 4) * BLOCK // 256)
+    handle, source = ranged(data, first_read=BLOCK)
+    for block in range(0, 2 * kept + 2, 2):  # block 0 and `kept` blocks apart from each other
+        handle.seek(block * BLOCK)
+        handle.read(1)
+    assert len(source.fetches) == kept + 1
+    handle.seek(2 * BLOCK)  # the oldest block after block 0: forgotten
+    handle.read(1)
+    assert len(source.fetches) == kept + 2
+    handle.seek(0)  # block 0 is kept whatever comes after it
+    handle.read(1)
+    assert len(source.fetches) == kept + 2
+
+
+def test_a_file_ending_one_byte_into_a_block_is_read_to_its_last_byte():
+    data = bytes(range(256)) * (4 * BLOCK // 256) + b"\x7f"
+    handle, _ = ranged(data, first_read=BLOCK)
+    handle.seek(len(data) - 1)
+    assert handle.read(10) == b"\x7f"

@@ -275,10 +275,10 @@ def _network_failure(reason: Any, location: Location, attempts: int) -> exc.Imag
         return exc.FetchConnectionError(f"TLS failure for {where}: {short_reason(reason)}",
                                         attempts=attempts)
     # raise_on_status=False: urllib3 returns the last answer instead of a ResponseError.
-    if isinstance(reason, ResponseError):  # pragma: no cover - kept for another Retry
+    if isinstance(reason, ResponseError):  # kept for a Retry that raises on status
         return exc.FetchConnectionError(f"{short_reason(reason)} for {where}", attempts=attempts)
     if isinstance(reason, ProtocolError):
         return exc.FetchConnectionError(f"connection broken reading {where}", attempts=attempts)
     # Any other reason urllib3 may give: still a row, never an "unexpected" error.
-    return exc.FetchConnectionError(  # pragma: no cover
+    return exc.FetchConnectionError(
         f"cannot connect to {where}: {short_reason(reason)}", attempts=attempts)
