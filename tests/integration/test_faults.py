@@ -366,6 +366,28 @@ def test_a_local_path_the_system_cannot_open_is_a_connection_error_saying_why(tm
         "connection_error", f"cannot open {plain}/below.jpg: Not a directory")
 
 
+@pytest.mark.parametrize(("refusal", "kind", "message"), [
+    (PermissionError(13, "Permission denied"), "access_denied", "permission denied: {}"),
+    (IsADirectoryError(21, "Is a directory"), "not_found", "is a directory, not a file: {}"),
+])
+def test_a_local_file_the_system_refuses_to_open_is_a_failure_of_its_kind(
+        tmp_path, monkeypatch, refusal, kind, message):
+    # The refusal is raised where os.open raises it: this machine runs as root, which reads
+    # every file, and Linux opens a folder read-only without IsADirectoryError.
+    import types
+
+    from image_metadata.fetch import files
+
+    def refuse(*_args, **_kwargs):
+        raise refusal
+
+    monkeypatch.setattr(files, "os", types.SimpleNamespace(**{**vars(os), "open": refuse}))
+    path = tmp_path / "a.jpg"
+    path.write_bytes(samples.encode("JPEG", (8, 8)))
+    row = edge_fetch(str(path))
+    assert (row["error_type"], row["error_message"]) == (kind, message.format(path))
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
 def test_a_local_file_without_read_permission_is_access_denied(tmp_path):
     path = tmp_path / "locked.jpg"

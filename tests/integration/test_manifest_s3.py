@@ -213,3 +213,39 @@ def test_an_s3_manifest_is_streamed_in_chunks_of_the_size_asked_for(s3, big_mani
     pieces = list(chunks(path, s3_client=s3, size=4096))
     assert b"".join(pieces) == body
     assert len(pieces) > 1 and max(len(p) for p in pieces) <= 4096
+
+
+def test_the_head_of_an_s3_manifest_asks_only_for_the_bytes_it_needs(s3, big_manifest):
+    """A manifest of gigabytes must not be downloaded to sniff its format."""
+    from image_metadata.job.manifest import read_head
+
+    asked: list[str | None] = []
+
+    def record(request, **_):
+        asked.append(request.headers.get("Range"))
+
+    s3.meta.events.register("before-send.s3.GetObject", record)
+    try:
+        read_head(big_manifest[0], s3_client=s3, size=1000)
+    finally:
+        s3.meta.events.unregister("before-send.s3.GetObject", record)
+    assert [value.decode() if isinstance(value, bytes) else value for value in asked] == [
+        "bytes=0-999"]
+
+
+def test_a_manifest_is_staged_under_an_s3_prefix(s3, big_manifest, tmp_path):
+    import pyarrow.parquet as pq
+
+    from image_metadata.job.manifest_stage import stage
+
+    s3.create_bucket(Bucket="staging")
+    result = stage(inspect(big_manifest[0], s3_client=s3), "s3://staging/_staging/run-1/",
+                   s3_client=s3, batch_rows=1500)
+    listed = s3.list_objects_v2(Bucket="staging", Prefix="_staging/run-1/")["Contents"]
+    assert [o["Key"] for o in listed] == ["_staging/run-1/part-00000.parquet",
+                                          "_staging/run-1/part-00001.parquet"]
+    assert (result.input_rows, result.files) == (2000, 2)
+    for o in listed:
+        s3.download_file("staging", o["Key"], str(tmp_path / o["Key"].rsplit("/", 1)[1]))
+    table = pq.read_table(tmp_path)
+    assert table.num_rows == 2000

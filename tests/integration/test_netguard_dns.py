@@ -25,6 +25,16 @@ SETTINGS = ExtractSettings(fetch=FetchSettings(retries=0, allowed_networks=("127
                                                image_timeout=10.0))
 
 
+@pytest.fixture(autouse=True)
+def _no_lookup_shared_across_tests():
+    """Images of one host share a lookup under way; each test's fake DNS answers its own."""
+    from image_metadata.fetch import netguard
+
+    yield
+    with netguard._resolvers_lock:
+        netguard._inflight.clear()
+
+
 @pytest.fixture(scope="module")
 def server():
     images = ImageServer().start()
@@ -360,3 +370,56 @@ def test_a_pooled_s3_connection_the_next_image_takes_is_cut_at_that_images_bound
     assert second["error_type"] == "timeout", second
     assert seconds < 1.5 + 1.0
     assert faults.connections == 1  # B did take A's connection
+
+
+class HangingDns:
+    """getaddrinfo that never answers for names under ``.hang.test`` until released; other
+    names resolve as usual. Counts the lookups of each name."""
+
+    def __init__(self) -> None:
+        import threading
+        from collections import Counter
+
+        self.release = threading.Event()
+        self.lookups: Counter[str] = Counter()
+        self._real = socket.getaddrinfo
+
+    def __call__(self, host, port, *args, **kwargs):
+        if host.endswith(".hang.test"):
+            self.lookups[host] += 1
+            self.release.wait(20)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return self._real(host, port, *args, **kwargs)
+
+
+def _hung_then_good(server, monkeypatch, hung_hosts: list[str]) -> tuple[list[dict], HangingDns]:
+    from image_metadata.extract import RESULT_NAMES, extract_partition
+
+    dns = HangingDns()
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    port = server.server_address[1]
+    settings = ExtractSettings(concurrency=len(hung_hosts) + 1, fetch=FetchSettings(
+        retries=0, allowed_networks=("127.0.0.1/32",), image_timeout=2.0))
+    rows = [(f"http://{host}:{port}/a.jpg", str(i)) for i, host in enumerate(hung_hosts)]
+    rows.append((server.url("a.jpg"), "good"))
+    try:
+        results = [dict(zip(RESULT_NAMES, row, strict=True))
+                   for row in extract_partition(rows, settings, "dns")]
+        return results, dns
+    finally:
+        dns.release.set()
+
+
+def test_images_of_one_host_whose_resolver_hangs_share_one_lookup(server, monkeypatch):
+    results, dns = _hung_then_good(server, monkeypatch, ["one.hang.test"] * 20)
+    by_id = {row["id"]: row for row in results}
+    assert by_id["good"]["status"] == "ok", by_id["good"]
+    assert {by_id[str(i)]["error_type"] for i in range(20)} == {"timeout"}
+    assert dns.lookups["one.hang.test"] == 1
+
+
+def test_fifteen_hung_lookups_leave_a_resolver_thread_for_the_next_host(server, monkeypatch):
+    results, _dns = _hung_then_good(server, monkeypatch,
+                                    [f"h{i}.hang.test" for i in range(15)])
+    good = next(row for row in results if row["id"] == "good")
+    assert good["status"] == "ok", good

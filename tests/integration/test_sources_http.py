@@ -266,3 +266,14 @@ def test_a_whole_body_cut_short_is_a_connection_error_after_one_attempt(http_ser
         source.fetch(len(data) - 100, 100)
     assert broken.value.attempts == 1
     assert "connection broken reading" in str(broken.value)
+
+
+def test_a_whole_body_is_read_only_a_chunk_past_what_was_asked(http_server):
+    """The memory a server ignoring Range can make a read hold stays within the read."""
+    source = _streamed(http_server, "/cap/far.bin", 4 << 20, 8 << 20, sized=True)
+    try:
+        source.fetch(0, 65_536)
+        source.fetch(300_000, 16_384)
+        assert source.bytes_read < 300_000 + 16_384 + 65_536
+    finally:
+        source.close()

@@ -276,6 +276,12 @@ def test_parse_datetime_accepts_exif_and_iso_forms(value, expected):
     assert exif.parse_datetime(value) == (expected, None)
 
 
+@pytest.mark.parametrize("value", ["2024-05-17 12:30-05", "2024-05-17T12:30:00+02:00",
+                                   "2024-05-17T12:30Z", "2024:05:17 12:30:00-0500"])
+def test_a_time_zone_after_the_time_is_no_part_of_the_wall_clock(value):
+    assert exif.parse_datetime(value) == (datetime(2024, 5, 17, 12, 30, tzinfo=UTC), None)
+
+
 def test_parse_datetime_rejects_the_all_blank_placeholder():
     parsed, warning = exif.parse_datetime("    :  :     :  :  ")
     assert parsed is None

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from image_metadata.exceptions import ManifestError
-from image_metadata.job.manifest import ManifestFormat, discover, inspect, sniff
+from image_metadata.job.manifest import HEAD_BYTES, ManifestFormat, discover, inspect, sniff
 
 
 def sniffed(text: str, path: str = "manifest.csv", **kwargs) -> ManifestFormat:
@@ -208,3 +208,12 @@ def test_inspect_sniffs_every_discovered_file(tmp_path: Path):
     assert [(Path(f.path).name, f.format.kind, f.format.url_index) for f in found] == [
         ("a.csv", "csv", 1), ("b.tsv", "tsv", 0)
     ]
+
+
+def test_a_line_cut_by_the_end_of_the_head_does_not_decide_the_format():
+    # The second line crosses the 64 KiB head: only its start is in it, and that start
+    # would make the first line look like a CSV record.
+    first = "https://h/a.jpg,b/c"
+    second = "https://h/b.jpg,id" + "7" * (HEAD_BYTES - len(first) - 1) + ".x"
+    fmt = sniffed(f"{first}\n{second}\n")
+    assert (fmt.kind, fmt.header) == ("list", False)

@@ -3,6 +3,7 @@ trimming and encoding defined once (manifest.read_rows over manifest_rows)."""
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -259,6 +260,23 @@ def test_a_bad_byte_after_a_byte_order_mark_counts_the_mark_in_its_offset():
 
 def test_a_byte_order_mark_inside_the_file_is_data():
     assert text_of([b"a", "\ufeffb".encode()]) == "a\ufeffb"
+
+
+def test_a_multibyte_encoding_of_east_asia_is_read_when_named():
+    assert text_of(["url\nhttps://h/カメラ.jpg\n".encode("shift_jis")],
+                   encoding="shift_jis") == "url\nhttps://h/カメラ.jpg\n"
+
+
+def test_a_crlf_split_between_chunks_is_one_line_end_in_an_error_line():
+    assert "(line 3, " in refusal([b"a\r", b"\nb\r", b"\n\xff"])
+
+
+def test_an_error_in_a_later_chunk_of_big_endian_utf16_names_its_line():
+    text = "url\r\nhttps://h/1.jpg\r\nhttps://h/2.jpg\r\n".encode("utf-16-be")
+    data = codecs.BOM_UTF16_BE + text + "https://h/".encode("utf-16-be") + b"\xdc\x00"
+    chunks = [data[:20], data[20:]]
+    message = refusal(chunks, encoding="utf-16")
+    assert f"at byte {len(data) - 2} (line 4, " in message
 
 
 def test_an_unknown_encoding_is_refused_naming_the_file():

@@ -460,3 +460,12 @@ def test_a_file_ending_one_byte_into_a_block_is_read_to_its_last_byte():
     handle, _ = ranged(data, first_read=BLOCK)
     handle.seek(len(data) - 1)
     assert handle.read(10) == b"\x7f"
+
+
+def test_a_read_at_the_end_of_a_known_size_fetches_nothing():
+    data = bytes(200_000)
+    handle, source = ranged(data)
+    handle.read(10)
+    handle.seek(0, 2)
+    assert handle.read(10) == b""
+    assert len(source.fetches) == 1

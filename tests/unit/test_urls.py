@@ -270,6 +270,12 @@ def test_a_host_that_is_no_dns_name_is_invalid_not_unexpected(url):
         remote(url)
 
 
+def test_an_ipv6_literal_with_a_long_zone_is_an_address_not_a_dns_name():
+    # The address guard judges it (a link-local address); DNS label rules do not apply.
+    url = "http://[fe80::1%25" + "a" * 70 + "]/x.jpg"
+    assert remote(url).url == url
+
+
 def test_a_percent_encoded_secret_name_is_masked_in_text():
     assert "s3cr3t" not in scrub("GET https://h/a.jpg?X%2DAmz%2DSignature=s3cr3t failed")
 
@@ -283,6 +289,9 @@ def test_a_percent_encoded_secret_name_is_masked_in_text():
     ("/x/a.jpg/", "/x/a.jpg", False),
     ("https://h/a.jpg?v=1", "https://h/a.jpg?V=1", False),
     ("s3://b/k", "s3://b//k", False),
+    ("https://h/a.jpg?", "https://h/a.jpg", False),  # an empty query is still a query
+    ("HTTP://H/a.jpg?", "http://h/a.jpg?", True),
+    ("HTTPS://H:443/a.jpg#", "https://h/a.jpg#", True),
 ])
 def test_what_counts_as_the_same_url(a, b, same):
     from image_metadata.fetch.urls import identity
@@ -315,6 +324,10 @@ def test_what_counts_as_the_same_url(a, b, same):
     ("http://[::1]:80/a.jpg", "http://[::1]/a.jpg"),
     ("http://[2001:DB8::1]:8080/a.jpg", "http://[2001:db8::1]:8080/a.jpg"),
     ("http://example.com/a.jpg?Size=L#Top", "http://example.com/a.jpg?Size=L#Top"),
+    ("HTTP://Example.com/a.jpg?", "http://example.com/a.jpg?"),
+    ("http://Example.com/a.jpg#", "http://example.com/a.jpg#"),
+    ("http://Example.com?x=1", "http://example.com?x=1"),
+    ("http://Example.com", "http://example.com"),
     ("ftp://Example.com/a.jpg", "ftp://Example.com/a.jpg"),  # no rule: as written
     ("a.jpg", "a.jpg"),
 ])

@@ -21,9 +21,9 @@ class FileSource(Source):
             st = os.fstat(self._fd)
         except FileNotFoundError:
             raise exc.NotFound(f"no such file: {path}") from None
-        except PermissionError:  # pragma: no cover - tested where it can be: root reads all
+        except PermissionError:
             raise exc.AccessDenied(f"permission denied: {path}") from None
-        except IsADirectoryError:  # pragma: no cover - Linux opens folders read-only; not all do
+        except IsADirectoryError:  # Linux opens folders read-only; other systems refuse
             raise exc.NotFound(f"is a directory, not a file: {path}") from None
         except OSError as e:
             raise exc.FetchConnectionError(f"cannot open {path}: {e.strerror}") from None

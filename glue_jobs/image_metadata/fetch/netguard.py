@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -55,6 +55,10 @@ def blocked_reason(address: Address) -> str | None:
 
 _resolvers: ThreadPoolExecutor | None = None
 _resolvers_lock = threading.Lock()
+# Lookups under way, by (host, port): images of one host share its lookup, so a name whose
+# resolver never answers holds one of the threads, not one per image.
+_inflight: dict[tuple[str, int], Future] = {}
+RESOLVER_THREADS = 16
 
 
 def _lookup(host: str, port: int) -> list:
@@ -67,15 +71,27 @@ def _resolve(host: str, port: int, bound: deadline.Deadline | None) -> list:
     if bound is None:
         return _lookup(host, port)
     global _resolvers
+    key = (host, port)
     with _resolvers_lock:
         if _resolvers is None:
-            _resolvers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="imgmeta-dns")
-    future = _resolvers.submit(_lookup, host, port)
+            _resolvers = ThreadPoolExecutor(max_workers=RESOLVER_THREADS,
+                                            thread_name_prefix="imgmeta-dns")
+        future = _inflight.get(key)
+        started = future is None
+        if started:
+            future = _inflight[key] = _resolvers.submit(_lookup, host, port)
+    if started:  # outside the lock: a lookup already done calls back at once
+        future.add_done_callback(lambda done: _forget(key, done))
     try:
         return future.result(timeout=bound.remaining())
-    except FutureTimeout:
-        future.cancel()
+    except FutureTimeout:  # the lookup goes on for whoever shares it; this image is done
         raise bound.failure() from None
+
+
+def _forget(key: tuple[str, int], done: Future) -> None:
+    with _resolvers_lock:
+        if _inflight.get(key) is done:
+            del _inflight[key]
 
 
 def _connect_checked(conn: HTTPConnection, policy: AddressPolicy) -> socket.socket:

@@ -143,22 +143,22 @@ def identity(url: str) -> str:
     if lowered.startswith("s3://"):
         return "s3://" + value[5:]
     if lowered.startswith(("http://", "https://")):
-        authority = _AUTHORITY.match(value, value.index("//") + 2).group(0)
+        start = value.index("//") + 2
+        authority = _AUTHORITY.match(value, start).group(0)
         if value.startswith(("http://", "https://")) and ":" not in authority and \
                 authority == authority.lower():
             return value  # the common case, already in its one form: no parsing needed
         try:
-            parts = urlsplit(value)
-            port = parts.port
+            port = urlsplit(value).port
         except ValueError:
             return value
-        scheme = parts.scheme.lower()
-        userinfo, at, hostport = parts.netloc.rpartition("@")
-        host = hostport.lower()
+        scheme = value[:start - 3].lower()
+        userinfo, at, host = authority.rpartition("@")
+        host = host.lower()
         if (scheme, port) in (("http", 80), ("https", 443)):
             host = host.rsplit(":", 1)[0]
-        return urlunsplit((scheme, f"{userinfo}{at}{host}", parts.path, parts.query,
-                           parts.fragment))
+        # The rest as written: path, query and fragment, an empty '?' or '#' included.
+        return f"{scheme}://{userinfo}{at}{host}{value[start + len(authority):]}"
     return value
 
 

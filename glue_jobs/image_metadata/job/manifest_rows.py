@@ -46,24 +46,27 @@ def decoded(chunks: Iterable[bytes], path: str, encoding: str = "utf-8",
         raise ManifestError(f"unknown encoding {encoding!r} for manifest {path}") from None
     consumed = 0
     lines_before = 0  # line ends in the text decoded so far
+    after_cr = False  # that text ends with \r: a \n next is the same line end
     first = True
     for chunk in chunks:
         if first and chunk.startswith(codecs.BOM_UTF8) and encoding_is_not_utf8(encoding):
             chunk = chunk[len(codecs.BOM_UTF8):]  # a UTF-8 mark is no data in any encoding
             consumed += len(codecs.BOM_UTF8)
+        state = decoder.getstate()
         try:
             text = decoder.decode(chunk)
         except UnicodeDecodeError as e:
             pending = len(e.object) - len(chunk)  # bytes held back from the chunk before
-            prefix = e.object[:e.start].decode(encoding, errors="ignore")
+            before = _text_before(encoding, state, chunk[:max(e.start - pending, 0)])
             _bad_bytes(path, encoding, consumed - pending + e.start,
-                       lines_before + _line_ends(prefix) + 1, e)
+                       lines_before + _line_ends(before, after_cr) + 1, e)
         consumed += len(chunk)
         if first and text:
             text = text.lstrip("\ufeff")  # a byte order mark (or two) is no data
             first = False
-        lines_before += _line_ends(text)
+        lines_before += _line_ends(text, after_cr)
         if text:
+            after_cr = text.endswith("\r")
             yield text
     if not complete:
         return
@@ -75,12 +78,26 @@ def decoded(chunks: Iterable[bytes], path: str, encoding: str = "utf-8",
         yield tail
 
 
+def _text_before(encoding: str, state: tuple, valid: bytes) -> str:
+    """The text of the bytes before a bad one, decoded from where the decoder stood (a
+    UTF-16 file's byte order is in that state, not in the bytes)."""
+    probe = codecs.getincrementaldecoder(encoding)("strict")
+    probe.setstate(state)
+    try:
+        return probe.decode(valid)
+    except UnicodeDecodeError:  # pragma: no cover - the bytes before the error are valid
+        return valid.decode(encoding, errors="ignore")
+
+
 def encoding_is_not_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig")
 
 
-def _line_ends(text: str) -> int:
-    return text.count("\n") + text.count("\r") - text.count("\r\n")
+def _line_ends(text: str, after_cr: bool = False) -> int:
+    """Line ends in ``text``; ``after_cr``: the text before it ended with \r, so a \n
+    first is the end of a line already counted."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends - 1 if after_cr and text.startswith("\n") else ends
 
 
 def _bad_bytes(path: str, encoding: str, offset: int, line: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import BinaryIO
@@ -223,9 +224,14 @@ def _gps_fields(data: ExifData, out: Typed, warnings: list[str]) -> None:
         warnings.append(warning)
 
 
+_TIME_ZONE = re.compile(r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$")
+
+
 def parse_datetime(value: str, subsec: str | None = None) -> tuple[datetime | None, str | None]:
     """EXIF ``YYYY:MM:DD HH:MM:SS`` (also ISO forms) as a naive wall-clock time tagged UTC."""
-    cleaned = value.strip().replace("T", " ").replace("-", ":", 2)[:19]
+    stamp = value.strip().replace("T", " ").replace("-", ":", 2)  # the date's dashes only
+    # A zone after the time (ISO forms from XMP-minded writers) is not part of the wall clock.
+    cleaned = (stamp[:10] + _TIME_ZONE.sub("", stamp[10:]))[:19]
     for pattern in ("%Y:%m:%d %H:%M:%S", "%Y:%m:%d %H:%M", "%Y:%m:%d"):
         try:
             parsed = datetime.strptime(cleaned, pattern)
