@@ -144,18 +144,22 @@ def test_untrusted_tls_certificate_is_a_connection_error(tls_server):
     assert seconds < BOUND
 
 
-@pytest.mark.parametrize("bucket,error_type,attempts", [
-    ("slowdown", "throttled", RETRIES + 1),
-    ("denied", "access_denied", 1),
-    ("missing", "not_found", 1),
+@pytest.mark.parametrize("bucket,error_type,status,attempts", [
+    ("slowdown", "throttled", 503, RETRIES + 1),
+    ("denied", "access_denied", 403, 1),
+    ("missing", "not_found", 404, 1),
+    ("request-timeout", "http_error", 400, RETRIES + 1),  # retried for its code
+    ("not-implemented", "http_error", 501, RETRIES + 1),  # retried for its status
+    ("odd-500", "http_error", 500, RETRIES + 1),
 ])
-def test_s3_errors_are_classified(faults, bucket, error_type, attempts, monkeypatch):
+def test_s3_errors_are_classified(faults, bucket, error_type, status, attempts, monkeypatch):
     # moto answers what S3 answers for a missing key; SlowDown and AccessDenied it cannot
     # produce, so the project's own S3 client talks to the fault server, which speaks S3's
     # XML errors (AWS_ENDPOINT_URL points it there).
     _s3_endpoint(monkeypatch, faults)
     row, seconds = fetch(f"s3://{bucket}/photo.jpg")
-    assert (row["error_type"], row["attempts"], row["stage"]) == (error_type, attempts, "fetch")
+    assert (row["error_type"], row["http_status"], row["attempts"], row["stage"]) == (
+        error_type, status, attempts, "fetch")
     assert seconds < BOUND
 
 
@@ -460,6 +464,33 @@ def test_an_s3_body_that_breaks_is_asked_for_again_then_a_connection_error(
     assert faults.count(f"s3/{bucket}/photo.jpg") - before == EDGE_FETCH.retries + 1
 
 
+def test_an_s3_body_that_breaks_says_how_in_its_message(s3_at_faults):
+    row = edge_fetch("s3://short-by-one/photo.jpg")
+    assert (row["error_type"], row["error_message"]) == (
+        "connection_error",
+        "cannot read s3://short-by-one/photo.jpg: body ended after 65535 of 65536 bytes"), row
+    reset = edge_fetch("s3://reset/photo.jpg")
+    assert reset["error_message"].startswith("cannot read s3://reset/photo.jpg: ")
+    assert not reset["error_message"].endswith("None")
+
+
+def test_an_s3_body_stalled_after_a_retried_answer_counts_both_requests(faults):
+    """A caller's client that retried before the answer came: its retry is an attempt of
+    the failure row, as the status of the answer whose body never came is its status."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.session.Session().client(
+        "s3", endpoint_url=faults.url("s3"), region_name="us-east-1",
+        aws_access_key_id="x", aws_secret_access_key="x",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 2}, read_timeout=30))
+    settings = ExtractSettings(fetch=FetchSettings(**{**EDGE_FETCH.__dict__,
+                                                      "image_timeout": 1.0}))
+    row = extract_one("s3://busy-then-headers-only/photo.jpg", "id",
+                      Clients(settings.fetch, s3_client=client), settings, "faults")
+    assert (row["error_type"], row["http_status"], row["attempts"]) == ("timeout", 206, 2), row
+
+
 def test_an_s3_endpoint_answering_the_whole_object_is_read_with_its_length(s3_at_faults):
     row = edge_fetch("s3://full/photo.jpg")
     assert (row["status"], row["format"]) == ("ok", "JPEG"), row
@@ -504,6 +535,7 @@ def test_an_s3_body_silent_after_its_headers_ends_at_the_image_bound(s3_at_fault
     started = time.monotonic()
     row = edge_fetch("s3://headers-only/photo.jpg", bounded)
     assert (row["error_type"], row["stage"]) == ("timeout", "fetch"), row
+    assert (row["http_status"], row["attempts"]) == (206, 1)
     assert "took longer than the 1 s bound" in row["error_message"]
     assert time.monotonic() - started < 1.0 + 1.0
 

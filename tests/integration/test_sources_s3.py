@@ -56,7 +56,7 @@ def test_missing_bucket_is_not_found(moto_endpoint):
 def test_empty_object_is_not_an_image(s3, bucket):
     s3.put_object(Bucket=bucket, Key="empty.jpg", Body=b"")
     row = extract(f"s3://{bucket}/empty.jpg")
-    assert row["error_type"] == "not_an_image"
+    assert (row["error_type"], row["error_message"]) == ("not_an_image", "empty file (0 bytes)")
 
 
 def test_key_with_spaces_and_unicode_is_read(s3, bucket):
@@ -64,3 +64,27 @@ def test_key_with_spaces_and_unicode_is_read(s3, bucket):
     s3.put_object(Bucket=bucket, Key=key, Body=samples.encode("WEBP", (30, 20)))
     row = extract(f"s3://{bucket}/{key}")
     assert (row["status"], row["format"]) == ("ok", "WEBP"), row
+
+
+def test_metadata_past_the_first_read_is_read_with_a_later_range(s3, bucket):
+    # A 200 KB comment before the frame: the size is found by a range that does not start
+    # at byte 0, and its Content-Range is checked against what came.
+    jpeg = samples.encode("JPEG", (40, 30))
+    comment = b"\xff\xfe" + (65535).to_bytes(2, "big") + bytes(65533)
+    s3.put_object(Bucket=bucket, Key="deep.jpg", Body=jpeg[:2] + comment * 3 + jpeg[2:])
+    row = extract(f"s3://{bucket}/deep.jpg")
+    assert (row["status"], row["width"], row["height"]) == ("ok", 40, 30), row
+    assert row["bytes_read"] > 65536
+
+
+def test_an_s3_source_reads_on_its_own_outside_any_image(s3, bucket):
+    """A source used alone (a benchmark, a script) makes a deadline of its own."""
+    from image_metadata.fetch.s3 import S3Source
+    from image_metadata.fetch.urls import parse
+
+    data = samples.encode("JPEG", (40, 30))
+    s3.put_object(Bucket=bucket, Key="alone.jpg", Body=data)
+    source = S3Source(parse(f"s3://{bucket}/alone.jpg", allow_local_files=False),
+                      Clients(FetchSettings()))
+    assert source.fetch(0, 100) == data[:100]
+    assert (source.size, source.attempts) == (len(data), 1)

@@ -27,9 +27,13 @@
     /s3/<bucket>/<key>                  S3-style XML errors: bucket 'slowdown' gives 503
                                         SlowDown, 'denied' 403 AccessDenied, 'missing' 404;
                                         'head-denied' refuses HEAD (403) and lists nothing;
-                                        'bad-request' 400 InvalidArgument; 'reset' and
+                                        'bad-request' 400 InvalidArgument;
+                                        'request-timeout' 400 RequestTimeout, 'not-implemented'
+                                        501, 'odd-500' 500 of an unknown code; 'reset' and
                                         'short' cut the body (a reset, or fewer bytes than
-                                        its Content-Range says); 'full' answers 200 with the
+                                        its Content-Range says; 'short-by-one' one byte
+                                        fewer); 'busy-then-headers-only' a 500 first, then
+                                        headers and no body; 'full' answers 200 with the
                                         whole object and no Content-Range;
                                         HEAD answers each bucket's status without a body;
                                         buckets 'trickle', 'stall', 'headers-only',
@@ -57,7 +61,11 @@ BODY = JPEG + bytes(200_000)
 S3_ERRORS = {"slowdown": (503, "SlowDown", "Please reduce your request rate."),
              "bad-request": (400, "InvalidArgument", "Invalid Argument"),
              "denied": (403, "AccessDenied", "Access Denied"),
-             "missing": (404, "NoSuchKey", "The specified key does not exist.")}
+             "missing": (404, "NoSuchKey", "The specified key does not exist."),
+             # Retried for their code though below 500, or for their status though unknown.
+             "request-timeout": (400, "RequestTimeout", "Your socket connection timed out."),
+             "not-implemented": (501, "NotImplemented", "A header implies functionality."),
+             "odd-500": (500, "SomethingElse", "An error of no known code.")}
 
 
 # Answers no HTTP library should turn into an "unexpected" error.
@@ -196,6 +204,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault_short(self, parts) -> None:
         self._reply(206, BODY[:1000], {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
 
+    def _fault_short_by_one(self, parts) -> None:
+        self._reply(206, BODY[:65535], {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
+
+    def _fault_busy_then_headers_only(self, parts) -> None:
+        if self.server.requests[parts.path] == 1:
+            return self._s3_error(500, "InternalError", "busy")
+        return self._fault_headers_only(parts)
+
     def _fault_full(self, parts) -> None:
         self._reply(200, BODY)
 
@@ -290,7 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault_s3(self, parts) -> None:
         bucket = parts.path.split("/")[2]
         if bucket in ("trickle", "stall", "headers-only", "silent", "header-trickle",
-                      "continue-loop", "reset", "short", "full"):
+                      "continue-loop", "reset", "short", "short-by-one", "full",
+                      "busy-then-headers-only"):
             return getattr(self, f"_fault_{bucket.replace('-', '_')}")(parts)
         if bucket == "odd-headers":  # a valid JPEG under header values botocore cannot parse
             self.send_response(206)
@@ -307,7 +324,9 @@ class _Handler(BaseHTTPRequestHandler):
                        f"{bucket}</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated>"
                        "</ListBucketResult>").encode()
             return self._reply(200, listing, {"Content-Type": "application/xml"})
-        status, code, message = S3_ERRORS.get(bucket, (500, "InternalError", "unknown"))
+        self._s3_error(*S3_ERRORS.get(bucket, (500, "InternalError", "unknown")))
+
+    def _s3_error(self, status: int, code: str, message: str) -> None:
         body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
                 f"<Message>{message}</Message><RequestId>fault</RequestId></Error>").encode()
         self._reply(status, body, {"Content-Type": "application/xml"})
