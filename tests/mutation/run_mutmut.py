@@ -132,6 +132,12 @@ def sync_workspace(group: str, fresh: bool) -> None:
     target = place / "pyproject.toml"
     if not target.exists() or target.read_text() != text:
         target.write_text(text)
+    for module in modules:
+        # A module new to the group has a plain copy under mutants/, newer than its source:
+        # mutmut would take it as mutated already and make no mutants of it.
+        if not _meta(group, module).exists():
+            (place / "mutants" / "src" / "image_metadata" / f"{module}.py").unlink(
+                missing_ok=True)
 
 
 def _toml(values: dict) -> str:

@@ -70,30 +70,46 @@ def test_exif_kept_as_one_tiff_structure_per_ifd_names_each_tag_by_its_part():
 
 
 def test_a_part_that_is_no_tiff_structure_is_skipped_with_a_warning():
-    parts = {"IFD0": header() + ifd([entry(MAKE, ASCII, 4, b"Abc\x00")]), "Exif": b"junk"}
+    parts = {"Exif": b"junk", "IFD0": header() + ifd([entry(MAKE, ASCII, 4, b"Abc\x00")])}
     data = exif.read_exif_parts(parts)
     assert data.tags == {"Make": "Abc"}
     assert len(data.warnings) == 1 and data.warnings[0].startswith("Exif: ")
     assert data.warnings[0].endswith("; skipped")
 
 
-def test_a_big_endian_part_decodes_its_unicode_comment_big_endian():
-    comment = b"UNICODE\x00" + "Hi".encode("utf-16-be")
-    blob = (b"MM" + struct.pack(">HL", 42, 8) + struct.pack(">H", 1)
-            + struct.pack(">HHLL", 0x9286, UNDEFINED, len(comment), 26) + struct.pack(">L", 0)
-            + comment)
-    assert exif.read_exif_parts({"Exif": blob}).tags == {"UserComment": "Hi"}
+def test_a_problem_inside_a_part_is_named_by_that_part():
+    truncated = header() + ifd([entry(MAKE, ASCII, 4, b"Abc\x00")] * 3, declared=5)
+    data = exif.read_exif_parts({"GPS": truncated})
+    assert data.warnings and all(w.startswith("GPS: ") for w in data.warnings)
+
+
+def _unicode_comment(order: str, value: str) -> bytes:
+    """A TIFF structure in ``order`` holding a UserComment of UNICODE text in that order."""
+    comment = b"UNICODE\x00" + value.encode("utf-16-be" if order == ">" else "utf-16-le")
+    mark = b"MM" if order == ">" else b"II"
+    return (mark + struct.pack(f"{order}HL", 42, 8) + struct.pack(f"{order}H", 1)
+            + struct.pack(f"{order}HHLL", 0x9286, UNDEFINED, len(comment), 26)
+            + struct.pack(f"{order}L", 0) + comment)
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+def test_a_part_decodes_its_unicode_comment_in_the_parts_byte_order(order):
+    # Text without zero bytes shows no byte order of its own: the structure's order decides.
+    assert exif.read_exif_parts({"Exif": _unicode_comment(order, "日本")}).tags == {
+        "UserComment": "日本"}
 
 
 def test_values_a_container_keeps_in_its_own_records_are_named_as_exif_tags():
     from image_metadata.tags.ifd import Entry
 
+    comment = b"UNICODE\x00" + "日本".encode("utf-16-le")
     data = exif.from_entries({
         "IFD0": {MAKE: Entry(MAKE, ASCII, 6, b"Canon\x00"),
                  EXIF_POINTER: Entry(EXIF_POINTER, LONG, 1, (26,)),
                  0xC0DE: Entry(0xC0DE, SHORT, 1, (7,))},
-        "Exif": {0x9286: Entry(0x9286, UNDEFINED, 10, b"UNICODE\x00H\x00")}})
-    assert data.tags == {"Make": "Canon", "Tag0xC0DE": "7", "UserComment": "H"}
+        "Exif": {0x9286: Entry(0x9286, UNDEFINED, len(comment), comment)}})
+    # Such records are little-endian (CIFF, X3F): so is text that does not show its order.
+    assert data.tags == {"Make": "Canon", "Tag0xC0DE": "7", "UserComment": "日本"}
     assert data.warnings == []
 
 
