@@ -132,12 +132,34 @@ def sync_workspace(group: str, fresh: bool) -> None:
     target = place / "pyproject.toml"
     if not target.exists() or target.read_text() != text:
         target.write_text(text)
+    (place / "mutants").mkdir(exist_ok=True)
+    (place / "mutants" / "conftest.py").write_text(FASTEST_FIRST)
     for module in modules:
         # A module new to the group has a plain copy under mutants/, newer than its source:
         # mutmut would take it as mutated already and make no mutants of it.
         if not _meta(group, module).exists():
             (place / "mutants" / "src" / "image_metadata" / f"{module}.py").unlink(
                 missing_ok=True)
+
+
+# Loaded by pytest from the workspace's mutants/ folder (the tests' root): the tests that call
+# a mutant's function run fastest first, so that with mutmut's -x the first that fails ends
+# the run early. mutmut passes them as an unordered set.
+FASTEST_FIRST = '''"""Written by tests/mutation/run_mutmut.py: a mutant's tests, fastest first."""
+import json
+import os
+
+
+def pytest_collection_modifyitems(session, config, items):
+    if os.environ.get("MUTANT_UNDER_TEST", "") in ("", "stats", "list_all_tests"):
+        return
+    try:
+        with open("mutmut-stats.json") as stats:
+            seconds = json.load(stats)["duration_by_test"]
+    except (OSError, ValueError, KeyError):
+        return
+    items.sort(key=lambda item: seconds.get(item.nodeid, 0.0))
+'''
 
 
 def _toml(values: dict) -> str:
