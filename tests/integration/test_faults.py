@@ -474,6 +474,13 @@ def test_an_s3_body_that_breaks_says_how_in_its_message(s3_at_faults):
     assert not reset["error_message"].endswith("None")
 
 
+def test_an_s3_answer_with_a_malformed_content_range_is_an_http_error(s3_at_faults):
+    row = edge_fetch("s3://bad-content-range/photo.jpg")
+    assert (row["error_type"], row["http_status"], row["attempts"]) == ("http_error", 206, 1)
+    assert row["error_message"] == ("partial response with a missing or malformed "
+                                    "Content-Range: 'bytes 0-65535'")
+
+
 def test_an_s3_body_stalled_after_a_retried_answer_counts_both_requests(faults):
     """A caller's client that retried before the answer came: its retry is an attempt of
     the failure row, as the status of the answer whose body never came is its status."""

@@ -33,7 +33,9 @@
                                         'short' cut the body (a reset, or fewer bytes than
                                         its Content-Range says; 'short-by-one' one byte
                                         fewer); 'busy-then-headers-only' a 500 first, then
-                                        headers and no body; 'full' answers 200 with the
+                                        headers and no body; 'bad-content-range' a 206
+                                        whose Content-Range has no total; 'full' answers
+                                        200 with the
                                         whole object and no Content-Range;
                                         HEAD answers each bucket's status without a body;
                                         buckets 'trickle', 'stall', 'headers-only',
@@ -309,6 +311,8 @@ class _Handler(BaseHTTPRequestHandler):
                       "continue-loop", "reset", "short", "short-by-one", "full",
                       "busy-then-headers-only"):
             return getattr(self, f"_fault_{bucket.replace('-', '_')}")(parts)
+        if bucket == "bad-content-range":  # a 206 whose Content-Range names no range
+            return self._reply(206, BODY[:65536], {"Content-Range": "bytes 0-65535"})
         if bucket == "odd-headers":  # a valid JPEG under header values botocore cannot parse
             self.send_response(206)
             for name, value in {"Content-Range": f"bytes 0-65535/{len(BODY)}",
