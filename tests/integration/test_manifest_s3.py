@@ -189,6 +189,12 @@ def test_the_client_handed_in_is_the_one_used_for_every_request(lake, monkeypatc
     assert read_head(first.path, s3_client=lake).startswith(b"url\n")
     assert b"".join(chunks(first.path, s3_client=lake)).startswith(b"url\n")
     assert [r.url for r in read_rows(first, s3_client=lake)] == ["https://example.com/a.jpg"]
+    from image_metadata.job.manifest_stage import stage
+
+    staged = stage([first], f"s3://{BUCKET}/_staging/handed-in/", s3_client=lake)
+    listed = lake.list_objects_v2(Bucket=BUCKET, Prefix="_staging/handed-in/")["Contents"]
+    assert (staged.input_rows, [o["Key"] for o in listed]) == (
+        1, ["_staging/handed-in/part-00000.parquet"])
 
 
 @pytest.fixture(scope="module")

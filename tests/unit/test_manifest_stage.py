@@ -41,7 +41,7 @@ def test_a_broken_record_is_a_row_of_its_own_that_duplicates_nothing(tmp_path):
 def test_rows_are_written_in_batches_of_the_size_asked_for(tmp_path):
     urls = "".join(f"https://h/{i}.jpg\n" for i in range(5))
     result, table = staged(tmp_path, urls, "m.txt", batch_rows=2)
-    assert (result.input_rows, result.files) == (5, 3)
+    assert (result.input_rows, result.files, result.path) == (5, 3, str(tmp_path / "staged"))
     assert sorted(p.name for p in (tmp_path / "staged").iterdir()) == [
         "part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
     assert sorted(table.column("position").to_pylist()) == [0, 1, 2, 3, 4]
@@ -72,3 +72,27 @@ def test_no_rows_stage_one_empty_file_with_the_schema(tmp_path):
     table = pq.read_table(tmp_path / "staged")
     assert (result.input_rows, result.blank, result.files) == (0, 0, 1)
     assert table.num_rows == 0 and table.schema == SCHEMA
+
+
+def test_blank_rows_are_counted_across_every_batch(tmp_path):
+    result, _table = staged(tmp_path, "url,id\n,1\nhttps://h/a.jpg,2\n,3\n,4\n", batch_rows=2)
+    assert (result.input_rows, result.blank) == (4, 3)
+
+
+def test_the_empty_staging_file_has_the_name_spark_reads_first(tmp_path):
+    stage([], str(tmp_path / "staged"))
+    assert [p.name for p in (tmp_path / "staged").iterdir()] == ["part-00000.parquet"]
+
+
+def test_a_staging_folder_ending_in_x_is_that_folder(tmp_path):
+    manifest = tmp_path / "m.txt"
+    manifest.write_text("https://h/1.jpg\n")
+    stage(inspect(str(manifest)), f"{tmp_path}/run-XX/")
+    assert [p.name for p in (tmp_path / "run-XX").iterdir()] == ["part-00000.parquet"]
+
+
+def test_staging_into_a_folder_that_exists_adds_to_it(tmp_path):
+    (tmp_path / "staged").mkdir()
+    manifest = tmp_path / "m.txt"
+    manifest.write_text("https://h/1.jpg\n")
+    assert stage(inspect(str(manifest)), str(tmp_path / "staged")).input_rows == 1
