@@ -59,6 +59,12 @@ def test_http_status_faults_are_classified(faults, path, error_type, status, att
     assert seconds < BOUND
 
 
+def test_a_range_answered_from_another_offset_says_where_it_starts(faults):
+    row, _ = fetch(faults.url("bad-range/where.jpg"))
+    assert (row["error_type"], row["http_status"], row["error_message"]) == (
+        "http_error", 206, "server answered Range 0- with Content-Range starting at 1000"), row
+
+
 def test_retry_after_is_honoured_between_attempts(faults):
     _row, seconds = fetch(faults.url("retry-after/503/1/b.jpg"))
     assert seconds >= RETRIES * 1.0  # one second before each retry, as the server asked
@@ -116,7 +122,78 @@ def test_redirect_loop_stops_after_the_redirect_limit(faults):
 @pytest.mark.parametrize("target", ["ftp://example.invalid/a.jpg", "file:///etc/passwd"])
 def test_redirect_to_another_scheme_is_refused(faults, target):
     row, _ = fetch(faults.url(f"redirect-to?url={quote(target)}"))
-    assert (row["error_type"], row["stage"]) == ("unsupported_scheme", "fetch"), row
+    assert (row["error_type"], row["stage"], row["http_status"]) == (
+        "unsupported_scheme", "fetch", 302), row
+    assert row["error_message"].endswith(f"redirects to {target}")
+
+
+def test_a_redirect_to_an_unusable_location_is_a_connection_error_saying_so(faults):
+    row, _ = fetch(faults.url(f"redirect-to?url={quote('http://[::1/a.jpg')}"))
+    assert (row["error_type"], row["http_status"]) == ("connection_error", 302), row
+    assert row["error_message"].endswith("redirects to an unusable location")
+
+
+def test_a_redirect_without_a_location_is_the_http_error_of_its_status(faults):
+    row, _ = fetch(faults.url("status/302/a.jpg"))
+    assert (row["error_type"], row["http_status"], row["error_message"]) == (
+        "http_error", 302, "HTTP 302"), row
+
+
+def test_a_redirect_keeps_the_retry_budget_for_the_next_hop(faults):
+    row, _ = fetch(faults.url(f"redirect-to?url={quote('/status/503/after-redirect.jpg')}"))
+    assert (row["error_type"], row["http_status"]) == ("http_error", 503), row
+    assert faults.count("status/503/after-redirect.jpg") == RETRIES + 1
+
+
+@pytest.fixture(scope="module")
+def trusted_tls(tmp_path_factory):
+    """HTTPS on 127.0.0.1 serving a JPEG, with a certificate the test trusts."""
+    from tests.support.tls import wrap
+
+    server = ImageServer()
+    server.files["/a.jpg"] = samples.encode("JPEG", (12, 10))
+    cert = wrap(server, tmp_path_factory.mktemp("trusted-tls"))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", cert
+    server.shutdown()
+
+
+def test_a_redirect_from_http_to_https_is_followed(faults, trusted_tls, monkeypatch):
+    base, cert = trusted_tls
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    row, _ = fetch(faults.url(f"redirect-to?url={quote(base + '/a.jpg')}"))
+    assert (row["status"], row["width"], row["height"]) == ("ok", 12, 10), row
+
+
+@pytest.fixture()
+def full_backlog():
+    """A port whose accept queue is full: a new connection's SYN is dropped, so a connect
+    waits for its timeout."""
+    import socket
+
+    full = socket.socket()
+    full.bind(("127.0.0.1", 0))
+    full.listen(0)
+    fillers = []
+    for _ in range(4):  # the queue holds backlog + 1 (or so): fill it for certain
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(full.getsockname())
+        fillers.append(filler)
+    time.sleep(0.2)
+    yield full.getsockname()[1]
+    for filler in fillers:
+        filler.close()
+    full.close()
+
+
+def test_a_connect_that_never_completes_ends_at_the_connect_timeout_and_is_retried(
+        full_backlog):
+    settings = ExtractSettings(fetch=FetchSettings(**{**FETCH.__dict__, "connect_timeout": 0.3,
+                                                      "image_timeout": 10.0}))
+    row, seconds = fetch(f"http://127.0.0.1:{full_backlog}/a.jpg", settings)
+    assert (row["error_type"], row["attempts"]) == ("timeout", RETRIES + 1), row
+    assert seconds < (RETRIES + 1) * 0.3 + 2.0
 
 
 def test_dns_failure_is_a_connection_error():
@@ -417,6 +494,14 @@ def images():
     server.files["/deep.jpg"] = _jpeg_with_metadata_after(240_000)
     yield server
     server.stop()
+
+
+def test_an_answer_with_a_location_header_that_is_no_redirect_is_the_image(images):
+    images.files["/located.jpg"] = samples.encode("JPEG", (14, 9))
+    images.headers["/located.jpg"] = {"Location": "/elsewhere.jpg"}
+    row = edge_fetch(images.url("located.jpg"))
+    assert (row["status"], row["width"]) == ("ok", 14), row
+    assert images.count("elsewhere.jpg") == 0
 
 
 def test_a_server_ignoring_range_is_read_forward_up_to_the_metadata(images):

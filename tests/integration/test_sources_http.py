@@ -277,3 +277,13 @@ def test_a_whole_body_is_read_only_a_chunk_past_what_was_asked(http_server):
         assert source.bytes_read < 300_000 + 16_384 + 65_536
     finally:
         source.close()
+
+
+def test_a_whole_body_once_read_serves_every_later_read_without_asking_again(http_server):
+    data = samples.encode("JPEG", (40, 30))
+    location = parse(_unsized(http_server, "/unsized/once.jpg", data), allow_local_files=False)
+    source = HttpSource(location, Clients(FAST))
+    assert source.fetch(0, 100) == data[:100]
+    assert source.fetch(len(data) - 50, 100) == data[-50:]  # to the end: the stream is done
+    assert source.fetch(0, 10) == data[:10]
+    assert http_server.count("norange/unsized/once.jpg") == 1
