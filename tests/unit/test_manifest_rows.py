@@ -271,6 +271,21 @@ def test_a_crlf_split_between_chunks_is_one_line_end_in_an_error_line():
     assert "(line 3, " in refusal([b"a\r", b"\nb\r", b"\n\xff"])
 
 
+@pytest.mark.parametrize(("chunks", "line"), [
+    ([b"\nx\xff"], 2),  # a first line end with no \r before it
+    ([b"a\n", b"\nb\xff"], 3),  # a \n after a \n is a line end of its own
+    ([b"a\xc3", b"\xa9\xff\n\n"], 1),  # line ends after the bad byte are not counted
+    ([b"ab\xe2\x82", b"\nc"], 1),  # a character cut by a line end: the error is before it
+])
+def test_an_encoding_error_names_the_line_it_is_on(chunks, line):
+    assert f"(line {line}, " in refusal(chunks)
+
+
+def test_an_encoding_error_in_a_multibyte_encoding_names_its_line():
+    data = "url\nhttps://h/カ".encode("shift_jis") + b"\xff\xff"
+    assert "(line 2, " in refusal([data], encoding="shift_jis")
+
+
 def test_an_error_in_a_later_chunk_of_big_endian_utf16_names_its_line():
     text = "url\r\nhttps://h/1.jpg\r\nhttps://h/2.jpg\r\n".encode("utf-16-be")
     data = codecs.BOM_UTF16_BE + text + "https://h/".encode("utf-16-be") + b"\xdc\x00"

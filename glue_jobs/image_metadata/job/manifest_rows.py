@@ -93,7 +93,7 @@ def encoding_is_not_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig")
 
 
-def _line_ends(text: str, after_cr: bool = False) -> int:
+def _line_ends(text: str, after_cr: bool) -> int:
     """Line ends in ``text``; ``after_cr``: the text before it ended with \r, so a \n
     first is the end of a line already counted."""
     ends = text.count("\n") + text.count("\r") - text.count("\r\n")
