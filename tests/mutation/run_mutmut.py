@@ -7,9 +7,10 @@ The modules come in groups, each with the tests that specify them (GROUPS). mutm
 package where it can find it by path (``src/image_metadata``) and tests that import it by
 name, so each group runs in a workspace, ``build/mutation/<group>/``, holding a copy of the
 library, the tests and the files they read. Workspaces are kept between runs: mutmut then
-re-tests only the functions that changed, and the survivors of the last run are tested again
-against the tests added since (``--fresh`` starts over). Only tests that run in one process
-without Spark or a CDK synthesis are used; Spark only moves these modules' values.
+re-tests only the functions that changed, and the survivors of the last run that no entry of
+``equivalent.toml`` explains are tested again against the tests added since (``--fresh``
+starts over). Only tests that run in one process without Spark or a CDK synthesis are used;
+Spark only moves these modules' values.
 
 Each surviving mutant is either killed by a test or explained in ``equivalent.toml`` (an entry
 explains one survivor, or ``count`` of them when one text stands for several); the results,
@@ -240,15 +241,20 @@ def _meta(group: str, module: str) -> Path:
     return workspace(group) / "mutants" / "src" / "image_metadata" / f"{module}.py.meta"
 
 
-def survivors(group: str) -> list[str]:
-    """Mutants that survived the group's last run: tests added since may kill them now."""
+def survivors(group: str, equivalents: list[dict] | None = None) -> list[str]:
+    """Mutants that survived the group's last run: tests added since may kill them now.
+    With ``equivalents``, only those no entry explains (an explained one would survive
+    again, at the cost of every test that calls its function)."""
     found = []
     for module in GROUPS[group][0]:
         meta = _meta(group, module)
         if meta.exists():
             codes = json.loads(meta.read_text())["exit_code_by_key"]
             found += [name for name, code in codes.items() if code == 0]
-    return found
+    if equivalents is None:
+        return found
+    unused: dict[int, list[str]] = {i: [] for i in range(len(equivalents))}
+    return [name for name in found if not _survivor(group, name, equivalents, unused).why]
 
 
 # mutmut's verdicts, as they count here. A test process that died (a crash, or killed at
@@ -419,6 +425,10 @@ def write_report(report: Report) -> float:
     return score
 
 
+def _equivalents() -> list[dict]:
+    return tomllib.loads(EQUIVALENT.read_text()).get("equivalent", [])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
@@ -431,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     for group in args.group or ([] if args.report_only else list(GROUPS)):
         sync_workspace(group, args.fresh)
         remap_tests(group)
-        earlier = survivors(group)
+        earlier = survivors(group, _equivalents())
         started = time.monotonic()
         code = run_mutmut(group, args.jobs)
         if code == 0 and earlier:
@@ -440,8 +450,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mutmut stopped with exit code {code} in group {group}", file=sys.stderr)
             return 2
         print(f"{group}: done in {time.monotonic() - started:.0f} s", flush=True)
-    equivalents = tomllib.loads(EQUIVALENT.read_text()).get("equivalent", [])
-    report = collect(equivalents)
+    report = collect(_equivalents())
     score = write_report(report)
     print(f"mutation score {score:.1%} (target {TARGET:.0%}): {RESULTS.relative_to(ROOT)}")
     if not report.complete:
