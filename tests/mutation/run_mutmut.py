@@ -349,12 +349,24 @@ def _module_result(group: str, module: str, equivalents: list[dict],
     return result
 
 
+def _diff(group: str, module: str, name: str) -> str:
+    """The mutant's diff, as ``mutmut show`` prints it (read in this process: a process per
+    survivor costs a second each)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant  # the pinned mutmut's
+
+    here = Path.cwd()
+    os.chdir(workspace(group))
+    try:
+        return get_diff_for_mutant(name, path=Path("src/image_metadata") / f"{module}.py")
+    finally:
+        os.chdir(here)
+
+
 def _survivor(group: str, name: str, equivalents: list[dict],
               matches: dict[int, list[str]]) -> Survivor:
-    mutmut = Path(sys.executable).with_name("mutmut")
-    shown = subprocess.run([str(mutmut), "show", name], cwd=workspace(group),
-                           capture_output=True, text=True).stdout
-    diff = "\n".join(line for line in shown.splitlines() if not line.startswith("# "))
+    module = next(m for m in GROUPS[group][0]
+                  if name.startswith(f"image_metadata.{m.replace('/', '.')}.x"))
+    diff = _diff(group, module, name)
     lines = diff.splitlines()
     removed = [x[1:].strip() for x in lines if x.startswith("-") and not x.startswith("---")]
     added = [x[1:].strip() for x in lines if x.startswith("+") and not x.startswith("+++")]
