@@ -51,7 +51,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                                      "tests/unit/test_cli_exit_codes.py")),
     "gps-exif": (("tags/gps", "tags/exif", "tags/ifd", "tags/text"), (
         "tests/unit/test_gps.py", "tests/unit/test_exif.py", "tests/unit/test_exif_values.py",
-        "tests/unit/test_text.py")),
+        "tests/unit/test_ifd.py", "tests/unit/test_text.py")),
     "settings": (("job/settings",), ("tests/unit/test_settings.py", "tests/unit/test_glue_entry.py",
                                  "tests/unit/test_fetch_defaults.py",
                                  "tests/unit/test_readme.py")),

@@ -123,3 +123,50 @@ def test_clean_bounds_long_text_with_an_ellipsis():
 
 def test_clean_keeps_text_at_the_limit_unchanged():
     assert text.clean("y" * text.MAX_TEXT) == "y" * text.MAX_TEXT
+
+
+# -- where text ends, and what no decoder reads ------------------------------------------------
+
+
+def test_text_ends_at_the_first_nul_not_the_last():
+    assert text.decode_bytes(b"ab\x00cd\x00") == "ab"
+    assert text.clean("ab\x00cd\x00") == "ab"
+
+
+def test_an_ascii_comment_keeps_its_letters_and_loses_its_padding():
+    assert text.decode_prefixed(prefixed(b"ASCII", b"\x00 Xmas \x00\x00"), "<") == "Xmas"
+
+
+def test_unicode_text_with_a_lone_surrogate_is_replaced_not_refused():
+    assert text.decode_prefixed(prefixed(b"UNICODE", b"\x00\xd8a\x00"), "<") == "\ufffda"
+    assert text.decode_prefixed(prefixed(b"UNICODE", b"\xff\xfe\x00\xd8"), "<") == "\ufffd"
+
+
+def test_unicode_text_ends_at_its_first_nul():
+    body = "ab\x00cd\x00".encode("utf-16-le")
+    assert text.decode_prefixed(prefixed(b"UNICODE", body), "<") == "ab"
+
+
+@pytest.mark.parametrize(("body", "order"), [
+    ("日A".encode("utf-16-be"), "<"),  # one zero byte, at an even place: big-endian
+    ("日A".encode("utf-16-le"), ">"),  # one zero byte, at an odd place: little-endian
+])
+def test_the_zero_bytes_of_unicode_text_tell_its_byte_order_over_the_files(body, order):
+    assert text.decode_prefixed(prefixed(b"UNICODE", body), order) == "日A"
+
+
+def test_jis_text_ends_at_its_first_nul_and_keeps_its_spaces():
+    body = "テスト テスト".encode("iso2022_jp") + b"\x00junk\x00"
+    assert text.decode_prefixed(prefixed(b"JIS", body), "<") == "テスト テスト"
+
+
+def test_jis_text_with_its_own_escapes_is_read_as_written():
+    assert text.decode_prefixed(prefixed(b"JIS", JIS_TESTO), "<") == "テスト"
+
+
+def test_jis_text_in_euc_jp_is_read():
+    assert text.decode_prefixed(prefixed(b"JIS", "日本語".encode("euc_jp")), "<") == "日本語"
+
+
+def test_jis_text_no_japanese_decoder_reads_is_read_as_cp1252_with_replacements():
+    assert text.decode_prefixed(prefixed(b"JIS", b"\x81\xff"), "<") == "\ufffd\u00ff"
