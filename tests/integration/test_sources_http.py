@@ -7,7 +7,7 @@ import pytest
 from image_metadata import exceptions as exc
 from image_metadata import samples
 from image_metadata.extract import ExtractSettings, extract_one
-from image_metadata.fetch.clients import Clients, FetchSettings
+from image_metadata.fetch.clients import USER_AGENT, Clients, FetchSettings
 from image_metadata.fetch.http import HttpSource
 from image_metadata.fetch.urls import parse
 
@@ -287,3 +287,11 @@ def test_a_whole_body_once_read_serves_every_later_read_without_asking_again(htt
     assert source.fetch(len(data) - 50, 100) == data[-50:]  # to the end: the stream is done
     assert source.fetch(0, 10) == data[:10]
     assert http_server.count("norange/unsized/once.jpg") == 1
+
+
+def test_every_request_names_the_reader_in_its_user_agent(http_server):
+    """Server logs and CDN rules see which requests the reader made (and python-urllib3's
+    default agent is one some servers refuse)."""
+    http_server.files["/agent.jpg"] = samples.encode("JPEG", (8, 8))
+    extract(http_server.url("agent.jpg"))
+    assert http_server.user_agents["/agent.jpg"] == USER_AGENT

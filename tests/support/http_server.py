@@ -54,6 +54,7 @@ class ImageServer(LoopbackServer):
         # path -> header values sent instead; None leaves the header out
         self.headers: dict[str, dict[str, str | None]] = {}
         self.latency = latency
+        self.user_agents: dict[str, str | None] = {}  # path -> the last request's User-Agent
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
@@ -78,6 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         with self.server._lock:
             self.server.requests[path] += 1
+            self.server.user_agents[path] = self.headers.get("User-Agent")
             failing = self.server.fail_first[path] > 0
             if failing:
                 self.server.fail_first[path] -= 1

@@ -159,9 +159,12 @@ class HttpSource(Source):
         left = max(self._bound.remaining(), 0.05)  # no single wait beyond the deadline
         timeout = urllib3.Timeout(connect=min(settings.connect_timeout, left),
                                   read=min(settings.read_timeout, left))
+        pool = self._clients.http()
+        # Headers given to a request replace the pool's own (its User-Agent among them).
+        headers = {**pool.headers, "Range": f"bytes={start}-{start + length - 1}"}
         try:
-            resp = self._clients.http().request(
-                "GET", url, headers={"Range": f"bytes={start}-{start + length - 1}"},
+            resp = pool.request(
+                "GET", url, headers=headers,
                 retries=retry, redirect=False, timeout=timeout, preload_content=False,
                 decode_content=False,
             )
