@@ -423,3 +423,19 @@ def test_fifteen_hung_lookups_leave_a_resolver_thread_for_the_next_host(server, 
                                     [f"h{i}.hang.test" for i in range(15)])
     good = next(row for row in results if row["id"] == "good")
     assert good["status"] == "ok", good
+
+
+def test_a_lookup_that_is_done_is_not_reused_by_the_next_image(server, monkeypatch):
+    """Sharing is for lookups under way only: an answer once given is not kept, so the next
+    image asks the resolver again (a name's answer may change; a failure may pass)."""
+    dns = FakeDns([], [ALLOWED])  # the first lookup fails, the second answers
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    url = f"http://{NAME}:{server.server_address[1]}/a.jpg"
+    clients = Clients(SETTINGS.fetch)
+    try:
+        first = extract_one(url, "1", clients, SETTINGS, "dns")
+        second = extract_one(url, "2", clients, SETTINGS, "dns")
+    finally:
+        clients.close()
+    assert (first["error_type"], second["status"]) == ("connection_error", "ok"), (first, second)
+    assert dns.lookups == 2
