@@ -692,3 +692,123 @@ def test_a_retry_wait_outside_any_image_bound_sleeps_as_asked():
 
 
 
+
+
+# ---------------------------------------------------------------- the deadline itself
+
+
+def _pair():
+    import socket
+
+    return socket.socketpair()
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_deadline_has_time_left_until_it_passes_and_none_after():
+    from image_metadata.fetch.deadline import Deadline
+
+    bound = Deadline(10.0)
+    assert 9.0 < bound.remaining() <= 10.0
+    bound.expire()  # the watchdog's doing, before the time is up
+    assert bound.remaining() == 0.0
+    assert Deadline(0.0).remaining() == 0.0  # never negative
+
+
+def test_a_deadline_the_watchdog_expired_fails_its_check_early():
+    from image_metadata.exceptions import FetchTimeout
+    from image_metadata.fetch.deadline import Deadline
+
+    bound = Deadline(10.0, "reading x")
+    bound.check()
+    bound.expire()
+    with pytest.raises(FetchTimeout, match=r"^reading x took longer than the 10 s bound$"):
+        bound.check()
+    with pytest.raises(FetchTimeout):
+        Deadline(0.0).check()  # its time is up the moment it starts
+
+
+def test_a_deadline_failure_carries_the_status_and_attempts_it_is_given():
+    from image_metadata.fetch.deadline import Deadline
+
+    failure = Deadline(1.0).failure(http_status=503, attempts=2)
+    assert (failure.error_type, failure.http_status, failure.attempts) == ("timeout", 503, 2)
+
+
+def test_a_socket_handed_to_a_passed_deadline_is_shut_at_once():
+    from image_metadata.exceptions import FetchTimeout
+    from image_metadata.fetch.deadline import Deadline
+
+    near, far = _pair()
+    bound = Deadline(10.0)
+    bound.expire()
+    with pytest.raises(FetchTimeout):
+        bound.adopt(near)
+    assert near.recv(1) == b""  # shut down: reads end at once
+    near.close()
+    far.close()
+
+
+def test_a_socket_adopted_twice_or_disowned_leaves_no_descriptor_behind():
+    from image_metadata.fetch.deadline import Deadline
+
+    near, far = _pair()
+    before = _open_descriptors()
+    bound = Deadline(10.0)
+    bound.adopt(near)
+    bound.adopt(near)  # a pooled connection taken again by the same image
+    assert _open_descriptors() == before + 1
+    bound.disown(near)
+    assert _open_descriptors() == before
+    bound.disown(near)  # not this deadline's any more: nothing to do
+    bound.release()
+    near.close()
+    far.close()
+
+
+def test_a_disowned_socket_is_not_cut_when_the_deadline_passes():
+    from image_metadata.fetch.deadline import Deadline
+
+    near, far = _pair()
+    bound = Deadline(10.0)
+    bound.adopt(near)
+    bound.disown(near)
+    bound.expire()
+    far.sendall(b"x")
+    assert near.recv(1) == b"x"
+    near.close()
+    far.close()
+
+
+def test_a_wait_on_a_deadline_that_passes_ends_when_it_passes():
+    from image_metadata.fetch.deadline import Deadline
+
+    bound = Deadline(10.0)
+    timer = threading.Timer(0.2, bound.expire)
+    started = time.monotonic()
+    timer.start()
+    bound.wait(5.0)
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_watchdogs_deadline_is_named_for_what_it_bounds():
+    from image_metadata.fetch.deadline import Watchdog
+
+    watchdog = Watchdog()
+    try:
+        assert str(watchdog.deadline(1.0).failure()) == "the image took longer than the 1 s bound"
+        assert str(watchdog.deadline(1.0, "reading y").failure()).startswith("reading y ")
+    finally:
+        watchdog.close()
+
+
+def test_a_closed_watchdog_has_stopped_its_thread():
+    from image_metadata.fetch.deadline import Watchdog
+
+    watchdog = Watchdog()
+    watchdog.deadline(30.0)
+    thread = watchdog._thread
+    watchdog.close()
+    assert thread is not None and not thread.is_alive() and thread.daemon
