@@ -188,10 +188,11 @@ def _mirror(source: Path, target: Path) -> None:
 
 def remap_tests(group: str) -> None:
     """mutmut maps each function to the tests that call it once, then traces only tests
-    added since: a function added later and called by older tests would stay "no tests".
-    When a run leaves such mutants, the map is made again (every test counts as new: one
-    traced run of the group's tests) and they are tested. The rest of the stats file stays,
-    with the configuration mutmut compares to discard stale results."""
+    added since: a function added later, or a test changed to call another function, would
+    be missing from the map (its mutants "no tests", or not run against that test). The map
+    is made again on every run (every test counts as new: one traced run of the group's
+    tests), and the mutants it had left without tests are tested. The rest of the stats file
+    stays, with the configuration mutmut compares to discard stale results."""
     stats = workspace(group) / "mutants" / "mutmut-stats.json"
     if stats.exists():
         data = json.loads(stats.read_text())
@@ -437,15 +438,6 @@ def write_report(report: Report) -> float:
     return score
 
 
-def _untested(group: str) -> bool:
-    for module in GROUPS[group][0]:
-        meta = _meta(group, module)
-        if meta.exists() and any(_status(code) == "no tests" for code in
-                                 json.loads(meta.read_text())["exit_code_by_key"].values()):
-            return True
-    return False
-
-
 def _equivalents() -> list[dict]:
     return tomllib.loads(EQUIVALENT.read_text()).get("equivalent", [])
 
@@ -461,14 +453,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for group in args.group or ([] if args.report_only else list(GROUPS)):
         sync_workspace(group, args.fresh)
+        remap_tests(group)
         earlier = survivors(group, _equivalents())
         started = time.monotonic()
         code = run_mutmut(group, args.jobs)
         if code == 0 and earlier:
             code = run_mutmut(group, args.jobs, earlier)
-        if code == 0 and _untested(group):
-            remap_tests(group)  # functions new since the map was made: map again, test them
-            code = run_mutmut(group, args.jobs)
         if code != 0:
             print(f"mutmut stopped with exit code {code} in group {group}", file=sys.stderr)
             return 2
