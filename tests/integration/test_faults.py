@@ -167,24 +167,10 @@ def test_a_redirect_from_http_to_https_is_followed(faults, trusted_tls, monkeypa
 
 @pytest.fixture()
 def full_backlog():
-    """A port whose accept queue is full: a new connection's SYN is dropped, so a connect
-    waits for its timeout."""
-    import socket
+    from tests.support.backlog import full_backlog as port
 
-    full = socket.socket()
-    full.bind(("127.0.0.1", 0))
-    full.listen(0)
-    fillers = []
-    for _ in range(4):  # the queue holds backlog + 1 (or so): fill it for certain
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(full.getsockname())
-        fillers.append(filler)
-    time.sleep(0.2)
-    yield full.getsockname()[1]
-    for filler in fillers:
-        filler.close()
-    full.close()
+    with port() as number:
+        yield number
 
 
 def test_a_connect_that_never_completes_ends_at_the_connect_timeout_and_is_retried(

@@ -217,22 +217,10 @@ def test_the_guard_asks_the_resolver_for_stream_sockets_only():
 
 @pytest.fixture()
 def full_backlog():
-    """A port whose accept queue is full: new connections' SYNs are dropped, a connect waits
-    for its timeout."""
-    full = socket.socket()
-    full.bind(("127.0.0.1", 0))
-    full.listen(0)
-    fillers = []
-    for _ in range(4):  # the queue holds backlog + 1 (or so): fill it for certain
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(full.getsockname())
-        fillers.append(filler)
-    time.sleep(0.2)
-    yield full.getsockname()[1]
-    for filler in fillers:
-        filler.close()
-    full.close()
+    from tests.support.backlog import full_backlog as port
+
+    with port() as number:
+        yield number
 
 
 def test_a_guarded_connection_under_an_images_bound_waits_no_longer_than_the_bound(full_backlog):
