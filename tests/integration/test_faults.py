@@ -798,3 +798,14 @@ def test_a_closed_watchdog_has_stopped_its_thread():
     thread = watchdog._thread
     watchdog.close()
     assert thread is not None and not thread.is_alive() and thread.daemon
+
+
+def test_a_request_cut_at_the_bound_counts_as_one_attempt_without_a_status(faults):
+    """The silent server's request is cut by the image's bound, not by a read timeout: no
+    retry follows, and the row says one attempt was made."""
+    settings = ExtractSettings(fetch=FetchSettings(**{**DEFAULT_WAITS.__dict__,
+                                                      "image_timeout": 1.0}))
+    row, seconds = fetch(faults.url("silent/counted.jpg"), settings)
+    assert (row["error_type"], row["attempts"], row["http_status"]) == ("timeout", 1, None), row
+    assert faults.count("silent/counted.jpg") == 1
+    assert seconds < 1.0 + 1.0
