@@ -212,19 +212,23 @@ def remap_tests(group: str) -> None:
 
 
 def stale_copies(group: str) -> list[str]:
-    """Files of the group's workspace that differ from the project's: its results are then
-    of other code or other tests than the project's now."""
+    """Files the group's results depend on whose workspace copy differs from the project's:
+    the library, the group's own tests, and what tests share (conftest files, helpers,
+    tests/support). Its results are then of other code or other tests than the project's."""
     place = workspace(group)
-    pairs = [(ROOT / "glue_jobs" / "image_metadata", place / "src" / "image_metadata"),
-             (ROOT / "tests", place / "tests")]
+    own = {test.split("::", 1)[0] for test in GROUPS[group][1]}
     differing = []
-    for source, copy in pairs:
+    for source, copy in ((ROOT / "glue_jobs" / "image_metadata", place / "src" / "image_metadata"),
+                         (ROOT / "tests", place / "tests")):
         for path in sorted(source.rglob("*.py")):
-            if "__pycache__" in path.parts:
+            relative = path.relative_to(ROOT).as_posix()
+            if "__pycache__" in path.parts or relative.startswith("tests/mutation/"):
                 continue
+            if source.name == "tests" and path.name.startswith("test_") and relative not in own:
+                continue  # another group's tests
             twin = copy / path.relative_to(source)
             if not twin.exists() or twin.read_bytes() != path.read_bytes():
-                differing.append(str(path.relative_to(ROOT)))
+                differing.append(relative)
     return differing
 
 
