@@ -809,3 +809,15 @@ def test_a_request_cut_at_the_bound_counts_as_one_attempt_without_a_status(fault
     assert (row["error_type"], row["attempts"], row["http_status"]) == ("timeout", 1, None), row
     assert faults.count("silent/counted.jpg") == 1
     assert seconds < 1.0 + 1.0
+
+
+def test_a_deadline_passing_over_a_socket_that_never_connected_raises_nothing():
+    import socket
+
+    from image_metadata.fetch.deadline import Deadline
+
+    idle = socket.socket()  # shutdown() on it fails with ENOTCONN: nothing to cut
+    bound = Deadline(10.0)
+    bound.adopt(idle)
+    bound.expire()
+    idle.close()
