@@ -295,3 +295,129 @@ def test_every_request_names_the_reader_in_its_user_agent(http_server):
     http_server.files["/agent.jpg"] = samples.encode("JPEG", (8, 8))
     extract(http_server.url("agent.jpg"))
     assert http_server.user_agents["/agent.jpg"] == USER_AGENT
+
+
+# ---------------------------------------------------------------- what a source reports
+
+
+@pytest.fixture(scope="module")
+def faults():
+    from tests.support.fault_server import FaultServer
+
+    server = FaultServer()
+    yield server
+    server.stop()
+
+
+def _source(url: str, settings: FetchSettings = FAST) -> HttpSource:
+    return HttpSource(parse(url, allow_local_files=False), Clients(settings))
+
+
+def test_a_ranged_read_asks_for_exactly_the_bytes_it_needs(faults):
+    source = _source(faults.url("ok/asked.jpg"))
+    source.fetch(0, 100)
+    assert faults.ranges["/ok/asked.jpg"] == "bytes=0-99"
+
+
+def test_a_source_keeps_the_status_of_its_last_answer(http_server):
+    http_server.files["/status-kept.jpg"] = samples.encode("JPEG", (8, 8))
+    source = _source(http_server.url("status-kept.jpg"))
+    source.fetch(0, 10)
+    assert (source.http_status, source.attempts) == (206, 1)
+
+
+def test_a_content_encoding_does_not_make_the_ranged_bytes_decoded(http_server):
+    """Range counts the bytes as stored: a gzip label (common on misconfigured buckets) must
+    not make the reader inflate, or fail to inflate, a slice of them."""
+    data = samples.encode("JPEG", (8, 8))
+    http_server.files["/labelled.jpg"] = data
+    http_server.headers["/labelled.jpg"] = {"Content-Encoding": "gzip"}
+    assert _source(http_server.url("labelled.jpg")).fetch(0, 100) == data[:100]
+
+
+def test_a_refused_connection_fails_with_every_attempt_counted():
+    with pytest.raises(exc.FetchConnectionError) as raised:
+        _source("http://127.0.0.1:9/photo.jpg").fetch(0, 10)
+    assert raised.value.attempts == FAST.retries + 1
+
+
+def test_a_url_the_address_guard_refuses_fails_before_any_request(faults):
+    closed = FetchSettings(**{**FAST.__dict__, "allow_private_networks": False})
+    with pytest.raises(exc.BlockedAddress) as raised:
+        _source(faults.url("ok/guarded.jpg"), closed).fetch(0, 10)
+    assert str(raised.value).startswith("refused: 127.0.0.1 resolves to 127.0.0.1, a loopback")
+    assert raised.value.attempts == 1
+    assert faults.requests["/ok/guarded.jpg"] == 0
+
+
+def test_a_redirect_to_a_refused_address_counts_the_hop_as_an_attempt(faults):
+    one_host = FetchSettings(**{**FAST.__dict__, "allow_private_networks": False,
+                                "allowed_networks": ("127.0.0.1/32",)})
+    target = f"http://127.0.0.2:{faults.server_address[1]}/ok/x.jpg"
+    with pytest.raises(exc.BlockedAddress) as raised:
+        _source(faults.url(f"redirect-to?url={target}"), one_host).fetch(0, 10)
+    assert "127.0.0.2" in str(raised.value) and raised.value.attempts == 2
+
+
+def test_a_redirect_to_a_url_urllib3_cannot_request_is_an_invalid_url(faults):
+    with pytest.raises(exc.InvalidUrl) as raised:
+        _source(faults.url("raw/redirect-to-port-99999")).fetch(0, 10)
+    assert str(raised.value).startswith("cannot request http://127.0.0.1:99999/x: ")
+    assert (raised.value.attempts, raised.value.stage) == (2, "fetch")
+
+
+def test_an_answer_with_contradicting_lengths_is_an_http_error_naming_the_header(faults):
+    url = faults.url("raw/two-content-lengths")
+    with pytest.raises(exc.HttpError) as raised:
+        _source(url).fetch(0, 10)
+    assert str(raised.value).startswith(f"invalid response header from {url}: ")
+    assert "Content-Length" in str(raised.value)
+    assert raised.value.attempts == 1
+
+
+def test_retries_before_a_redirect_count_against_the_budget_after_it(http_server):
+    """One budget per image: a server cannot buy more retries by redirecting."""
+    http_server.files["/budget-target.jpg"] = samples.encode("JPEG", (8, 8))
+    http_server.fail_first["/redirect/budget-target.jpg"] = 1  # a 503, then the redirect
+    http_server.fail_first["/budget-target.jpg"] = 100  # then only 503s
+    with pytest.raises(exc.HttpError) as raised:
+        _source(http_server.url("redirect/budget-target.jpg")).fetch(0, 10)
+    assert raised.value.http_status == 503
+    # FAST allows 2 retries: one went on the first URL, one is left for the target.
+    assert http_server.count("budget-target.jpg") == 2
+
+
+def test_a_body_still_arriving_at_the_deadline_fails_with_its_status(faults):
+    """A source used on its own has no watchdog: its reads check the bound between chunks."""
+    bounded = FetchSettings(**{**FAST.__dict__, "image_timeout": 1.0})
+    source = _source(faults.url("trickle/own-bound.jpg"), bounded)
+    with pytest.raises(exc.FetchTimeout) as raised:
+        source.fetch(0, 65536)
+    assert (raised.value.http_status, raised.value.attempts) == (206, 1)
+
+
+def test_connections_to_a_dozen_hosts_stay_open_for_the_next_image_of_each():
+    """Manifests interleave hosts: a pool per host is kept for 64 of them (urllib3 keeps 10)."""
+    from tests.support.http_server import ImageServer
+
+    servers = [ImageServer().start() for _ in range(12)]
+    try:
+        clients = Clients(FAST)
+        for server in [*servers, servers[0]]:
+            server.files["/a.jpg"] = samples.encode("JPEG", (8, 8))
+            HttpSource(parse(server.url("a.jpg"), allow_local_files=False), clients).fetch(0, 10)
+        assert servers[0].count("a.jpg") == 2 and servers[0].connections == 1
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_failures_of_different_kinds_share_one_retry_budget(http_server):
+    """A 503 and then a body cut short are two retries of the image, not one of each kind."""
+    one_retry = FetchSettings(**{**FAST.__dict__, "retries": 1})
+    http_server.files["/shared-budget.jpg"] = big_jpeg()
+    http_server.fail_first["/redirect/shared-budget.jpg"] = 1  # a 503, then the redirect
+    http_server.truncate_first["/shared-budget.jpg"] = 1  # then a body cut short
+    with pytest.raises(exc.FetchConnectionError):
+        _source(http_server.url("redirect/shared-budget.jpg"), one_retry).fetch(0, 65536)
+    assert http_server.count("shared-budget.jpg") == 1

@@ -223,3 +223,137 @@ def test_an_s3_answer_without_typed_headers_is_left_alone():
     _drop_unreadable_headers(_operation(None), {"headers": headers})
     _drop_unreadable_headers(_operation(TYPED), {"status_code": 200})
     assert headers == {"x-count": "²"}
+
+
+# ---------------------------------------------------------------- the retry budget
+
+
+def _spent(retry, errors: int):
+    """``retry`` after ``errors`` failed reads (no sleeping: increment() only counts)."""
+    for _ in range(errors):
+        retry = retry.increment("GET", "/a.jpg", error=ReadTimeoutError(None, "/a.jpg", "slow"))
+    return retry
+
+
+def test_the_wait_before_a_retry_grows_from_the_backoff_factor():
+    from image_metadata.fetch.clients import Clients, FetchSettings
+
+    retry = _spent(Clients(FetchSettings(retries=5, backoff_factor=0.25)).retry(), 3)
+    # urllib3: factor * 2 ** (errors - 1), plus up to ``factor`` of jitter.
+    assert 1.0 <= retry.get_backoff_time() <= 1.25
+
+
+def test_the_wait_before_a_retry_never_exceeds_backoff_max():
+    from image_metadata.fetch.clients import Clients, FetchSettings
+
+    retry = _spent(Clients(FetchSettings(retries=9, backoff_factor=4, backoff_max=1.5)).retry(), 6)
+    assert retry.get_backoff_time() <= 1.5
+
+
+def test_workers_that_failed_together_wait_for_different_times():
+    """Jitter: a thousand images that met the same 503 do not all come back at once."""
+    from image_metadata.fetch.clients import Clients, FetchSettings
+
+    clients = Clients(FetchSettings(retries=3, backoff_factor=0.5))
+    waits = {_spent(clients.retry(), 2).get_backoff_time() for _ in range(20)}
+    assert len(waits) > 1 and all(1.0 <= w <= 1.5 for w in waits)
+
+
+def test_a_retry_after_the_deadline_passed_fails_with_the_last_status_and_attempt():
+    """The watchdog may not have marked the deadline yet; the clock alone ends the retries."""
+    from urllib3 import HTTPResponse
+
+    from image_metadata.exceptions import FetchTimeout
+    from image_metadata.fetch import deadline
+    from image_metadata.fetch.clients import Clients
+
+    retry = _spent(Clients().retry(), 1)
+    passed = deadline.Deadline(0.0, "reading a.jpg")
+    assert not passed.expired
+    with deadline.active(passed), pytest.raises(FetchTimeout) as raised:
+        retry.increment("GET", "/a.jpg", response=HTTPResponse(status=503))
+    assert (raised.value.http_status, raised.value.attempts) == (503, 2)
+    assert str(raised.value) == "reading a.jpg took longer than the 0 s bound"
+
+
+def test_a_retry_before_the_deadline_counts_against_the_budget():
+    from urllib3 import HTTPResponse
+
+    from image_metadata.fetch import deadline
+    from image_metadata.fetch.clients import Clients
+
+    with deadline.active(deadline.Deadline(60.0)):
+        retry = Clients().retry().increment("GET", "/a.jpg", response=HTTPResponse(status=503))
+    assert len(retry.history) == 1
+
+
+# ---------------------------------------------------------------- reading a body
+
+
+class _Body:
+    """A body of ``size`` bytes that records the size of every read asked of it."""
+
+    def __init__(self, size: int) -> None:
+        self.data = bytes(i % 251 for i in range(size))
+        self.at = 0
+        self.asked: list[int | None] = []
+
+    def read(self, n: int | None = None) -> bytes:
+        self.asked.append(n)
+        end = len(self.data) if n is None else self.at + n
+        chunk, self.at = self.data[self.at:end], min(end, len(self.data))
+        return chunk
+
+
+def test_a_body_is_read_to_the_length_asked_and_no_further():
+    from image_metadata.fetch.source import read_up_to
+
+    body = _Body(2_000_000)
+    assert read_up_to(body.read, 600_000, lambda: None) == body.data[:600_000]
+    assert body.at == 600_000
+
+
+def test_a_body_is_read_in_chunks_of_256_kib_at_most():
+    from image_metadata.fetch.source import read_up_to
+
+    body = _Body(2_000_000)
+    read_up_to(body.read, 600_000, lambda: None)
+    assert body.asked == [262_144, 262_144, 600_000 - 2 * 262_144]
+
+
+def test_a_body_shorter_than_asked_ends_with_its_last_byte():
+    from image_metadata.fetch.source import read_up_to
+
+    body = _Body(1000)
+    assert read_up_to(body.read, 5000, lambda: None) == body.data
+
+
+def test_the_deadline_is_checked_before_each_chunk_and_not_after_the_last():
+    """A body read to its length is a result, even when the bound passes right after."""
+    from image_metadata.fetch.source import read_up_to
+
+    checks = []
+    body = _Body(600_000)
+    assert len(read_up_to(body.read, 600_000, lambda: checks.append(body.at))) == 600_000
+    assert checks == [0, 262_144, 524_288]
+
+
+# ---------------------------------------------------------------- a source's first state
+
+
+def test_a_source_that_read_nothing_has_no_size_tag_date_status_or_attempts():
+    from image_metadata.fetch.source import Source
+
+    source = Source(Location("https", "https://h.test/a.jpg"))
+    assert (source.size, source.etag, source.last_modified, source.http_status) == (None,) * 4
+    assert (source.bytes_read, source.attempts) == (0, 0)
+
+
+def test_a_source_used_on_its_own_is_bounded_by_the_image_timeout_naming_the_url():
+    from image_metadata.fetch.clients import Clients, FetchSettings
+    from image_metadata.fetch.source import bound_of
+
+    bound = bound_of(SIGNED, Clients(FetchSettings(image_timeout=7.0)))
+    assert bound.seconds == 7.0
+    assert str(bound.failure()) == "reading https://h.test/a.jpg?X-Amz-Signature=*** " \
+                                   "took longer than the 7 s bound"

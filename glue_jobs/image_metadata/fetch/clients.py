@@ -39,8 +39,10 @@ class FetchSettings:
 class _CappedRetry(Retry):
     """urllib3 Retry whose Retry-After sleep is bounded: a server must not stall a worker."""
 
-    def __init__(self, *args: Any, max_retry_after: float = 10.0, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    # Retry.new() builds the next Retry without the cap, then new() below sets it.
+    def __init__(self, *, max_retry_after: float = FetchSettings.max_retry_after,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.max_retry_after = max_retry_after
 
     def new(self, **kwargs: Any) -> _CappedRetry:
@@ -127,13 +129,15 @@ class Clients:
 
     def retry(self) -> Retry:
         s = self.settings
+        # One budget for every kind of failure: a refused connect, then a 503, then a cut body
+        # are three retries of the image, not one of each kind. Redirects are not retries:
+        # HttpSource follows them itself, up to max_redirects hops.
         retry = _CappedRetry(
-            total=s.retries + s.max_redirects,
+            total=s.retries,
             connect=s.retries,
             read=s.retries,
             status=s.retries,
             other=s.retries,
-            redirect=s.max_redirects,
             backoff_factor=s.backoff_factor,
             backoff_max=s.backoff_max,
             backoff_jitter=s.backoff_factor,

@@ -176,14 +176,11 @@ class HttpSource(Source):
         except MaxRetryError as e:
             self.attempts = _attempts_from(e, retry)
             raise _network_failure(e.reason, self.location, self.attempts) from None
-        # With our Retry urllib3 wraps these in MaxRetryError; a Retry that re-raises them
-        # (read=False, a method it does not retry) would end here.
-        except (*_BODY_ERRORS, ConnectTimeoutError) as e:  # pragma: no cover
-            raise _network_failure(e, self.location, self.attempts + 1) from None
         except InvalidHeader as e:  # e.g. two different Content-Length values
             raise exc.HttpError(f"invalid response header from {redact(url)}: {short_reason(e)}",
                                 attempts=self.attempts + 1) from None
-        self.attempts = len(resp.retries.history) + 1 if resp.retries else 1
+        # urllib3 hands every response the Retry it was requested with (ours, never None).
+        self.attempts = len(resp.retries.history) + 1
         self.http_status = resp.status
         self.etag = resp.headers.get("ETag")
         self.last_modified = _http_date(resp.headers.get("Last-Modified"))
