@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
+from image_metadata import exceptions as exc
 from image_metadata import samples
 from image_metadata.extract import ExtractSettings, extract_one
 from image_metadata.fetch.clients import Clients, FetchSettings
@@ -821,3 +822,104 @@ def test_a_deadline_passing_over_a_socket_that_never_connected_raises_nothing():
     bound.adopt(idle)
     bound.expire()
     idle.close()
+
+
+def test_a_deadline_bounds_the_image_unless_told_what_it_bounds():
+    from image_metadata.fetch.deadline import Deadline
+
+    assert str(Deadline(2.0).failure()) == "the image took longer than the 2 s bound"
+
+
+def test_the_watchdog_thread_is_named_for_thread_dumps():
+    from image_metadata.fetch.deadline import Watchdog
+
+    watchdog = Watchdog()
+    watchdog.deadline(30.0)
+    try:
+        assert watchdog._thread is not None and watchdog._thread.name == "imgmeta-deadlines"
+    finally:
+        watchdog.close()
+
+
+def test_a_deadline_earlier_than_the_one_waited_for_expires_on_its_own_time():
+    """The watchdog sleeps until its earliest deadline: a new, earlier one must wake it."""
+    from image_metadata.fetch.deadline import Watchdog
+    from tests.support.fault_server import wait_until
+
+    watchdog = Watchdog()
+    try:
+        late = watchdog.deadline(60.0)
+        time.sleep(0.05)  # the thread now waits for ``late``
+        early = watchdog.deadline(0.2)
+        assert wait_until(lambda: early.expired, timeout=10.0)
+        assert not late.expired
+    finally:
+        watchdog.close()
+
+
+def test_an_idle_watchdog_sleeps_instead_of_spinning():
+    from image_metadata.fetch.deadline import Watchdog
+
+    watchdog = Watchdog()
+    try:
+        watchdog.deadline(60.0)
+        used = time.process_time()
+        time.sleep(0.5)
+        # A spinning thread would use about all of the half second; a sleeping one nothing.
+        assert time.process_time() - used < 0.25
+    finally:
+        watchdog.close()
+
+
+def test_released_deadlines_the_watchdog_already_dropped_are_not_counted_twice():
+    """Two released deadlines reach the top of the heap and are dropped as the third expires;
+    the 65th release after them then clears the heap of every other released one."""
+    from image_metadata.fetch.deadline import Watchdog
+    from tests.support.fault_server import wait_until
+
+    watchdog = Watchdog()
+    try:
+        running = watchdog.deadline(60.0)
+        first, second, third = (watchdog.deadline(0.3) for _ in range(3))
+        first.release()
+        second.release()
+        for _ in range(10):
+            watchdog.deadline(60.0).release()
+        assert wait_until(lambda: third.expired, timeout=10.0)
+        for _ in range(55):
+            watchdog.deadline(60.0).release()
+        assert [entry[2] for entry in watchdog._heap] == [running]
+    finally:
+        watchdog.close()
+
+
+# ---------------------------------------------------------------- S3 bodies at the bound
+
+
+def _s3_source(url: str, settings: FetchSettings):
+    from image_metadata.fetch.s3 import S3Source
+    from image_metadata.fetch.urls import parse
+
+    return S3Source(parse(url, allow_local_files=False), Clients(settings))
+
+
+def test_an_s3_body_cut_by_the_watchdog_fails_with_its_status(s3_at_faults):
+    from image_metadata.fetch import deadline
+
+    settings = FetchSettings(**{**EDGE_FETCH.__dict__, "read_timeout": 20.0})
+    source = _s3_source("s3://headers-only/photo.jpg", settings)
+    watchdog = deadline.Watchdog()
+    try:
+        with deadline.active(watchdog.deadline(1.0)), pytest.raises(exc.FetchTimeout) as raised:
+            source.fetch(0, 65536)
+    finally:
+        watchdog.close()
+    assert (raised.value.http_status, raised.value.attempts) == (206, 1)
+
+
+def test_an_s3_body_short_of_a_later_range_says_how_much_of_it_came(s3_at_faults):
+    one_try = FetchSettings(**{**EDGE_FETCH.__dict__, "retries": 0})
+    with pytest.raises(exc.FetchConnectionError) as raised:
+        _s3_source("s3://short-by-one/later.jpg", one_try).fetch(1000, 65536)
+    assert str(raised.value) == ("cannot read s3://short-by-one/later.jpg: "
+                                 "body ended after 65535 of 65536 bytes")

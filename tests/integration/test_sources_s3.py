@@ -88,3 +88,63 @@ def test_an_s3_source_reads_on_its_own_outside_any_image(s3, bucket):
                       Clients(FetchSettings()))
     assert source.fetch(0, 100) == data[:100]
     assert (source.size, source.attempts) == (len(data), 1)
+
+
+def _alone(bucket: str, key: str):
+    from image_metadata.fetch.s3 import S3Source
+    from image_metadata.fetch.urls import parse
+
+    return S3Source(parse(f"s3://{bucket}/{key}", allow_local_files=False),
+                    Clients(FetchSettings()))
+
+
+def test_an_empty_s3_object_reads_as_no_bytes_of_a_zero_size(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="zero.jpg", Body=b"")
+    source = _alone(bucket, "zero.jpg")
+    assert source.fetch(0, 100) == b""
+    assert source.size == 0
+
+
+def test_last_modified_is_utc_whatever_the_workers_local_zone(s3, bucket, monkeypatch):
+    import time
+    from datetime import timedelta
+
+    s3.put_object(Bucket=bucket, Key="zoned.png", Body=samples.encode("PNG", (5, 7)))
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        source = _alone(bucket, "zoned.png")
+        source.fetch(0, 100)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert source.last_modified.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_every_s3_connection_is_bounded_by_the_image_and_disowned_when_pooled(scheme):
+    """HTTPS endpoints (AWS's own) as well as HTTP ones; the session keeps the same classes
+    for the pools it makes later (per proxy)."""
+    from botocore.awsrequest import AWSHTTPConnectionPool, AWSHTTPSConnectionPool
+
+    from image_metadata.fetch.s3 import new_client
+
+    plain = {"http": AWSHTTPConnectionPool, "https": AWSHTTPSConnectionPool}[scheme]
+    session = new_client(FetchSettings())._endpoint.http_session
+    for classes in (session._pool_classes_by_scheme, session._manager.pool_classes_by_scheme):
+        pool = classes[scheme]
+        assert issubclass(pool, plain) and pool.ConnectionCls is not plain.ConnectionCls
+        assert issubclass(pool.ConnectionCls, plain.ConnectionCls)
+        assert pool._put_conn is not plain._put_conn
+
+
+def test_a_body_with_no_botocore_socket_under_it_is_read_without_one():
+    """A client handed in may give any file-like body: nothing to adopt, nothing fails."""
+    import io
+
+    from image_metadata.fetch.deadline import Deadline
+    from image_metadata.fetch.s3 import _adopt_body
+
+    bound = Deadline(10.0)
+    _adopt_body(io.BytesIO(b"jpeg"), bound)
+    assert bound._sockets == {}

@@ -32,7 +32,7 @@
                                         501, 'odd-500' 500 of an unknown code; 'reset' and
                                         'short' cut the body (a reset, or fewer bytes than
                                         its Content-Range says; 'short-by-one' one byte
-                                        fewer); 'busy-then-headers-only' a 500 first, then
+                                        fewer, of the range asked for); 'busy-then-headers-only' a 500 first, then
                                         headers and no body; 'bad-content-range' a 206
                                         whose Content-Range has no total; 'full' answers
                                         200 with the
@@ -207,7 +207,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(206, BODY[:1000], {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
 
     def _fault_short_by_one(self, parts) -> None:
-        self._reply(206, BODY[:65535], {"Content-Range": f"bytes 0-65535/{len(BODY)}"})
+        # The range asked for, one byte short of what its Content-Range announces.
+        start = int((self.headers.get("Range") or "bytes=0-").split("=")[1].split("-")[0] or 0)
+        self._reply(206, BODY[start:start + 65535],
+                    {"Content-Range": f"bytes {start}-{start + 65535}/{len(BODY)}"})
 
     def _fault_busy_then_headers_only(self, parts) -> None:
         if self.server.requests[parts.path] == 1:

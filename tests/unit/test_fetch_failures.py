@@ -357,3 +357,15 @@ def test_a_source_used_on_its_own_is_bounded_by_the_image_timeout_naming_the_url
     assert bound.seconds == 7.0
     assert str(bound.failure()) == "reading https://h.test/a.jpg?X-Amz-Signature=*** " \
                                    "took longer than the 7 s bound"
+
+
+def test_a_dropped_s3_header_is_logged_with_its_first_80_characters(caplog):
+    import logging
+
+    from image_metadata.fetch.s3 import _drop_unreadable_headers
+
+    value = "²" + "x" * 99
+    with caplog.at_level(logging.INFO, logger="image_metadata.fetch.s3"):
+        _drop_unreadable_headers(_operation(TYPED), {"headers": {"x-count": value}})
+    assert caplog.records[-1].getMessage() == (
+        f"dropped the unreadable x-count header {value[:80]!r} of an S3 answer")
