@@ -32,7 +32,8 @@
                                         501, 'odd-500' 500 of an unknown code; 'reset' and
                                         'short' cut the body (a reset, or fewer bytes than
                                         its Content-Range says; 'short-by-one' one byte
-                                        fewer, of the range asked for); 'busy-then-headers-only' a 500 first, then
+                                        fewer, of the range asked for);
+                                        'busy-then-headers-only' a 500 first, then
                                         headers and no body; 'bad-content-range' a 206
                                         whose Content-Range has no total; 'full' answers
                                         200 with the
