@@ -79,13 +79,9 @@ def test_metadata_past_the_first_read_is_read_with_a_later_range(s3, bucket):
 
 def test_an_s3_source_reads_on_its_own_outside_any_image(s3, bucket):
     """A source used alone (a benchmark, a script) makes a deadline of its own."""
-    from image_metadata.fetch.s3 import S3Source
-    from image_metadata.fetch.urls import parse
-
     data = samples.encode("JPEG", (40, 30))
     s3.put_object(Bucket=bucket, Key="alone.jpg", Body=data)
-    source = S3Source(parse(f"s3://{bucket}/alone.jpg", allow_local_files=False),
-                      Clients(FetchSettings()))
+    source = _alone(bucket, "alone.jpg")
     assert source.fetch(0, 100) == data[:100]
     assert (source.size, source.attempts) == (len(data), 1)
 

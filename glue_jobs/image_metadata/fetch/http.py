@@ -119,9 +119,9 @@ class HttpSource(Source):
     def _check_deadline(self) -> None:
         try:
             self._bound.check()
-        # The shutdown of the image's sockets ends a read at the deadline; this catches the
-        # instant between the deadline passing and the watchdog acting.
-        except exc.FetchTimeout:  # pragma: no cover - a race no test can time
+        # In the pipeline the watchdog's shutdown of the sockets ends a read at the deadline;
+        # this catches a source used on its own (no watchdog) and the instant before it acts.
+        except exc.FetchTimeout:
             self.close()
             raise self._bound.failure(http_status=self.http_status,
                                       attempts=self.attempts) from None
