@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 .PHONY: setup demo test lint unit integration infra bundle synth browser screenshots bench clean \
-	glue-runtime deploy mutation
+	glue-runtime deploy mutation exiftool
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -51,6 +51,13 @@ browser:
 	  [ "$$(id -u)" = 0 ] || { echo "error: chromium is missing; run: sudo apt-get install chromium" >&2; exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's exiftool: the reference the label and compatibility tests compare with, and one of
+# the benchmarks' baselines.
+exiftool:
+	@command -v exiftool >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "error: exiftool is missing; run: sudo apt-get install libimage-exiftool-perl" >&2; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null; }
+
 # The Glue dependency bundle: rebuilt when the library or the pins change.
 $(BUNDLE): $(STAMP) layers/build_bundle.py $(LIBRARY)
 	$(BIN)/python layers/build_bundle.py
@@ -80,7 +87,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # The whole suite, with the library's line and branch coverage (build/coverage/report.txt).
-test: $(STAMP) $(NODE_STAMP) $(BUNDLE) $(GLUE_STAMP) browser
+test: $(STAMP) $(NODE_STAMP) $(BUNDLE) $(GLUE_STAMP) browser exiftool
 	$(BIN)/ruff check .
 	rm -rf build/coverage && mkdir -p build/coverage
 	$(BIN)/python -m coverage run -m pytest
@@ -90,14 +97,14 @@ test: $(STAMP) $(NODE_STAMP) $(BUNDLE) $(GLUE_STAMP) browser
 # Mutation testing (slow: about an hour on 2 cores, not part of make test): the review's known
 # breaks, then mutmut over the modules where a silent bug loses rows or lets a URL in.
 # Results: tests/mutation/results.md.
-mutation: $(STAMP) $(NODE_STAMP) $(BUNDLE)
+mutation: $(STAMP) $(NODE_STAMP) $(BUNDLE) exiftool
 	$(BIN)/python -m tests.mutation.run_known_breaks
 	$(BIN)/python -m tests.mutation.run_mutmut
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
-integration: $(STAMP) $(NODE_STAMP) $(BUNDLE) $(GLUE_STAMP) browser
+integration: $(STAMP) $(NODE_STAMP) $(BUNDLE) $(GLUE_STAMP) browser exiftool
 	$(BIN)/python -m pytest tests/integration
 
 infra: $(STAMP) $(NODE_STAMP) $(BUNDLE)
@@ -109,10 +116,7 @@ screenshots: $(STAMP) $(NODE_STAMP) browser
 
 # The benchmark suite (several minutes): results in bench/results/latest.md. exiftool is one
 # of the baselines, from Debian's libimage-exiftool-perl.
-bench: $(STAMP) $(NODE_STAMP) browser
-	@command -v exiftool >/dev/null || { \
-	  [ "$$(id -u)" = 0 ] || { echo "error: exiftool is missing; run: sudo apt-get install libimage-exiftool-perl" >&2; exit 1; }; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null; }
+bench: $(STAMP) $(NODE_STAMP) browser exiftool
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/map_100k.py
 

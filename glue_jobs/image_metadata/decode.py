@@ -13,6 +13,7 @@ from typing import BinaryIO
 from image_metadata.exceptions import NotAnImage
 from image_metadata.formats.registry import SUPPORTED_FORMATS, read_header
 from image_metadata.tags import exif as exif_mod
+from image_metadata.tags import exif_labels
 from image_metadata.tags import xmp as xmp_mod
 
 __all__ = ["SUPPORTED_FORMATS", "Decoded", "decode", "decode_bytes"]
@@ -25,6 +26,7 @@ class Decoded:
     width: int | None
     height: int | None
     exif: dict[str, str] = field(default_factory=dict)
+    exif_labels: dict[str, str] = field(default_factory=dict)
     typed: exif_mod.Typed = field(default_factory=exif_mod.Typed)
     warnings: list[str] = field(default_factory=list)
     # The orientation a container states outside its EXIF (AVIF's irot/imir), if any.
@@ -60,6 +62,7 @@ def decode(fp: BinaryIO) -> Decoded:
         result.typed.orientation = 1
         result.exif["Orientation"] = "1"
     _fill_from_xmp(result, header.xmp)
+    result.exif_labels = exif_labels.labels(result.exif)
     return result
 
 

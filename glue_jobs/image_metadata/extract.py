@@ -86,6 +86,7 @@ def _extract(url: str, image_id: str | None, clients: Clients, settings: Extract
             "last_modified": source.last_modified,
             **{k: getattr(typed, k) for k in typed.__dataclass_fields__},
             "exif": decoded.exif,
+            "exif_labels": decoded.exif_labels,
             "warnings": decoded.warnings,
             "extracted_at": _now(),
         })

@@ -52,6 +52,8 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "gps-exif": (("tags/gps", "tags/exif", "tags/ifd", "tags/text"), (
         "tests/unit/test_gps.py", "tests/unit/test_exif.py", "tests/unit/test_exif_values.py",
         "tests/unit/test_ifd.py", "tests/unit/test_text.py")),
+    "camera": (("tags/camera", "tags/exif_labels", "tags/exif_names"), (
+        "tests/unit/test_camera_settings.py", "tests/integration/test_exif_labels_exiftool.py")),
     "settings": (("job/settings",), ("tests/unit/test_settings.py", "tests/unit/test_glue_entry.py",
                                  "tests/unit/test_fetch_defaults.py",
                                  "tests/unit/test_readme.py")),

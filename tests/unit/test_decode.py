@@ -386,3 +386,14 @@ def test_avif_orientation_comes_from_its_boxes_as_pillow_reports_it(orientation)
     assert (decoded.format, (decoded.width, decoded.height), decoded.mode) == ("AVIF", size, mode)
     assert decoded.typed.orientation == expected
     assert decoded.exif.get("Orientation") == (str(expected) if expected else None)
+
+
+def test_every_typed_value_the_decoder_fills_is_a_column_of_the_images_table():
+    from dataclasses import fields
+
+    from image_metadata.schema import IMAGES_COLUMNS
+    from image_metadata.tags.exif import Typed
+
+    columns = {c.name for c in IMAGES_COLUMNS}
+    assert {f.name for f in fields(Typed)} <= columns
+    assert {"exif", "exif_labels"} <= columns

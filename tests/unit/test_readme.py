@@ -30,3 +30,9 @@ def test_readme_format_table_names_every_format_read():
               for name in line.split("|")[1].split(",")}
     read = set(SUPPORTED_FORMATS) | {f for r in (*READERS, *WEAK_READERS) for f in r.reports}
     assert read <= listed, f"not in the README's format table: {sorted(read - listed)}"
+
+
+def test_readme_states_how_many_tags_get_labels():
+    from image_metadata.tags.exif_labels import LABELLED_TAGS
+
+    assert f"... {len(LABELLED_TAGS)} tags)" in README.read_text()

@@ -5,25 +5,18 @@ from __future__ import annotations
 import io
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import BinaryIO
 
-import piexif
-
 from image_metadata.tags import gps, text
+from image_metadata.tags.camera import CameraSettings, camera_settings
+from image_metadata.tags.exif_names import tag_name
 from image_metadata.tags.ifd import Entry, TiffReader, first_int
 
 EXIF_POINTER, GPS_POINTER, INTEROP_POINTER, SUBIFDS = 0x8769, 0x8825, 0xA005, 0x014A
 _POINTERS = {EXIF_POINTER, GPS_POINTER, INTEROP_POINTER, SUBIFDS}
 
-# IFD name -> tag table (piexif's tables carry names and types for every standard tag).
-_TABLES = {
-    "IFD0": piexif.TAGS["Image"],
-    "Exif": {**piexif.TAGS["Image"], **piexif.TAGS["Exif"]},
-    "GPS": piexif.TAGS["GPS"],
-    "Interop": piexif.TAGS["Interop"],
-}
 _ENCODED_TEXT = {"UserComment", "GPSProcessingMethod", "GPSAreaInformation"}
 _XP_TEXT = {"XPTitle", "XPComment", "XPAuthor", "XPKeywords", "XPSubject"}
 _VERSIONS = {"ExifVersion", "FlashpixVersion", "InteroperabilityVersion"}
@@ -101,11 +94,10 @@ def from_entries(entries: dict[str, dict[int, Entry]]) -> ExifData:
 
 def _name_values(data: ExifData, order: str) -> None:
     for ifd_name, entries in data.entries.items():
-        table = _TABLES[ifd_name]
         for tag, entry in entries.items():
             if tag in _POINTERS and ifd_name in ("IFD0", "Exif"):
                 continue
-            name = table.get(tag, {}).get("name") or f"Tag0x{tag:04X}"
+            name = tag_name(ifd_name, tag)
             if name in data.tags:
                 continue
             value, warning = format_value(name, entry, order)
@@ -161,7 +153,7 @@ def _number(value: float) -> str:
 
 
 @dataclass
-class Typed:
+class Typed(CameraSettings):
     make: str | None = None
     model: str | None = None
     lens_model: str | None = None
@@ -195,6 +187,9 @@ def typed_fields(data: ExifData, warnings: list[str]) -> Typed:
         else:
             warnings.append(f"Orientation: {orientation} is not 1 to 8")
     _gps_fields(data, out, warnings)
+    settings = camera_settings(data, warnings)
+    for f in fields(CameraSettings):
+        setattr(out, f.name, getattr(settings, f.name))
     return out
 
 

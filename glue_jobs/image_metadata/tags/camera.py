@@ -1,0 +1,222 @@
+"""Camera settings as typed values: exposure, aperture, ISO, focal length, flash, lens.
+
+The ``exif`` map keeps every tag as text; these are the few that people filter and average
+on, in units that need no conversion in SQL (seconds, f-stops, millimetres, EV, km/h).
+A value that is no setting (a zero denominator, 0 where the standard means "unknown", a
+negative exposure) becomes null with a warning, never a number that would skew an average.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+from image_metadata.tags import exif_labels
+from image_metadata.tags.ifd import Entry
+
+# EXIF tag numbers.
+EXPOSURE_TIME, F_NUMBER, EXPOSURE_PROGRAM, ISO_SPEED_RATINGS = 0x829A, 0x829D, 0x8822, 0x8827
+SENSITIVITY_TYPE, STANDARD_OUTPUT_SENSITIVITY = 0x8830, 0x8831
+RECOMMENDED_EXPOSURE_INDEX, ISO_SPEED = 0x8832, 0x8833
+SHUTTER_SPEED_VALUE, APERTURE_VALUE, EXPOSURE_BIAS = 0x9201, 0x9202, 0x9204
+METERING_MODE, FLASH, FOCAL_LENGTH = 0x9207, 0x9209, 0x920A
+WHITE_BALANCE, FOCAL_LENGTH_35MM = 0xA403, 0xA405
+LENS_SPECIFICATION, LENS_MAKE = 0xA432, 0xA433
+DNG_LENS_INFO = 0xC630
+# GPS tag numbers.
+GPS_SPEED_REF, GPS_SPEED, GPS_IMG_DIRECTION, GPS_H_POSITIONING_ERROR = 0x0C, 0x0D, 0x11, 0x1F
+
+_KMH_PER = {"K": 1.0, "M": 1.609344, "N": 1.852}  # km/h, mph, knots
+_ISO_SATURATED = 65535  # EXIF 2.3: the ISO tag holds 65535 when the value does not fit
+
+
+class Tags(Protocol):
+    """What the EXIF reader hands over: entries by IFD and tag, and the named text."""
+
+    tags: dict[str, str]
+
+    def entry(self, ifd: str, tag: int) -> Entry | None: ...
+
+
+@dataclass
+class CameraSettings:
+    exposure_time: float | None = None
+    f_number: float | None = None
+    iso: int | None = None
+    focal_length: float | None = None
+    focal_length_35mm: int | None = None
+    exposure_bias: float | None = None
+    flash_fired: bool | None = None
+    exposure_program: str | None = None
+    metering_mode: str | None = None
+    white_balance: str | None = None
+    lens_make: str | None = None
+    lens_specification: str | None = None
+    gps_img_direction: float | None = None
+    gps_speed_kmh: float | None = None
+    gps_horizontal_error_m: float | None = None
+
+
+def _numbers(data: Tags, tag: int, ifds: tuple[str, ...] = ("Exif", "IFD0")
+             ) -> list[float | None] | None:
+    """The values of a numeric tag as floats (None for a zero denominator); writers put
+    EXIF tags in IFD0 too, so both are looked in."""
+    for ifd in ifds:
+        entry = data.entry(ifd, tag)
+        if entry is None or entry.value is None:
+            continue
+        if isinstance(entry.value, bytes):
+            if entry.type in (1, 7):  # BYTE or UNDEFINED: small numbers as raw bytes
+                return [float(b) for b in entry.value]
+            continue
+        out: list[float | None] = []
+        for item in entry.value:
+            if isinstance(item, tuple):
+                out.append(item[0] / item[1] if item[1] else None)
+            else:
+                out.append(float(item) if math.isfinite(item) else None)
+        return out
+    return None
+
+
+def _first(data: Tags, tag: int, ifds: tuple[str, ...] = ("Exif", "IFD0")) -> float | None:
+    values = _numbers(data, tag, ifds)
+    return values[0] if values else None
+
+
+class _Checker:
+    """Keeps a value when it is a plausible setting; records why not otherwise."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.warnings = warnings
+
+    def positive(self, name: str, value: float | None, limit: float = math.inf
+                 ) -> float | None:
+        if value is None or value == 0:  # 0: the standard's "unknown", not a measurement
+            return None
+        if not 0 < value <= limit:
+            self.warnings.append(f"{name}: {_text(value)} is not a possible value; left empty")
+            return None
+        return value
+
+
+def _text(value: float) -> str:
+    return f"{value:g}"
+
+
+def _apex_seconds(value: float | None) -> float | None:
+    """ShutterSpeedValue (APEX Tv) as seconds: 2 ** -Tv."""
+    if value is None or not -64 < value < 64:
+        return None
+    return 2.0 ** -value
+
+
+def _apex_f_number(value: float | None) -> float | None:
+    """ApertureValue (APEX Av) as an f-number: 2 ** (Av / 2)."""
+    if value is None or not -64 < value < 64:
+        return None
+    return round(2.0 ** (value / 2), 6)
+
+
+def _iso(data: Tags, check: _Checker) -> int | None:
+    """ISOSpeedRatings' first value; where it is missing or saturated (65535), the value the
+    SensitivityType says the camera recorded in full (EXIF 2.3)."""
+    rating = _first(data, ISO_SPEED_RATINGS)
+    if rating is not None and rating != _ISO_SATURATED:
+        return _whole(check.positive("ISOSpeedRatings", rating, limit=10_000_000))
+    kind = _first(data, SENSITIVITY_TYPE)
+    preferred = {1: (STANDARD_OUTPUT_SENSITIVITY,), 2: (RECOMMENDED_EXPOSURE_INDEX,),
+                 3: (ISO_SPEED,), 4: (STANDARD_OUTPUT_SENSITIVITY, RECOMMENDED_EXPOSURE_INDEX),
+                 5: (STANDARD_OUTPUT_SENSITIVITY, ISO_SPEED),
+                 6: (RECOMMENDED_EXPOSURE_INDEX, ISO_SPEED)}.get(int(kind or 0), ())
+    for tag in (*preferred, ISO_SPEED, RECOMMENDED_EXPOSURE_INDEX, STANDARD_OUTPUT_SENSITIVITY):
+        value = _first(data, tag)
+        if value:
+            return _whole(check.positive("ISO", value, limit=10_000_000))
+    return _whole(rating)  # 65535 and nothing better: what the camera wrote
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def lens_text(values: list[float | None] | None) -> str | None:
+    """LensSpecification's four numbers as exiftool prints them: ``18-55mm f/3.5-5.6``, a
+    prime as ``50mm f/1.8``; an unknown (0/0) value as ``?``."""
+    if not values or len(values) < 4:
+        return None
+    low, high, wide, tele = values[:4]
+    if low is None and high is None:
+        return None
+
+    def number(value: float | None) -> str:
+        return "?" if value is None else f"{value:.10g}"
+
+    focal = number(low) if low == high else f"{number(low)}-{number(high)}"
+    aperture = number(wide) if wide == tele else f"{number(wide)}-{number(tele)}"
+    return f"{focal}mm f/{aperture}"
+
+
+def camera_settings(data: Tags, warnings: list[str]) -> CameraSettings:
+    check = _Checker(warnings)
+    tags = data.tags
+    out = CameraSettings()
+    exposure = _first(data, EXPOSURE_TIME)
+    if exposure is None:
+        exposure = _apex_seconds(_first(data, SHUTTER_SPEED_VALUE))
+    out.exposure_time = check.positive("ExposureTime", exposure, limit=100_000)
+    aperture = _first(data, F_NUMBER)
+    if aperture is None:
+        aperture = _apex_f_number(_first(data, APERTURE_VALUE))
+    out.f_number = check.positive("FNumber", aperture, limit=1_000)
+    out.iso = _iso(data, check)
+    out.focal_length = check.positive("FocalLength", _first(data, FOCAL_LENGTH),
+                                      limit=100_000)
+    out.focal_length_35mm = _whole(check.positive(
+        "FocalLengthIn35mmFilm", _first(data, FOCAL_LENGTH_35MM), limit=100_000))
+    bias = _first(data, EXPOSURE_BIAS)
+    if bias is not None and not -64 <= bias <= 64:
+        warnings.append(f"ExposureBiasValue: {_text(bias)} EV is not a possible value; "
+                        "left empty")
+        bias = None
+    out.exposure_bias = bias
+    flash = _first(data, FLASH)
+    out.flash_fired = None if flash is None else bool(int(flash) & 1)
+    for field, name in (("exposure_program", "ExposureProgram"),
+                        ("metering_mode", "MeteringMode"), ("white_balance", "WhiteBalance")):
+        if name in tags:
+            setattr(out, field, exif_labels.label(name, tags[name]))
+    out.lens_make = tags.get("LensMake") or None
+    out.lens_specification = lens_text(_numbers(data, LENS_SPECIFICATION)) or \
+        lens_text(_numbers(data, DNG_LENS_INFO, ("IFD0",)))
+    _gps(data, out, check)
+    return out
+
+
+def _gps(data: Tags, out: CameraSettings, check: _Checker) -> None:
+    direction = _first(data, GPS_IMG_DIRECTION, ("GPS",))
+    if direction is not None:
+        if 0 <= direction <= 360:
+            out.gps_img_direction = direction % 360
+        else:
+            check.warnings.append(f"GPSImgDirection: {_text(direction)} is not 0 to 360 "
+                                  "degrees; left empty")
+    speed = _first(data, GPS_SPEED, ("GPS",))
+    if speed is not None:
+        ref = (data.tags.get("GPSSpeedRef") or "K").strip().upper()[:1] or "K"
+        factor = _KMH_PER.get(ref)
+        if factor is None:
+            check.warnings.append(f"GPSSpeedRef: {ref!r} is not K, M or N; speed left empty")
+        elif 0 <= speed <= 100_000:
+            out.gps_speed_kmh = speed * factor
+        else:
+            check.warnings.append(f"GPSSpeed: {_text(speed)} is not a possible speed; "
+                                  "left empty")
+    error = _first(data, GPS_H_POSITIONING_ERROR, ("GPS",))
+    if error is not None:
+        if 0 <= error <= 1e7:  # 0 m is a (very good) fix, not an unknown
+            out.gps_horizontal_error_m = error
+        else:
+            check.warnings.append(f"GPSHPositioningError: {_text(error)} m is not a possible "
+                                  "error; left empty")

@@ -1,0 +1,205 @@
+"""Camera settings become typed columns in the units people query in; impossible values
+become null with a warning; enumerations keep their code in ``exif`` and get a label."""
+
+from __future__ import annotations
+
+import io
+
+import piexif
+import pytest
+from PIL import Image
+
+from image_metadata.decode import decode_bytes
+from image_metadata.tags import camera, exif, exif_labels
+from image_metadata.tags.exif_names import tag_name
+
+from .tiff_bytes import SHORT, entry, header, ifd
+
+E, G = piexif.ExifIFD, piexif.GPSIFD
+
+
+def settings(exif_ifd: dict | None = None, gps: dict | None = None, zeroth: dict | None = None
+             ) -> tuple[camera.CameraSettings, list[str]]:
+    blob = piexif.dump({"0th": zeroth or {}, "Exif": exif_ifd or {}, "GPS": gps or {}})
+    data = exif.read_exif(io.BytesIO(exif.strip_exif_header(blob)))
+    warnings: list[str] = []
+    return camera.camera_settings(data, warnings), warnings
+
+
+def test_exposure_time_is_in_seconds():
+    assert settings({E.ExposureTime: (1, 250)})[0].exposure_time == pytest.approx(0.004)
+
+
+def test_exposure_time_falls_back_to_the_apex_shutter_speed():
+    assert settings({E.ShutterSpeedValue: (6, 1)})[0].exposure_time == pytest.approx(1 / 64)
+
+
+def test_exposure_time_prefers_the_exposure_tag_to_the_apex_value():
+    out, _ = settings({E.ExposureTime: (1, 30), E.ShutterSpeedValue: (5, 1)})
+    assert out.exposure_time == pytest.approx(1 / 30)
+
+
+def test_f_number_falls_back_to_the_apex_aperture():
+    assert settings({E.ApertureValue: (4, 1)})[0].f_number == pytest.approx(4.0)
+
+
+def test_a_zero_denominator_gives_no_value_and_no_fallback_guess():
+    out, _ = settings({E.FNumber: (28, 0)})
+    assert out.f_number is None
+
+
+def test_zero_means_unknown_for_aperture_focal_length_and_iso():
+    out, warnings = settings({E.FNumber: (0, 1), E.FocalLength: (0, 1),
+                              E.ISOSpeedRatings: 0, E.FocalLengthIn35mmFilm: 0})
+    assert (out.f_number, out.focal_length, out.iso, out.focal_length_35mm) == (None,) * 4
+    assert warnings == []
+
+
+def test_an_exposure_of_days_is_left_empty_with_a_warning():
+    out, warnings = settings({E.ShutterSpeedValue: (-20, 1)})
+    assert out.exposure_time is None
+    assert warnings == ["ExposureTime: 1.04858e+06 is not a possible value; left empty"]
+
+
+def test_a_focal_length_of_four_billion_mm_is_left_empty_with_a_warning():
+    out, warnings = settings({E.FocalLength: (4294967295, 1)})
+    assert out.focal_length is None
+    assert warnings == ["FocalLength: 4.29497e+09 is not a possible value; left empty"]
+
+
+def test_iso_is_the_first_of_several_ratings():
+    assert settings({E.ISOSpeedRatings: (400, 800)})[0].iso == 400
+
+
+def test_a_saturated_iso_takes_the_value_the_sensitivity_type_names():
+    out, _ = settings({E.ISOSpeedRatings: 65535, E.SensitivityType: 2,
+                       E.RecommendedExposureIndex: 102400, E.ISOSpeed: 100000})
+    assert out.iso == 102400
+
+
+def test_a_saturated_iso_without_a_full_value_stays_as_written():
+    assert settings({E.ISOSpeedRatings: 65535})[0].iso == 65535
+
+
+def test_iso_comes_from_iso_speed_when_the_ratings_tag_is_missing():
+    assert settings({E.ISOSpeed: 3200})[0].iso == 3200
+
+
+def test_focal_lengths_and_bias():
+    out, _ = settings({E.FocalLength: (51, 10), E.FocalLengthIn35mmFilm: 24,
+                       E.ExposureBiasValue: (-2, 3)})
+    assert out.focal_length == pytest.approx(5.1)
+    assert out.focal_length_35mm == 24
+    assert out.exposure_bias == pytest.approx(-0.6667, abs=1e-4)
+
+
+@pytest.mark.parametrize(("flash", "fired"), [(0, False), (16, False), (24, False), (1, True),
+                                              (25, True), (0x5F, True)])
+def test_flash_fired_is_bit_zero(flash: int, fired: bool):
+    assert settings({E.Flash: flash})[0].flash_fired is fired
+
+
+def test_no_flash_tag_is_unknown_not_false():
+    assert settings({E.FNumber: (2, 1)})[0].flash_fired is None
+
+
+def test_enumerated_settings_are_labels():
+    out, _ = settings({E.ExposureProgram: 3, E.MeteringMode: 5, E.WhiteBalance: 1})
+    assert (out.exposure_program, out.metering_mode, out.white_balance) == (
+        "Aperture-priority AE", "Multi-segment", "Manual")
+
+
+def test_lens_make_and_specification():
+    out, _ = settings({E.LensMake: b"Canon",
+                       E.LensSpecification: ((18, 1), (55, 1), (35, 10), (56, 10))})
+    assert out.lens_make == "Canon"
+    assert out.lens_specification == "18-55mm f/3.5-5.6"
+
+
+def test_a_prime_lens_is_one_focal_length_and_one_aperture():
+    assert camera.lens_text([50.0, 50.0, 1.8, 1.8]) == "50mm f/1.8"
+
+
+def test_an_unknown_lens_aperture_is_a_question_mark():
+    assert camera.lens_text([18.0, 55.0, None, None]) == "18-55mm f/?"
+
+
+def test_gps_speed_is_converted_to_kmh():
+    assert settings(gps={G.GPSSpeedRef: b"N", G.GPSSpeed: (10, 1)})[0].gps_speed_kmh == \
+        pytest.approx(18.52)
+    assert settings(gps={G.GPSSpeedRef: b"M", G.GPSSpeed: (10, 1)})[0].gps_speed_kmh == \
+        pytest.approx(16.09344)
+    assert settings(gps={G.GPSSpeed: (10, 1)})[0].gps_speed_kmh == pytest.approx(10)
+
+
+def test_an_unknown_speed_unit_leaves_the_speed_empty():
+    out, warnings = settings(gps={G.GPSSpeedRef: b"X", G.GPSSpeed: (10, 1)})
+    assert out.gps_speed_kmh is None
+    assert warnings == ["GPSSpeedRef: 'X' is not K, M or N; speed left empty"]
+
+
+def test_image_direction_and_horizontal_error():
+    out, _ = settings(gps={G.GPSImgDirection: (27150, 100), G.GPSHPositioningError: (0, 1)})
+    assert out.gps_img_direction == pytest.approx(271.5)
+    assert out.gps_horizontal_error_m == 0
+
+
+def test_a_direction_beyond_a_full_turn_is_left_empty():
+    out, warnings = settings(gps={G.GPSImgDirection: (400, 1)})
+    assert out.gps_img_direction is None
+    assert warnings == ["GPSImgDirection: 400 is not 0 to 360 degrees; left empty"]
+
+
+def test_exif_tags_written_in_ifd0_are_named_and_read_there_too():
+    blob = header() + ifd([entry(0xA403, SHORT, 1, 1), entry(0x8827, SHORT, 1, 400)])
+    data = exif.read_exif(io.BytesIO(blob))
+    out = camera.camera_settings(data, [])
+    assert data.tags["WhiteBalance"] == "1"
+    assert (out.white_balance, out.iso) == ("Manual", 400)
+
+
+def test_standard_tags_piexif_does_not_know_are_named():
+    assert tag_name("Exif", 0xA460) == "CompositeImage"
+    assert tag_name("Interop", 0x0002) == "InteroperabilityVersion"
+    assert tag_name("Interop", 0x1001) == "RelatedImageWidth"
+    assert tag_name("IFD0", 0x0118) == "MinSampleValue"
+    assert tag_name("Exif", 0x9011) == "OffsetTimeOriginal"
+    assert tag_name("Exif", 0x9291) == "SubSecTimeOriginal"
+
+
+def test_a_private_tag_is_named_by_its_number():
+    assert tag_name("Exif", 0xC7FF) == "Tag0xC7FF"
+
+
+def test_the_code_stays_in_exif_and_the_label_goes_beside_it():
+    blob = piexif.dump({"0th": {}, "Exif": {E.Flash: 16, E.ColorSpace: 65535}})
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, "JPEG", exif=blob)
+    decoded = decode_bytes(buffer.getvalue())
+    assert decoded.exif["Flash"] == "16"
+    assert decoded.exif_labels["Flash"] == "Off, Did not fire"
+    assert decoded.exif_labels["ColorSpace"] == "Uncalibrated"
+
+
+def test_an_undefined_code_reads_unknown_as_exiftool_says_it():
+    assert exif_labels.label("MeteringMode", "7") == "Unknown (7)"
+    assert exif_labels.label("Flash", "2") == "Unknown (0x2)"
+    assert exif_labels.label("GPSLatitudeRef", "") == "Unknown ()"
+
+
+def test_text_where_a_code_belongs_is_labelled_unknown():
+    assert exif_labels.label("ExposureProgram", "two") == "Unknown (two)"
+
+
+def test_tags_that_are_no_enumeration_get_no_label():
+    assert exif_labels.labels({"Make": "Canon", "FNumber": "4"}) == {}
+
+
+def test_list_valued_codes_are_labelled_each():
+    assert exif_labels.label("ComponentsConfiguration", "1 2 3 0") == "Y, Cb, Cr, -"
+    assert exif_labels.label("SampleFormat", "1 1 3") == "Unsigned; Unsigned; Float"
+
+
+def test_an_unnamed_subfile_combination_is_read_as_its_flags():
+    assert exif_labels.label("NewSubfileType", "18") == \
+        "Single page, TIFF-FX mixed raster content"
