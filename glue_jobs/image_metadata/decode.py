@@ -15,6 +15,7 @@ from image_metadata.formats.registry import SUPPORTED_FORMATS, read_header
 from image_metadata.tags import exif as exif_mod
 from image_metadata.tags import exif_labels
 from image_metadata.tags import xmp as xmp_mod
+from image_metadata.tags.properties import ImageProperties, image_properties
 
 __all__ = ["SUPPORTED_FORMATS", "Decoded", "decode", "decode_bytes"]
 
@@ -28,6 +29,7 @@ class Decoded:
     exif: dict[str, str] = field(default_factory=dict)
     exif_labels: dict[str, str] = field(default_factory=dict)
     typed: exif_mod.Typed = field(default_factory=exif_mod.Typed)
+    properties: ImageProperties = field(default_factory=ImageProperties)
     warnings: list[str] = field(default_factory=list)
     # The orientation a container states outside its EXIF (AVIF's irot/imir), if any.
     container_orientation: int | None = field(default=None, repr=False)
@@ -63,6 +65,7 @@ def decode(fp: BinaryIO) -> Decoded:
         result.exif["Orientation"] = "1"
     _fill_from_xmp(result, header.xmp)
     result.exif_labels = exif_labels.labels(result.exif)
+    result.properties = image_properties(header, exif_data, result.warnings)
     return result
 
 

@@ -85,6 +85,8 @@ def _extract(url: str, image_id: str | None, clients: Clients, settings: Extract
             "etag": source.etag.strip('"') if source.etag else None,
             "last_modified": source.last_modified,
             **{k: getattr(typed, k) for k in typed.__dataclass_fields__},
+            **{k: getattr(decoded.properties, k)
+               for k in decoded.properties.__dataclass_fields__},
             "exif": decoded.exif,
             "exif_labels": decoded.exif_labels,
             "warnings": decoded.warnings,

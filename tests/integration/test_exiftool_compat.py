@@ -107,6 +107,11 @@ EXPECTED_DIFFERENCES: dict[tuple[str, str], Expected] = {
         "ISO only in the embedded preview's EXIF", ()),
     (f"{FORMATS}/Panasonic.rw2", "focal_length_35mm"): Expected(
         "35 mm focal length only in the embedded preview's EXIF", ()),
+    **{(f"{FORMATS}/{name}", "icc_profile"): Expected(
+        "the ICC profile of a format whose reader does not look for one yet (BPG's "
+        "extension, FLIF's metadata chunk, XCF's parasite, GIF's ICCRGBG1 extension, which "
+        "Pillow reads only before the first frame)", ())
+       for name in ("BPG.bpg", "FLIF.flif", "GIF.gif", "GIMP.xcf")},
     ("exif-samples/jpg/tests/87_OSError.jpg", "gps_altitude"): Expected(
         "GPSAltitudeRef is absent; we take the EXIF default 0 (above sea level), exiftool's "
         "Composite:GPSAltitude requires a reference",
@@ -319,6 +324,37 @@ FIELDS.update({
     "gps_speed_kmh": Field(_speed_keys, lambda d: d.typed.gps_speed_kmh, _same_speed),
     "gps_horizontal_error_m": Field(lambda _: ("EXIF:GPSHPositioningError",),
                                     lambda d: d.typed.gps_horizontal_error_m, _near(1e-6)),
+})
+
+
+def _where_reported(same: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """For facts exiftool names per format (PNG:BitDepth, RIFF:...): compared where its
+    generic key is there."""
+    return lambda reference, ours: reference is None or same(reference, ours)
+
+
+def _bits(reference: Any, ours: Any) -> bool:
+    return int(str(reference).split()[0]) == ours
+
+
+def _progressive(reference: Any, ours: Any) -> bool:
+    # File:EncodingProcess (-n) is the start-of-frame marker's low nibble: 2, 6, 10, 14 are
+    # the progressive DCT processes.
+    return (reference in (2, 6, 10, 14)) is bool(ours)
+
+
+def _bits_keys(record: dict[str, Any]) -> tuple[str, ...]:
+    return ("File:BitsPerSample",) if "File:BitsPerSample" in record else ("EXIF:BitsPerSample",)
+
+
+FIELDS.update({
+    "icc_profile": Field(lambda _: ("ICC_Profile:ProfileDescription",),
+                         lambda d: d.properties.icc_profile, _same_text),
+    "bits_per_sample": Field(_bits_keys, lambda d: d.properties.bits_per_sample,
+                             _where_reported(_bits)),
+    "progressive": Field(lambda _: ("File:EncodingProcess",),
+                         lambda d: d.properties.progressive if d.format in ("JPEG", "MPO")
+                         else None, _where_reported(_progressive)),
 })
 
 

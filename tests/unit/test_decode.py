@@ -393,7 +393,9 @@ def test_every_typed_value_the_decoder_fills_is_a_column_of_the_images_table():
 
     from image_metadata.schema import IMAGES_COLUMNS
     from image_metadata.tags.exif import Typed
+    from image_metadata.tags.properties import ImageProperties
 
     columns = {c.name for c in IMAGES_COLUMNS}
     assert {f.name for f in fields(Typed)} <= columns
+    assert {f.name for f in fields(ImageProperties)} <= columns
     assert {"exif", "exif_labels"} <= columns

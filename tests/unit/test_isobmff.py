@@ -515,3 +515,44 @@ def test_corrupted_files_raise_only_value_error():
             outcomes.add("ValueError")
     assert outcomes == {"header", "ValueError"}
 
+
+
+def _colr(kind: bytes, body: bytes) -> bytes:
+    return box(b"colr", kind + body)
+
+
+def test_an_nclx_colour_box_with_the_srgb_transfer_is_srgb():
+    nclx = _colr(b"nclx", struct.pack(">HHHB", 1, 13, 6, 0x80))
+    found = read_heif(io.BytesIO(heif(props=[ispe(64, 48), nclx], assoc={1: [1, 2]})))
+    assert found.color_space == "sRGB"
+
+
+def test_display_p3_primaries_are_named():
+    nclx = _colr(b"nclx", struct.pack(">HHHB", 12, 13, 6, 0x80))
+    found = read_heif(io.BytesIO(heif(props=[ispe(64, 48), nclx], assoc={1: [1, 2]})))
+    assert found.color_space == "Display P3"
+
+
+def test_an_icc_colour_box_hands_over_the_profile():
+    found = read_heif(io.BytesIO(heif(props=[ispe(64, 48), _colr(b"prof", b"PROFILE")],
+                                      assoc={1: [1, 2]})))
+    assert found.icc == b"PROFILE"
+
+
+def test_a_colour_box_cut_short_costs_only_the_colour():
+    found = read_heif(io.BytesIO(heif(props=[ispe(64, 48), box(b"colr", b"nc")],
+                                      assoc={1: [1, 2]})))
+    assert (found.width, found.icc, found.color_space) == (64, None, None)
+
+
+def test_a_thumbnail_item_of_the_primary_image_is_found():
+    data = heif(items=[infe(1, b"hvc1"), infe(2, b"hvc1")], props=[ispe(64, 48), ispe(8, 6)],
+                assoc={1: [1], 2: [2]}, refs=[iref((b"thmb", 2, [1]))],
+                data={2: [bytes(10)]})
+    assert read_heif(io.BytesIO(data)).has_thumbnail is True
+    assert read_heif(io.BytesIO(heif())).has_thumbnail is False
+
+
+def test_sequence_brands_mean_an_animation():
+    assert read_heif(io.BytesIO(heif(brands=ftyp(b"msf1", b"heic")))).sequence is True
+    assert read_heif(io.BytesIO(heif())).sequence is False

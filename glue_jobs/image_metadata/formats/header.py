@@ -23,6 +23,16 @@ class Header:
     # The orientation a container states outside its EXIF (AVIF's irot/imir), if any.
     orientation: int | None = None
     warnings: list[str] = field(default_factory=list)
+    # Image properties the container states (None: it does not say; the EXIF may).
+    dpi: tuple[float, float] | None = None
+    bits_per_sample: int | None = None
+    icc: bytes | None = None  # the ICC profile, whole
+    color_space: str | None = None  # a container's own statement (PNG sRGB, HEIF nclx)
+    has_alpha: bool | None = None  # None: the mode says
+    progressive: bool | None = None
+    frames: int | None = None
+    animated: bool | None = None
+    has_thumbnail: bool | None = None
     own: bool = True  # read by this project's code, not taken from a Pillow plugin as it is
 
     def sized(self) -> Header:

@@ -59,6 +59,11 @@ class HeifHeader:
     # AVIF: the EXIF Orientation libavif derives from 'irot'/'imir' (1 without them), which
     # Pillow reports in place of the Exif item's own; None for HEIF.
     orientation: int | None = None
+    bits: int | None = None
+    icc: bytes | None = None
+    color_space: str | None = None  # from an 'nclx' colour box
+    sequence: bool = False  # the brands announce an image sequence (animation)
+    has_thumbnail: bool = False
 
 
 @dataclass
@@ -72,6 +77,7 @@ class _Meta:
     associations: dict[int, list[int]] = field(default_factory=dict)  # item -> property index
     refs: dict[tuple[bytes, int], list[int]] = field(default_factory=dict)  # (type, from) -> to
     idat: bytes = b""
+    sequence: bool = False
     boxes: int = 0
     extents: int = 0
 
@@ -162,8 +168,13 @@ def _read(fp: BinaryIO) -> HeifHeader:
     xmp = _metadata(fp, file_size, meta,
                     lambda t, c: t == b"mime" and c.strip().lower() == "application/rdf+xml")
     orientation = _orientation(meta.props(primary)) if fmt == "AVIF" else None
+    colours = [v for k, v in meta.props(primary) if k == b"colr" and v]
+    icc = next((v for v in colours if isinstance(v, bytes)), None)
+    space = next((v for v in colours if isinstance(v, str)), None)
+    thumbnail = any(k == b"thmb" and primary in tos for (k, _f), tos in meta.refs.items())
     return HeifHeader(fmt, _mode(meta, primary, fmt), width, height,
-                      _tiff_part(exif) if exif else None, xmp or None, orientation)
+                      _tiff_part(exif) if exif else None, xmp or None, orientation,
+                      _coding(meta, primary)[1], icc, space, meta.sequence, thumbnail)
 
 
 # (quarter turns counter-clockwise, mirror axis) -> EXIF Orientation, as libavif maps them
@@ -224,8 +235,17 @@ def _top_level(fp: BinaryIO, file_size: int, meta: _Meta) -> tuple[str, bytes]:
             if kind == b"meta":
                 return fmt, payload
             fmt = _format(payload)
+            meta.sequence = bool(_brands(payload) & SEQUENCE_BRANDS)
         pos += size
     raise ValueError("no 'meta' box before the end of the file")
+
+
+# Brands of image sequences (HEIF 'msf1'/'hevs', AVIF 'avis'): animations.
+SEQUENCE_BRANDS = frozenset({b"msf1", b"hevs", b"avis"})
+
+
+def _brands(ftyp: bytes) -> set[bytes]:
+    return {ftyp[:4]} | {ftyp[i : i + 4] for i in range(8, len(ftyp) - 3, 4)}
 
 
 def _format(ftyp: bytes) -> str:
@@ -402,9 +422,30 @@ def _av1c(c: _Cursor) -> tuple[bool, int]:
     return bool(flags & 0x10), depth
 
 
+# nclx colour primaries (ITU-T H.273) -> name; with the sRGB transfer, BT.709's are sRGB.
+_PRIMARIES = {1: "BT.709", 9: "BT.2020", 11: "DCI-P3", 12: "Display P3"}
+_SRGB_TRANSFER = 13
+
+
+def _colr(c: _Cursor) -> bytes | str | None:
+    """An ICC profile (bytes) or the name of the 'nclx' primaries (str); None for a box cut
+    short, which costs the colour facts only."""
+    if len(c.data) < 8:
+        return None
+    kind = c.take(4)
+    if kind in (b"prof", b"rICC"):
+        return c.data[c.pos:]
+    if kind == b"nclx":
+        primaries, transfer = c.uint(2), c.uint(2)
+        if primaries == 1 and transfer == _SRGB_TRANSFER:
+            return "sRGB"
+        return _PRIMARIES.get(primaries)
+    return None
+
+
 _PROPERTIES: dict[bytes, Callable[[_Cursor], Any]] = {
     b"ispe": _ispe, b"irot": _irot, b"imir": _imir, b"clap": _clap, b"auxC": _auxc,
-    b"pixi": _pixi,
+    b"pixi": _pixi, b"colr": _colr,
     b"hvcC": _hvcc, b"av1C": _av1c,
 }
 
@@ -520,4 +561,6 @@ def header(fp: BinaryIO) -> Header | None:
         return None
     # AVIF's orientation: Pillow's plugin would read the whole file for it.
     return Header(found.format, found.mode, found.width, found.height, found.exif, found.xmp,
-                  orientation=found.orientation)
+                  orientation=found.orientation, bits_per_sample=found.bits, icc=found.icc,
+                  color_space=found.color_space, animated=found.sequence,
+                  frames=None if found.sequence else 1, has_thumbnail=found.has_thumbnail)

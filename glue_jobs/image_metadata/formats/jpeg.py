@@ -22,6 +22,9 @@ SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0
                          0xCE, 0xCF})
 MODES = {1: "L", 3: "RGB", 4: "CMYK"}  # by number of components, as Pillow names them
 _XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
+_ICC_ID = b"ICC_PROFILE\x00"  # then the chunk's sequence number and the chunk count
+MAX_ICC = 4 * 1024 * 1024
+_PROGRESSIVE = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # markers without a length
 _MARKER = re.compile(rb"\xff[^\x00\xff]")  # after any fill bytes: FF FF FF D9 ends in FFD9
 
@@ -35,6 +38,11 @@ class JpegHeader:
     exif: bytes | None
     xmp: bytes | None
     warnings: tuple[str, ...] = ()  # damage read past: junk before a marker, a truncated end
+    bits: int | None = None
+    progressive: bool = False
+    dpi: tuple[float, float] | None = None  # JFIF's density, when it is one
+    icc: bytes | None = None
+    pictures: int = 1
 
 
 def is_jpeg(prefix: bytes) -> bool:
@@ -50,6 +58,10 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
     frame: tuple[str, int, int] | None = None
     exif = xmp = None
     pictures = 1
+    bits: int | None = None
+    progressive = False
+    dpi: tuple[float, float] | None = None
+    icc_chunks: dict[int, bytes] = {}
     warnings: list[str] = []
     for _ in range(MAX_SEGMENTS):
         marker = _next_marker(fp, warnings)
@@ -69,8 +81,14 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
         if length < 0:
             raise ValueError(f"segment FF{marker:02X} has an impossible length")
         if marker in SOF_MARKERS and frame is None:
-            frame = _frame(fp.read(min(length, 6)), marker)
+            head = fp.read(min(length, 6))
+            frame = _frame(head, marker)
+            bits, progressive = head[0], marker in _PROGRESSIVE
             fp.seek(length - min(length, 6), io.SEEK_CUR)
+        elif marker == 0xE0 and dpi is None:
+            payload = fp.read(min(length, 14))
+            dpi = _jfif_density(payload)
+            fp.seek(length - len(payload), io.SEEK_CUR)
         elif marker == 0xE1 and (exif is None or xmp is None):
             payload = fp.read(length)
             if exif is None and payload.startswith(b"Exif\x00\x00"):
@@ -81,6 +99,10 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
             payload = fp.read(length)
             if payload.startswith(b"MPF\x00"):
                 pictures = _picture_count(payload[4:])
+            elif payload.startswith(_ICC_ID) and len(payload) > len(_ICC_ID) + 2:
+                sequence = payload[len(_ICC_ID)]
+                if sum(map(len, icc_chunks.values())) < MAX_ICC:
+                    icc_chunks.setdefault(sequence, payload[len(_ICC_ID) + 2:])
         else:
             fp.seek(length, io.SEEK_CUR)
     else:  # the segment budget ran out first: say so rather than blame a missing frame
@@ -89,8 +111,21 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
     if frame is None:
         raise ValueError("no start-of-frame segment before the image data")
     mode, width, height = frame
+    icc = b"".join(icc_chunks[k] for k in sorted(icc_chunks)) or None
     return JpegHeader("MPO" if pictures > 1 else "JPEG", mode, width, height, exif, xmp,
-                      tuple(warnings))
+                      tuple(warnings), bits, progressive, dpi, icc, pictures)
+
+
+def _jfif_density(payload: bytes) -> tuple[float, float] | None:
+    """JFIF's pixel density as dots per inch; None for unit 0 (only an aspect ratio)."""
+    if not payload.startswith(b"JFIF\x00") or len(payload) < 12:
+        return None
+    unit, x, y = struct.unpack(">BHH", payload[7:12])
+    if unit == 1:
+        return float(x), float(y)
+    if unit == 2:  # dots per centimetre
+        return x * 2.54, y * 2.54
+    return None
 
 
 def _next_marker(fp: BinaryIO, warnings: list[str]) -> int | None:
@@ -160,4 +195,6 @@ def _picture_count(mpf: bytes) -> int:
 def header(fp: BinaryIO) -> Header:
     found = read_jpeg(fp)
     return Header(found.format, found.mode, found.width, found.height, found.exif, found.xmp,
-                  warnings=list(found.warnings))
+                  warnings=list(found.warnings), dpi=found.dpi, bits_per_sample=found.bits,
+                  icc=found.icc, progressive=found.progressive, frames=found.pictures,
+                  animated=False, has_alpha=False)  # an MPO's pictures are views, not frames

@@ -193,9 +193,13 @@ def from_image(image: Image.Image) -> Header:
     """An opened image's header. Not closed: close() would close the caller's file too."""
     width, height = image.size
     info = image.info
+    dpi = info.get("dpi")
     return Header(format=image.format or "", mode=image.mode, width=width, height=height,
                   exif=info.get("exif"), xmp=info.get("xmp") or info.get("XML:com.adobe.xmp"),
-                  own=False)
+                  own=False, icc=info.get("icc_profile") or None,
+                  dpi=tuple(dpi[:2]) if isinstance(dpi, tuple) and len(dpi) >= 2 else None,
+                  has_alpha=True if "transparency" in info else None,
+                  progressive=bool(info.get("progressive") or info.get("interlace")) or None)
 
 
 def budgeted(fp: BinaryIO, budget: int = PILLOW_READ_BUDGET) -> BinaryIO:

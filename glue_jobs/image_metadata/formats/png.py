@@ -40,6 +40,13 @@ class PngHeader:
     exif: bytes | None  # an eXIf chunk before the image data (a later one is the caller's)
     xmp: bytes | None
     warnings: tuple[str, ...] = ()
+    bits: int = 8
+    interlaced: bool = False
+    transparency: bool = False  # a tRNS chunk
+    dpi: tuple[float, float] | None = None
+    icc: bytes | None = None
+    srgb: bool = False
+    frames: int | None = None  # APNG's acTL
 
 
 def is_png(prefix: bytes) -> bool:
@@ -66,6 +73,7 @@ def read_png(fp: BinaryIO) -> PngHeader:
     if zlib.crc32(b"IHDR" + ihdr[:13]) != struct.unpack(">I", ihdr[13:])[0]:
         warnings.append("PNG: the IHDR checksum does not match (a damaged header)")
     exif = xmp = None
+    facts: dict[str, object] = {"bits": depth, "interlaced": ihdr[12] == 1}
     offset = 8 + 8 + struct.unpack(">I", head[:4])[0] + 4
     for _ in range(MAX_CHUNKS):
         fp.seek(offset)
@@ -79,8 +87,36 @@ def read_png(fp: BinaryIO) -> PngHeader:
             exif = fp.read(length)
         elif kind == b"iTXt" and xmp is None and length <= MAX_XMP + 64:
             xmp = _xmp(fp.read(length))
+        elif kind in _FACT_CHUNKS and length <= MAX_ICC:
+            _read_fact(kind, fp.read(length), facts, warnings)
         offset += 12 + length
-    return PngHeader(width, height, MODES[(depth, colour)], exif, xmp, tuple(warnings))
+    return PngHeader(width, height, MODES[(depth, colour)], exif, xmp, tuple(warnings),
+                     **facts)  # type: ignore[arg-type]
+
+
+_FACT_CHUNKS = frozenset({b"tRNS", b"pHYs", b"iCCP", b"sRGB", b"acTL"})
+MAX_ICC = 4 * 1024 * 1024
+_METRES_PER_INCH = 0.0254
+
+
+def _read_fact(kind: bytes, body: bytes, facts: dict[str, object], warnings: list[str]) -> None:
+    if kind == b"tRNS":
+        facts["transparency"] = True
+    elif kind == b"pHYs" and len(body) >= 9 and body[8] == 1:  # unit 1: pixels per metre
+        x, y = struct.unpack(">II", body[:8])
+        facts["dpi"] = (x * _METRES_PER_INCH, y * _METRES_PER_INCH)
+    elif kind == b"sRGB":
+        facts["srgb"] = True
+    elif kind == b"acTL" and len(body) >= 8:
+        facts["frames"] = struct.unpack(">I", body[:4])[0]
+    elif kind == b"iCCP" and "icc" not in facts:
+        _name, _, rest = body.partition(b"\x00")
+        if rest[:1] != b"\x00":  # compression method 0 (deflate) is the only one defined
+            return
+        try:
+            facts["icc"] = zlib.decompressobj().decompress(rest[1:], MAX_ICC)
+        except zlib.error:
+            warnings.append("PNG: the iCCP profile does not inflate; ignored")
 
 
 def _xmp(body: bytes) -> bytes | None:
@@ -108,7 +144,11 @@ def header(fp: BinaryIO) -> Header:
     found = read_png(fp)
     exif = found.exif if found.exif is not None else exif_after_image_data(fp)
     return Header("PNG", found.mode, found.width, found.height, exif, found.xmp,
-                  warnings=list(found.warnings))
+                  warnings=list(found.warnings), dpi=found.dpi, bits_per_sample=found.bits,
+                  icc=found.icc, color_space="sRGB" if found.srgb else None,
+                  has_alpha=found.mode in ("RGBA", "LA") or found.transparency,
+                  progressive=found.interlaced, frames=found.frames or 1,
+                  animated=bool(found.frames and found.frames > 1))
 
 
 def exif_after_image_data(fp: BinaryIO) -> bytes | None:

@@ -127,11 +127,32 @@ def _tiny_tiff(order: str, entries: list[Entry]) -> bytes:
     return magic + struct.pack(order + "H", len(entries)) + table + bytes(4) + values
 
 
+MAX_PAGES = 64
+
+
+def page_count(fp: BinaryIO) -> int | None:
+    """IFDs in the main chain (Pillow's n_frames); None past MAX_PAGES or a broken chain."""
+    try:
+        reader = TiffReader(fp, 0)
+    except ValueError:
+        return None
+    offset, pages = reader.first_ifd, 0
+    while offset and pages < MAX_PAGES:
+        before = len(reader.warnings)
+        _entries, offset = reader.read_ifd(offset, "page", frozenset())
+        if len(reader.warnings) > before:
+            return pages or None
+        pages += 1
+    return None if offset else pages
+
+
 def read_metadata(fp: BinaryIO, header: Header) -> None:
     """The file's own IFDs as its EXIF, IFD0's stored size, a raw file's full-resolution
     size, and the XMP packet of tag 700."""
     data = exif_mod.read_exif(fp, 0)
     header.exif_data = data
+    header.frames = page_count(fp)
+    header.animated = False  # pages of a document or a raw file's previews, not animation
     _stored_size(data, header)
     _full_resolution_size(fp, header)
     raw_size_from_exif(fp, header)
@@ -157,7 +178,7 @@ def _full_resolution_size(fp: BinaryIO, header: Header) -> None:
     ifd0, next_offset = reader.read_ifd(reader.first_ifd, "IFD0")
     if not (first_int(ifd0.get(0x00FE)) or 0) & 1:
         return
-    candidates: list[tuple[int, int]] = []
+    candidates: list[tuple[int, int, int | None]] = []
     pending = [o for o in _ints(ifd0.get(0x014A))] + ([next_offset] if next_offset else [])
     while pending and len(reader._visited) < 32:
         offset = pending.pop(0)
@@ -169,12 +190,14 @@ def _full_resolution_size(fp: BinaryIO, header: Header) -> None:
             continue
         width, height = first_int(entries.get(0x0100)), first_int(entries.get(0x0101))
         if width and height:
-            candidates.append((width, height))
-    candidates = [(w, h) for w, h in candidates if w > 0 and h > 0]
+            candidates.append((width, height, first_int(entries.get(0x0102))))
+    candidates = [(w, h, b) for w, h, b in candidates if w > 0 and h > 0]
     if candidates and header.width and header.height:
-        width, height = max(candidates, key=lambda wh: wh[0] * wh[1])
+        width, height, bits = max(candidates, key=lambda whb: whb[0] * whb[1])
         if width * height > header.width * header.height:
             header.width, header.height = width, height
+            if bits and bits <= 64:  # the main image's depth, not the preview's
+                header.bits_per_sample = bits
 
 
 def _ints(entry: Entry | None) -> list[int]:

@@ -25,6 +25,8 @@ class WebpHeader:
     animated: bool
     exif: bytes | None
     xmp: bytes | None
+    icc: bytes | None = None
+    frames: int | None = None  # ANMF chunks, when the walk reached the end
 
 
 def is_webp(prefix: bytes) -> bool:
@@ -41,10 +43,13 @@ def read_webp(fp: BinaryIO) -> WebpHeader:
     size: tuple[int, int] | None = None
     alpha = animated = False
     metadata: dict[bytes, bytes] = {}
+    frames = 0
+    complete = False
     offset = 12
     for _ in range(MAX_CHUNKS):
         chunk = fp.read(8)
         if len(chunk) < 8 or offset + 8 > riff_end:
+            complete = offset + 8 > riff_end  # not a file cut short
             break
         kind, length = chunk[:4], struct.unpack("<L", chunk[4:])[0]
         body_at = offset + 8
@@ -59,7 +64,9 @@ def read_webp(fp: BinaryIO) -> WebpHeader:
                 size, alpha = (width, height), alpha or has_alpha
             elif kind == b"ALPH":
                 alpha = True
-        elif kind in (b"EXIF", b"XMP ") and kind not in metadata:
+            elif kind == b"ANMF":
+                frames += 1
+        elif kind in (b"EXIF", b"XMP ", b"ICCP") and kind not in metadata:
             if length > MAX_METADATA:
                 raise ValueError(f"{kind.decode().strip()} chunk of {length} bytes is too large")
             metadata[kind] = fp.read(length)
@@ -73,7 +80,8 @@ def read_webp(fp: BinaryIO) -> WebpHeader:
     if size is None:
         raise ValueError("no VP8, VP8L or VP8X chunk: no image in this WebP file")
     return WebpHeader(size[0], size[1], "RGBA" if alpha else "RGB", animated,
-                      metadata.get(b"EXIF"), metadata.get(b"XMP "))
+                      metadata.get(b"EXIF"), metadata.get(b"XMP "), metadata.get(b"ICCP"),
+                      (frames if animated else 1) if complete else None)
 
 
 def _vp8x(head: bytes) -> tuple[int, int, int]:
@@ -102,4 +110,6 @@ def _vp8l(head: bytes) -> tuple[int, int, bool]:
 
 def header(fp: BinaryIO) -> Header:
     found = read_webp(fp)
-    return Header("WEBP", found.mode, found.width, found.height, found.exif, found.xmp)
+    return Header("WEBP", found.mode, found.width, found.height, found.exif, found.xmp,
+                  bits_per_sample=8, icc=found.icc, frames=found.frames,
+                  animated=found.animated)

@@ -35,8 +35,7 @@ class Tags(Protocol):
     """What the EXIF reader hands over: entries by IFD and tag, and the named text."""
 
     tags: dict[str, str]
-
-    def entry(self, ifd: str, tag: int) -> Entry | None: ...
+    entries: dict[str, dict[int, Entry]]
 
 
 @dataclass
@@ -58,31 +57,44 @@ class CameraSettings:
     gps_horizontal_error_m: float | None = None
 
 
-def _numbers(data: Tags, tag: int, ifds: tuple[str, ...] = ("Exif", "IFD0")
-             ) -> list[float | None] | None:
-    """The values of a numeric tag as floats (None for a zero denominator); writers put
-    EXIF tags in IFD0 too, so both are looked in."""
-    for ifd in ifds:
-        entry = data.entry(ifd, tag)
-        if entry is None or entry.value is None:
-            continue
-        if isinstance(entry.value, bytes):
-            if entry.type in (1, 7):  # BYTE or UNDEFINED: small numbers as raw bytes
-                return [float(b) for b in entry.value]
-            continue
-        out: list[float | None] = []
-        for item in entry.value:
-            if isinstance(item, tuple):
-                out.append(item[0] / item[1] if item[1] else None)
-            else:
-                out.append(float(item) if math.isfinite(item) else None)
-        return out
-    return None
+def _values(entry: Entry | None) -> list[float | None] | None:
+    """A numeric entry's values as floats (None for a zero denominator)."""
+    if entry is None:
+        return None
+    value = entry.value
+    if value is None:
+        return None
+    if isinstance(value, bytes):  # BYTE or UNDEFINED hold small numbers as raw bytes
+        return [float(b) for b in value] if entry.type in (1, 7) else None
+    out: list[float | None] = []
+    for item in value:
+        if isinstance(item, tuple):
+            out.append(item[0] / item[1] if item[1] else None)
+        else:
+            out.append(float(item) if math.isfinite(item) else None)
+    return out
 
 
-def _first(data: Tags, tag: int, ifds: tuple[str, ...] = ("Exif", "IFD0")) -> float | None:
-    values = _numbers(data, tag, ifds)
-    return values[0] if values else None
+class _Lookup:
+    """Values by tag from the Exif IFD, else IFD0 (writers put EXIF tags there too)."""
+
+    __slots__ = ("exif", "gps", "ifd0")
+
+    def __init__(self, data: Tags) -> None:
+        self.exif = data.entries.get("Exif") or {}
+        self.ifd0 = data.entries.get("IFD0") or {}
+        self.gps = data.entries.get("GPS") or {}
+
+    def all(self, tag: int) -> list[float | None] | None:
+        return _values(self.exif.get(tag) or self.ifd0.get(tag))
+
+    def first(self, tag: int) -> float | None:
+        values = self.all(tag)
+        return values[0] if values else None
+
+    def gps_first(self, tag: int) -> float | None:
+        values = _values(self.gps.get(tag))
+        return values[0] if values else None
 
 
 class _Checker:
@@ -119,19 +131,19 @@ def _apex_f_number(value: float | None) -> float | None:
     return round(2.0 ** (value / 2), 6)
 
 
-def _iso(data: Tags, check: _Checker) -> int | None:
+def _iso(data: _Lookup, check: _Checker) -> int | None:
     """ISOSpeedRatings' first value; where it is missing or saturated (65535), the value the
     SensitivityType says the camera recorded in full (EXIF 2.3)."""
-    rating = _first(data, ISO_SPEED_RATINGS)
+    rating = data.first(ISO_SPEED_RATINGS)
     if rating is not None and rating != _ISO_SATURATED:
         return _whole(check.positive("ISOSpeedRatings", rating, limit=10_000_000))
-    kind = _first(data, SENSITIVITY_TYPE)
+    kind = data.first(SENSITIVITY_TYPE)
     preferred = {1: (STANDARD_OUTPUT_SENSITIVITY,), 2: (RECOMMENDED_EXPOSURE_INDEX,),
                  3: (ISO_SPEED,), 4: (STANDARD_OUTPUT_SENSITIVITY, RECOMMENDED_EXPOSURE_INDEX),
                  5: (STANDARD_OUTPUT_SENSITIVITY, ISO_SPEED),
                  6: (RECOMMENDED_EXPOSURE_INDEX, ISO_SPEED)}.get(int(kind or 0), ())
     for tag in (*preferred, ISO_SPEED, RECOMMENDED_EXPOSURE_INDEX, STANDARD_OUTPUT_SENSITIVITY):
-        value = _first(data, tag)
+        value = data.first(tag)
         if value:
             return _whole(check.positive("ISO", value, limit=10_000_000))
     return _whole(rating)  # 65535 and nothing better: what the camera wrote
@@ -161,50 +173,55 @@ def lens_text(values: list[float | None] | None) -> str | None:
 def camera_settings(data: Tags, warnings: list[str]) -> CameraSettings:
     check = _Checker(warnings)
     tags = data.tags
+    found = _Lookup(data)
     out = CameraSettings()
-    exposure = _first(data, EXPOSURE_TIME)
+    exposure = found.first(EXPOSURE_TIME)
     if exposure is None:
-        exposure = _apex_seconds(_first(data, SHUTTER_SPEED_VALUE))
+        exposure = _apex_seconds(found.first(SHUTTER_SPEED_VALUE))
     out.exposure_time = check.positive("ExposureTime", exposure, limit=100_000)
-    aperture = _first(data, F_NUMBER)
+    aperture = found.first(F_NUMBER)
     if aperture is None:
-        aperture = _apex_f_number(_first(data, APERTURE_VALUE))
+        aperture = _apex_f_number(found.first(APERTURE_VALUE))
     out.f_number = check.positive("FNumber", aperture, limit=1_000)
-    out.iso = _iso(data, check)
-    out.focal_length = check.positive("FocalLength", _first(data, FOCAL_LENGTH),
-                                      limit=100_000)
+    out.iso = _iso(found, check)
+    out.focal_length = check.positive("FocalLength", found.first(FOCAL_LENGTH), limit=100_000)
     out.focal_length_35mm = _whole(check.positive(
-        "FocalLengthIn35mmFilm", _first(data, FOCAL_LENGTH_35MM), limit=100_000))
-    bias = _first(data, EXPOSURE_BIAS)
+        "FocalLengthIn35mmFilm", found.first(FOCAL_LENGTH_35MM), limit=100_000))
+    bias = found.first(EXPOSURE_BIAS)
     if bias is not None and not -64 <= bias <= 64:
         warnings.append(f"ExposureBiasValue: {_text(bias)} EV is not a possible value; "
                         "left empty")
         bias = None
     out.exposure_bias = bias
-    flash = _first(data, FLASH)
+    flash = found.first(FLASH)
     out.flash_fired = None if flash is None else bool(int(flash) & 1)
-    for field, name in (("exposure_program", "ExposureProgram"),
-                        ("metering_mode", "MeteringMode"), ("white_balance", "WhiteBalance")):
-        if name in tags:
-            setattr(out, field, exif_labels.label(name, tags[name]))
+    for field, name in _LABELLED:
+        value = tags.get(name)
+        if value is not None:
+            setattr(out, field, exif_labels.label(name, value))
     out.lens_make = tags.get("LensMake") or None
-    out.lens_specification = lens_text(_numbers(data, LENS_SPECIFICATION)) or \
-        lens_text(_numbers(data, DNG_LENS_INFO, ("IFD0",)))
-    _gps(data, out, check)
+    out.lens_specification = lens_text(found.all(LENS_SPECIFICATION)) or \
+        lens_text(_values(found.ifd0.get(DNG_LENS_INFO)))
+    if found.gps:
+        _gps(found, tags, out, check)
     return out
 
 
-def _gps(data: Tags, out: CameraSettings, check: _Checker) -> None:
-    direction = _first(data, GPS_IMG_DIRECTION, ("GPS",))
+_LABELLED = (("exposure_program", "ExposureProgram"), ("metering_mode", "MeteringMode"),
+             ("white_balance", "WhiteBalance"))
+
+
+def _gps(found: _Lookup, tags: dict[str, str], out: CameraSettings, check: _Checker) -> None:
+    direction = found.gps_first(GPS_IMG_DIRECTION)
     if direction is not None:
         if 0 <= direction <= 360:
             out.gps_img_direction = direction % 360
         else:
             check.warnings.append(f"GPSImgDirection: {_text(direction)} is not 0 to 360 "
                                   "degrees; left empty")
-    speed = _first(data, GPS_SPEED, ("GPS",))
+    speed = found.gps_first(GPS_SPEED)
     if speed is not None:
-        ref = (data.tags.get("GPSSpeedRef") or "K").strip().upper()[:1] or "K"
+        ref = (tags.get("GPSSpeedRef") or "K").strip().upper()[:1] or "K"
         factor = _KMH_PER.get(ref)
         if factor is None:
             check.warnings.append(f"GPSSpeedRef: {ref!r} is not K, M or N; speed left empty")
@@ -213,7 +230,7 @@ def _gps(data: Tags, out: CameraSettings, check: _Checker) -> None:
         else:
             check.warnings.append(f"GPSSpeed: {_text(speed)} is not a possible speed; "
                                   "left empty")
-    error = _first(data, GPS_H_POSITIONING_ERROR, ("GPS",))
+    error = found.gps_first(GPS_H_POSITIONING_ERROR)
     if error is not None:
         if 0 <= error <= 1e7:  # 0 m is a (very good) fix, not an unknown
             out.gps_horizontal_error_m = error

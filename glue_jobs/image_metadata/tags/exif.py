@@ -21,6 +21,8 @@ _ENCODED_TEXT = {"UserComment", "GPSProcessingMethod", "GPSAreaInformation"}
 _XP_TEXT = {"XPTitle", "XPComment", "XPAuthor", "XPKeywords", "XPSubject"}
 _VERSIONS = {"ExifVersion", "FlashpixVersion", "InteroperabilityVersion"}
 MAX_LISTED_VALUES = 64
+# What tells a thumbnail or a page: subfile type, size, JPEG thumbnail, strips or tiles.
+_IFD1_TAGS = frozenset({0x00FE, 0x0100, 0x0101, 0x0201, 0x0202, 0x0111, 0x0117, 0x0144})
 
 
 @dataclass
@@ -28,6 +30,8 @@ class ExifData:
     tags: dict[str, str] = field(default_factory=dict)
     entries: dict[str, dict[int, Entry]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # IFD1's layout tags: EXIF's thumbnail, or a TIFF's second page (not in ``tags``).
+    ifd1: dict[int, Entry] = field(default_factory=dict)
 
     def entry(self, ifd: str, tag: int) -> Entry | None:
         return self.entries.get(ifd, {}).get(tag)
@@ -52,8 +56,10 @@ def read_exif(fp: BinaryIO, base: int = 0, magics: tuple[int, ...] = (42,)) -> E
     except ValueError as e:
         data.warnings.append(f"EXIF: {e}; EXIF ignored")
         return data
-    ifd0, _next = reader.read_ifd(reader.first_ifd, "IFD0")
+    ifd0, next_offset = reader.read_ifd(reader.first_ifd, "IFD0")
     data.entries["IFD0"] = ifd0
+    if next_offset:
+        data.ifd1, _ = reader.read_ifd(next_offset, "IFD1", _IFD1_TAGS)
     for ifd_name, parent, pointer in (
         ("Exif", "IFD0", EXIF_POINTER),
         ("GPS", "IFD0", GPS_POINTER),

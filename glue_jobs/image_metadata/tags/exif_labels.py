@@ -249,12 +249,19 @@ def _subfile_bits(code: int) -> str:
     return ", ".join(bits)
 
 
+# The common case as one lookup: each table keyed by its codes as ``exif`` writes them.
+_BY_TEXT: dict[str, dict[str, str]] = {
+    name: {str(code): text for code, text in table.items()}
+    for name, table in ENUMERATIONS.items()
+}
+
+
 def labels(tags: Mapping[str, str]) -> dict[str, str]:
     """The label of every enumerated tag in ``tags`` (an ``exif`` map)."""
     out = {}
-    for name, value in tags.items():
-        if name in LABELLED_TAGS:
-            text = label(name, value)
-            if text is not None:
-                out[name] = text
+    for name in LABELLED_TAGS & tags.keys():
+        value = tags[name]
+        text = _BY_TEXT.get(name, {}).get(value) or label(name, value)
+        if text is not None:
+            out[name] = text
     return out
