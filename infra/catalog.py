@@ -35,7 +35,7 @@ _JSON_LINES = {
 
 
 def _columns(columns: tuple[Column, ...]) -> list[glue.CfnTable.ColumnProperty]:
-    return [glue.CfnTable.ColumnProperty(name=c.name, type=c.type, comment=c.comment)
+    return [glue.CfnTable.ColumnProperty(name=c.name, type=c.glue_type, comment=c.comment)
             for c in columns]
 
 

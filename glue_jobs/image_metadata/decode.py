@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import BinaryIO
 
 from image_metadata.exceptions import NotAnImage
 from image_metadata.formats.registry import SUPPORTED_FORMATS, read_header
+from image_metadata.tags import capture_time, exif_labels
 from image_metadata.tags import exif as exif_mod
-from image_metadata.tags import exif_labels
 from image_metadata.tags import xmp as xmp_mod
 from image_metadata.tags.properties import ImageProperties, image_properties
 
@@ -69,18 +70,30 @@ def decode(fp: BinaryIO) -> Decoded:
     return result
 
 
+def _same_second(a: datetime | None, b: datetime | None) -> bool:
+    return a is not None and b is not None and a.replace(microsecond=0) == b.replace(
+        microsecond=0)
+
+
 def decode_bytes(data: bytes) -> Decoded:
     return decode(io.BytesIO(data))
 
 
 def _fill_from_xmp(result: Decoded, raw: bytes | str | None) -> None:
     typed = result.typed
-    if not raw or (typed.datetime_original and typed.gps_latitude is not None):
+    if not raw or (typed.datetime_original and typed.gps_latitude is not None
+                   and typed.datetime_original_utc_source == "offset"):
         return
     facts = xmp_mod.read_xmp(raw)
     if typed.datetime_original is None and facts.datetime_original is not None:
         typed.datetime_original = facts.datetime_original
         result.warnings.append(f"datetime_original: from XMP {facts.datetime_source}")
+    if (facts.datetime_offset is not None and typed.datetime_original_utc_source != "offset"
+            and _same_second(facts.datetime_original, typed.datetime_original)):
+        # The XMP copy of the capture time states its zone: the same moment, now placed.
+        typed.datetime_original_utc = capture_time.from_offset(typed.datetime_original,
+                                                               facts.datetime_offset)
+        typed.datetime_original_utc_source = "offset"
     if typed.gps_latitude is None and facts.gps_latitude is not None:
         typed.gps_latitude, typed.gps_longitude = facts.gps_latitude, facts.gps_longitude
         result.warnings.append("gps_latitude/gps_longitude: from XMP")

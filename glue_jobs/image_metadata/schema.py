@@ -16,6 +16,16 @@ class Column:
     type: str
     comment: str
 
+    @property
+    def glue_type(self) -> str:
+        """The type in the Glue catalog's (Hive's) spelling: Hive has one ``timestamp``, which
+        Athena reads as a time without zone from either kind of Parquet timestamp."""
+        return glue_type(self.type)
+
+
+def glue_type(spark_type: str) -> str:
+    return spark_type.replace("timestamp_ntz", "timestamp")
+
 
 IMAGES_COLUMNS: tuple[Column, ...] = (
     Column("url", "string", "Image URL as given in the manifest (trimmed)"),
@@ -48,7 +58,13 @@ IMAGES_COLUMNS: tuple[Column, ...] = (
     Column("lens_specification", "string",
            "EXIF LensSpecification as exiftool prints it: 18-55mm f/3.5-5.6, ? if unknown"),
     Column("software", "string", "EXIF Software"),
-    Column("datetime_original", "timestamp", "Capture time as the camera's wall clock"),
+    Column("datetime_original", "timestamp_ntz",
+           "Capture time as the camera's clock showed it (no time zone), with SubSecTimeOriginal"),
+    Column("datetime_original_utc", "timestamp",
+           "The capture time as a UTC instant, where the image says which zone it was taken in"),
+    Column("datetime_original_utc_source", "string",
+           "What gave datetime_original_utc: offset (OffsetTimeOriginal or an XMP time zone) "
+           "| gps (the GPS clock)"),
     Column("orientation", "int", "EXIF Orientation, 1 to 8"),
     Column("exposure_time", "double",
            "Seconds: ExposureTime, else from ShutterSpeedValue (APEX)"),

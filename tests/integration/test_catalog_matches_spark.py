@@ -9,6 +9,7 @@ import pytest
 from image_metadata import samples
 from image_metadata.extract import ExtractSettings
 from image_metadata.job import pipeline
+from image_metadata.schema import glue_type
 
 pytestmark = pytest.mark.spark
 
@@ -44,7 +45,7 @@ def test_glue_table_columns_equal_the_parquet_spark_wrote(spark, assembly, writt
         schema = spark.read.parquet(str(written / name)).schema
     finally:
         spark.conf.unset("spark.sql.sources.partitionColumnTypeInference.enabled")
-    spark_columns = [(f.name, f.dataType.simpleString()) for f in schema.fields]
+    spark_columns = [(f.name, glue_type(f.dataType.simpleString())) for f in schema.fields]
     assert glue_columns(assembly, name) == spark_columns
 
 

@@ -10,6 +10,7 @@ so the tables cannot go stale.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from collections.abc import Callable
@@ -347,7 +348,23 @@ def _bits_keys(record: dict[str, Any]) -> tuple[str, ...]:
     return ("File:BitsPerSample",) if "File:BitsPerSample" in record else ("EXIF:BitsPerSample",)
 
 
+def _utc_from_offset(reference: Any, ours: Any) -> bool:
+    """exiftool's DateTimeOriginal placed by its OffsetTimeOriginal, to the second; where the
+    file has no offset, ours may come from elsewhere (GPS, XMP) and is not compared."""
+    wall, offset = reference
+    if offset in (None, "") or wall in (None, ""):
+        return True
+    sign = -1 if str(offset).startswith("-") else 1
+    hours, minutes = str(offset).lstrip("+-").split(":")
+    stamp = dt.datetime.strptime(str(wall)[:19], "%Y:%m:%d %H:%M:%S")
+    expected = stamp - sign * dt.timedelta(hours=int(hours), minutes=int(minutes))
+    return ours is not None and ours.replace(tzinfo=None, microsecond=0) == expected
+
+
 FIELDS.update({
+    "datetime_original_utc": Field(
+        lambda _: ("EXIF:DateTimeOriginal", "EXIF:OffsetTimeOriginal"),
+        lambda d: d.typed.datetime_original_utc, _utc_from_offset),
     "icc_profile": Field(lambda _: ("ICC_Profile:ProfileDescription",),
                          lambda d: d.properties.icc_profile, _same_text),
     "bits_per_sample": Field(_bits_keys, lambda d: d.properties.bits_per_sample,

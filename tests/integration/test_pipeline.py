@@ -79,6 +79,14 @@ def read(output: Path, dataset: str) -> list[dict]:
     return table.to_pylist()
 
 
+def test_the_capture_time_is_written_as_a_wall_clock_and_its_instant_as_utc(first_run):
+    _summary, output, _ = first_run
+    schema = ds.dataset(output / "images", format="parquet", partitioning="hive").schema
+    # isAdjustedToUTC=false: readers in any zone show the camera's clock as it was.
+    assert schema.field("datetime_original").type.tz is None
+    assert schema.field("datetime_original_utc").type.tz == "UTC"
+
+
 def test_every_input_row_is_accounted_for(first_run):
     summary, _, _ = first_run
     assert summary["input_rows"] == 12
@@ -256,9 +264,9 @@ def test_dates_before_1900_are_written_as_given(spark, http_server, tmp_path):
     assert (summary["succeeded"], summary["accounted"]) == (4, True)
     images = {r["id"]: r for r in read(tmp_path / "out", "images")}
     utc = dt.UTC
-    assert images["1899"]["datetime_original"] == dt.datetime(1899, 12, 31, 23, 59, 59,
-                                                              tzinfo=utc)
-    assert images["1600"]["datetime_original"] == dt.datetime(1600, 2, 29, 6, tzinfo=utc)
+    # The capture time is a wall clock (TIMESTAMP_NTZ): read back without a zone.
+    assert images["1899"]["datetime_original"] == dt.datetime(1899, 12, 31, 23, 59, 59)
+    assert images["1600"]["datetime_original"] == dt.datetime(1600, 2, 29, 6)
     assert images["1600"]["gps_timestamp"] == dt.datetime(1000, 1, 1, 12, tzinfo=utc)
     assert images["1500"]["last_modified"] == dt.datetime(1500, 1, 1, tzinfo=utc)
-    assert images["0800"]["datetime_original"] == dt.datetime(800, 6, 15, 12, tzinfo=utc)
+    assert images["0800"]["datetime_original"] == dt.datetime(800, 6, 15, 12)

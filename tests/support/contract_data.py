@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 from image_metadata.schema import IMAGES_COLUMNS
 
 _ARROW = {"string": pa.string(), "int": pa.int32(), "bigint": pa.int64(),
-          "double": pa.float64(), "boolean": pa.bool_(), "timestamp": pa.timestamp("ms", "UTC")}
+          "double": pa.float64(), "boolean": pa.bool_(), "timestamp": pa.timestamp("ms", "UTC"),
+          "timestamp_ntz": pa.timestamp("us")}
 
 
 def arrow_type(spark_type: str) -> pa.DataType:
@@ -35,7 +36,7 @@ def image_row(index: int, latitude: float | None, longitude: float | None, **val
                format="JPEG", mode="RGB", width=4000, height=3000, file_size=5_000_000,
                bytes_read=65536, make="ExampleCam", model="EC-1", exif={}, warnings=[],
                gps_latitude=latitude, gps_longitude=longitude, run_id="synthetic",
-               datetime_original=datetime(2024, 5, 17, 12, 0, tzinfo=UTC),
+               datetime_original=datetime(2024, 5, 17, 12, 0),
                extracted_at=datetime(2026, 1, 1, tzinfo=UTC))
     row.update(values)
     return row

@@ -250,15 +250,15 @@ def test_typed_fields_take_make_model_lens_and_software():
     )
 
 
-def test_typed_datetime_original_is_the_wall_clock_tagged_utc():
+def test_typed_datetime_original_is_the_wall_clock_without_a_zone():
     typed = exif.typed_fields(read_sample(when="2023:12:24 18:05:10"), [])
-    assert typed.datetime_original == datetime(2023, 12, 24, 18, 5, 10, tzinfo=UTC)
+    assert typed.datetime_original == datetime(2023, 12, 24, 18, 5, 10)
 
 
 def test_typed_datetime_original_takes_sub_seconds():
     data = read_sample(extra_exif={piexif.ExifIFD.SubSecTimeOriginal: b"25"})
     typed = exif.typed_fields(data, [])
-    assert typed.datetime_original == datetime(2024, 5, 17, 12, 30, 0, 250000, tzinfo=UTC)
+    assert typed.datetime_original == datetime(2024, 5, 17, 12, 30, 0, 250000)
 
 
 def test_unparseable_datetime_original_is_none_with_a_warning():
@@ -282,10 +282,10 @@ def test_orientation_outside_one_to_eight_is_none_with_a_warning():
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("2024:05:17 12:30:00", datetime(2024, 5, 17, 12, 30, tzinfo=UTC)),
-        ("2024-05-17T12:30:00", datetime(2024, 5, 17, 12, 30, tzinfo=UTC)),
-        ("2024:05:17 12:30", datetime(2024, 5, 17, 12, 30, tzinfo=UTC)),
-        ("2024:05:17", datetime(2024, 5, 17, tzinfo=UTC)),
+        ("2024:05:17 12:30:00", datetime(2024, 5, 17, 12, 30)),
+        ("2024-05-17T12:30:00", datetime(2024, 5, 17, 12, 30)),
+        ("2024:05:17 12:30", datetime(2024, 5, 17, 12, 30)),
+        ("2024:05:17", datetime(2024, 5, 17)),
     ],
 )
 def test_parse_datetime_accepts_exif_and_iso_forms(value, expected):
@@ -295,7 +295,7 @@ def test_parse_datetime_accepts_exif_and_iso_forms(value, expected):
 @pytest.mark.parametrize("value", ["2024-05-17 12:30-05", "2024-05-17T12:30:00+02:00",
                                    "2024-05-17T12:30Z", "2024:05:17 12:30:00-0500"])
 def test_a_time_zone_after_the_time_is_no_part_of_the_wall_clock(value):
-    assert exif.parse_datetime(value) == (datetime(2024, 5, 17, 12, 30, tzinfo=UTC), None)
+    assert exif.parse_datetime(value) == (datetime(2024, 5, 17, 12, 30), None)
 
 
 def test_parse_datetime_rejects_the_all_blank_placeholder():

@@ -25,7 +25,9 @@ from image_metadata.schema import (
 )
 
 _DUCK_TYPES = {"string": "VARCHAR", "int": "INTEGER", "bigint": "BIGINT", "double": "DOUBLE",
-               "boolean": "BOOLEAN", "timestamp": "TIMESTAMP"}  # UTC wall clock, as Athena shows it
+               "boolean": "BOOLEAN",
+               "timestamp": "TIMESTAMP",  # UTC wall clock, as Athena shows it
+               "timestamp_ntz": "TIMESTAMP"}  # a wall clock as it was recorded
 
 
 class QueryError(ImageMetadataError):

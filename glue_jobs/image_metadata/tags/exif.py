@@ -6,10 +6,10 @@ import io
 import math
 import re
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import BinaryIO
 
-from image_metadata.tags import gps, text
+from image_metadata.tags import capture_time, gps, text
 from image_metadata.tags.camera import CameraSettings, camera_settings
 from image_metadata.tags.exif_names import tag_name
 from image_metadata.tags.ifd import Entry, TiffReader, first_int
@@ -165,6 +165,8 @@ class Typed(CameraSettings):
     lens_model: str | None = None
     software: str | None = None
     datetime_original: datetime | None = None
+    datetime_original_utc: datetime | None = None
+    datetime_original_utc_source: str | None = None
     orientation: int | None = None
     gps_latitude: float | None = None
     gps_longitude: float | None = None
@@ -186,6 +188,9 @@ def typed_fields(data: ExifData, warnings: list[str]) -> Typed:
         )
         if warning:
             warnings.append(f"DateTimeOriginal: {warning}")
+    offset, warning = capture_time.parse_offset(tags.get("OffsetTimeOriginal"))
+    if warning:
+        warnings.append(f"OffsetTimeOriginal: {warning}")
     orientation = first_int(data.entry("IFD0", 0x0112))
     if orientation is not None:
         if 1 <= orientation <= 8:
@@ -193,6 +198,8 @@ def typed_fields(data: ExifData, warnings: list[str]) -> Typed:
         else:
             warnings.append(f"Orientation: {orientation} is not 1 to 8")
     _gps_fields(data, out, warnings)
+    out.datetime_original_utc, out.datetime_original_utc_source = capture_time.capture_utc(
+        out.datetime_original, offset, out.gps_timestamp)
     settings = camera_settings(data, warnings)
     for f in fields(CameraSettings):
         setattr(out, f.name, getattr(settings, f.name))
@@ -229,7 +236,8 @@ _TIME_ZONE = re.compile(r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$")
 
 
 def parse_datetime(value: str, subsec: str | None = None) -> tuple[datetime | None, str | None]:
-    """EXIF ``YYYY:MM:DD HH:MM:SS`` (also ISO forms) as a naive wall-clock time tagged UTC."""
+    """EXIF ``YYYY:MM:DD HH:MM:SS`` (also ISO forms) as the wall-clock time it is: naive,
+    with no zone (the zone, where known, is ``capture_time``'s business)."""
     stamp = value.strip().replace("T", " ").replace("-", ":", 2)  # the date's dashes only
     # A zone after the time (ISO forms from XMP-minded writers) is not part of the wall clock.
     cleaned = (stamp[:10] + _TIME_ZONE.sub("", stamp[10:]))[:19]
@@ -244,4 +252,4 @@ def parse_datetime(value: str, subsec: str | None = None) -> tuple[datetime | No
     digits = "".join(ch for ch in (subsec or "") if ch in "0123456789")[:6]
     if digits:
         parsed = parsed.replace(microsecond=int(digits.ljust(6, "0")))
-    return parsed.replace(tzinfo=UTC), None
+    return parsed, None

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
-from image_metadata.tags import gps
+from image_metadata.tags import capture_time, gps
 
 MAX_XMP = 1 << 20
 _ISO_DATE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?", re.ASCII
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?\d*)?"
+    r"(Z|[+-]\d{2}:?\d{2})?)?", re.ASCII
 )
 _COORD = re.compile(r"^\s*(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?\s*([NSEW])\s*$",
                     re.ASCII)
@@ -25,6 +26,7 @@ _COORD = re.compile(r"^\s*(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?\s
 class XmpFacts:
     datetime_original: datetime | None = None
     datetime_source: str | None = None
+    datetime_offset: int | None = None  # minutes east of UTC, when the date states its zone
     gps_latitude: float | None = None
     gps_longitude: float | None = None
     gps_altitude: float | None = None
@@ -54,7 +56,8 @@ def read_xmp(raw: bytes | str | None) -> XmpFacts:
         value = _property(packet, name)
         parsed = _iso_datetime(value) if value else None
         if parsed:
-            facts.datetime_original, facts.datetime_source = parsed, name
+            facts.datetime_original, facts.datetime_offset = parsed
+            facts.datetime_source = name
             break
     lat = _coordinate(_property(packet, "exif:GPSLatitude"), "NS", 90)
     lon = _coordinate(_property(packet, "exif:GPSLongitude"), "EW", 180)
@@ -66,17 +69,20 @@ def read_xmp(raw: bytes | str | None) -> XmpFacts:
     return facts
 
 
-def _iso_datetime(value: str) -> datetime | None:
-    """An XMP date as the wall-clock time it states (any zone designator is dropped)."""
+def _iso_datetime(value: str) -> tuple[datetime, int | None] | None:
+    """An XMP date as the wall-clock time it states, and its zone designator's offset in
+    minutes (None without one)."""
     match = _ISO_DATE.match(value)
     if not match:
         return None
-    y, mo, d, h, mi, s, frac = match.groups()
+    y, mo, d, h, mi, s, frac, zone = match.groups()
     try:
-        return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
-                        int((frac or "0").ljust(6, "0")), tzinfo=UTC)
+        wall = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
+                        int((frac or "0").ljust(6, "0")))
     except ValueError:
         return None
+    offset = 0 if zone == "Z" else capture_time.parse_offset(zone)[0] if zone else None
+    return wall, offset
 
 
 def _coordinate(value: str | None, refs: str, limit: float) -> float | None:
