@@ -10,6 +10,7 @@ from .catalog import Catalog
 from .config import StackConfig
 from .extraction_job import ExtractionJob
 from .storage import Storage
+from .views import LatestViews
 
 
 class ImageMetadataStack(Stack):
@@ -25,11 +26,16 @@ class ImageMetadataStack(Stack):
         )
         self.catalog = Catalog(self, "Catalog", config=config,
                                metadata_bucket=self.storage.metadata)
+        self.views = LatestViews(self, "LatestViews", database_name=self.catalog.database_name)
+        for view in self.views.views.values():
+            for table in self.catalog.tables.values():
+                view.node.add_dependency(table)
         self.analytics = Analytics(
             self, "Analytics", config=config, results_bucket=self.storage.athena_results,
             key=self.storage.key, database_name=self.catalog.database_name,
         )
         self.analytics.node.add_dependency(self.catalog)
+        self.analytics.node.add_dependency(self.views)
         outputs = {
             "ImagesBucket": self.storage.images.bucket_name,
             "MetadataBucket": self.storage.metadata.bucket_name,
@@ -40,6 +46,7 @@ class ImageMetadataStack(Stack):
             "JobName": self.extraction.job.job_name,
             "Database": self.catalog.database_name,
             "Tables": ",".join(self.catalog.tables),
+            "Views": ",".join(self.views.views),
             "WorkGroup": config.workgroup_name,
         }
         for name, value in outputs.items():

@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--output", help="output folder of imgmeta extract")
     query.add_argument("--format", choices=FORMATS, default="table")
     query.add_argument("--list", action="store_true", help="list the named queries")
+    query.add_argument("--all-runs", action="store_true",
+                       help="images_latest/failures_latest show every run's row, not only "
+                            "each URL's latest")
     gps_map = commands.add_parser(
         "map", help="write an interactive map of the images with GPS positions",
         description="Write one HTML file with a clustered Leaflet map of every image that has "
@@ -106,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     gps_map.add_argument("--where", help="SQL predicate on the images table, Athena dialect")
     gps_map.add_argument("--limit", type=_positive, default=None, help="at most N images")
     gps_map.add_argument("--title", default="Image locations")
+    gps_map.add_argument("--all-runs", action="store_true",
+                         help="draw every run's row of an image, not only its latest")
     return parser
 
 
@@ -184,7 +189,8 @@ def _query(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         sql = args.query
     try:
-        columns, rows = localsql.run(localsql.connect(args.output), sql)
+        columns, rows = localsql.run(localsql.connect(args.output, all_runs=args.all_runs),
+                                     sql)
     except localsql.QueryError as e:
         print(f"imgmeta: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -196,7 +202,7 @@ def _map(args: argparse.Namespace) -> int:
     from image_metadata.explore import gps_map
     try:
         result = gps_map.write_map(args.output, args.html, where=args.where, limit=args.limit,
-                                   title=args.title)
+                                   title=args.title, all_runs=args.all_runs)
     except gps_map.MapError as e:
         print(f"imgmeta: error: {e}", file=sys.stderr)
         return EXIT_USAGE

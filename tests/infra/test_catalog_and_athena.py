@@ -20,7 +20,7 @@ def tables(assembly) -> dict[str, dict]:
     ("images", IMAGES_COLUMNS), ("failures", FAILURES_COLUMNS), ("runs", RUNS_COLUMNS)])
 def test_table_columns_are_the_schema(assembly, name, columns):
     declared = tables(assembly)[name]["StorageDescriptor"]["Columns"]
-    assert [(c["Name"], c["Type"]) for c in declared] == [(c.name, c.type) for c in columns]
+    assert [(c["Name"], c["Type"]) for c in declared] == [(c.name, c.glue_type) for c in columns]
 
 
 @pytest.mark.parametrize("name", ["images", "failures"])
@@ -80,3 +80,52 @@ def test_stack_outputs_name_what_users_need(assembly):
         "Tables", "WorkGroup", "ManifestLocation", "OutputLocation"}
     job = next(iter(assembly.resources("AWS::Glue::Job")))
     assert assembly.template["Outputs"]["JobName"]["Value"] == {"Ref": job}
+
+
+def _view_document(table: dict) -> dict:
+    import base64
+    import json
+
+    text = table["ViewOriginalText"]
+    assert text.startswith("/* Presto View: ") and text.endswith(" */")
+    return json.loads(base64.b64decode(text[len("/* Presto View: "):-len(" */")]))
+
+
+@pytest.mark.parametrize(("name", "base"), [("images_latest", "images"),
+                                            ("failures_latest", "failures")])
+def test_latest_views_are_athena_views_of_the_same_sql_as_local_runs(assembly, name, base):
+    from image_metadata.explore import views
+
+    table = tables(assembly)[name]
+    assert (table["TableType"], table["Parameters"]["presto_view"]) == ("VIRTUAL_VIEW", "true")
+    document = _view_document(table)
+    assert document["originalSql"] == views.sql(name)
+    assert document["catalog"] == "awsdatacatalog"
+    databases = {r["Properties"]["TableInput"]["Name"]: r["Properties"]["DatabaseName"]
+                 for r in assembly.resources("AWS::Glue::Table").values()}
+    assert document["schema"] == databases[name] == databases[base]
+
+
+@pytest.mark.parametrize(("name", "base"), [("images_latest", "images"),
+                                            ("failures_latest", "failures")])
+def test_a_latest_view_has_its_tables_columns_and_dt(assembly, name, base):
+    table = tables(assembly)[base]
+    expected = [c["Name"] for c in table["StorageDescriptor"]["Columns"] + table["PartitionKeys"]]
+    view = tables(assembly)[name]
+    assert [c["name"] for c in _view_document(view)["columns"]] == expected
+    assert [c["Name"] for c in view["StorageDescriptor"]["Columns"]] == expected
+
+
+def test_view_column_types_are_trino_spellings_of_the_contract():
+    from infra.views import trino_type
+
+    assert trino_type("map<string,string>") == "map(varchar,varchar)"
+    assert trino_type("array<string>") == "array(varchar)"
+    assert trino_type("timestamp_ntz") == trino_type("timestamp") == "timestamp(3)"
+
+
+def test_named_queries_read_the_latest_views_by_default():
+    reading = {q.name: q.sql for q in queries.load_all()}
+    for name in ("camera_models", "images_in_bbox", "images_without_gps",
+                 "failures_by_error_type", "latest_row_per_url"):
+        assert "_latest" in reading[name], name

@@ -35,7 +35,7 @@ def _write(root, table: str, columns, rows: list[dict], dt: str, name: str) -> N
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
+def two_runs_output(tmp_path_factory):
     root = tmp_path_factory.mktemp("output")
     ok = {"status": "ok", "format": "JPEG"}
     failed = {"status": "failed", "error_type": "not_found", "stage": "fetch"}
@@ -56,7 +56,12 @@ def two_runs(tmp_path_factory):
     _write(root, "failures", FAILURES_COLUMNS, [
         {**failed, "url": "u1", "run_id": "r2", "extracted_at": NEWER},
     ], "2026-12-01", "r2")
-    return localsql.connect(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def two_runs(two_runs_output):
+    return localsql.connect(two_runs_output)
 
 
 def latest(con) -> dict[str, dict]:
@@ -87,3 +92,39 @@ def test_each_url_appears_once(two_runs):
     columns, rows = localsql.run(two_runs, queries.get("latest_row_per_url").sql)
     urls = [row[columns.index("url")] for row in rows]
     assert sorted(urls) == ["u1", "u2", "u3", "u4"]
+
+
+def _rows(con, sql: str) -> list[tuple]:
+    return localsql.run(con, sql)[1]
+
+
+def test_images_latest_holds_each_url_whose_latest_read_succeeded_once(two_runs):
+    rows = _rows(two_runs, "SELECT url, run_id, format FROM images_latest ORDER BY url")
+    assert rows == [("u2", "r2", "JPEG"), ("u3", "r1", "JPEG"), ("u4", "r2", "JPEG")]
+
+
+def test_failures_latest_holds_each_url_whose_latest_read_failed(two_runs):
+    assert _rows(two_runs, "SELECT url, run_id FROM failures_latest") == [("u1", "r2")]
+
+
+def test_a_url_is_in_one_latest_view_only(two_runs):
+    rows = _rows(two_runs, "SELECT url FROM images_latest UNION ALL SELECT url FROM "
+                           "failures_latest ORDER BY url")
+    assert rows == [("u1",), ("u2",), ("u3",), ("u4",)]
+
+
+def test_named_queries_count_an_image_read_twice_once(two_runs):
+    columns, rows = localsql.run(two_runs, queries.get("camera_models").sql)
+    assert rows[0][columns.index("images")] == 3
+
+
+def test_all_runs_shows_every_runs_row(two_runs_output):
+    con = localsql.connect(two_runs_output, all_runs=True)
+    assert _rows(con, "SELECT count(*) FROM images_latest") == [(5,)]
+    assert _rows(con, "SELECT count(*) FROM failures_latest") == [(2,)]
+
+
+def test_the_latest_views_keep_every_column_of_their_table(two_runs):
+    for view, table in (("images_latest", "images"), ("failures_latest", "failures")):
+        view_columns = localsql.run(two_runs, f"SELECT * FROM {view} LIMIT 0")[0]
+        assert view_columns == localsql.run(two_runs, f"SELECT * FROM {table} LIMIT 0")[0]

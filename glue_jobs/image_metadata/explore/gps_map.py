@@ -71,11 +71,12 @@ def load_assets() -> dict[str, str]:
                    "node_modules folder holding leaflet, leaflet.markercluster and leaflet.heat")
 
 
-def collect(output: str | Path, where: str | None = None,
-            limit: int | None = None) -> tuple[list[list[Any]], MapCounts]:
-    """The points to draw (FIELDS order) and the counts, from the images table."""
+def collect(output: str | Path, where: str | None = None, limit: int | None = None,
+            all_runs: bool = False) -> tuple[list[list[Any]], MapCounts]:
+    """The points to draw (FIELDS order) and the counts: each image's latest row, or with
+    ``all_runs`` every run's."""
     try:
-        con = localsql.connect(output)
+        con = localsql.connect(output, all_runs=all_runs)
         condition = f"({where})" if where else "TRUE"
         _, ((total, valid, missing, impossible),) = localsql.run(con, f"""
             SELECT count(*),
@@ -83,10 +84,10 @@ def collect(output: str | Path, where: str | None = None,
                    count_if(gps_latitude IS NULL OR gps_longitude IS NULL),
                    count_if(gps_latitude IS NOT NULL AND gps_longitude IS NOT NULL
                             AND NOT ({VALID}))
-            FROM images WHERE {condition}""")
+            FROM images_latest WHERE {condition}""")
         cap = f"LIMIT {int(limit)}" if limit else ""
         _, rows = localsql.run(con, f"""
-            SELECT {", ".join(FIELDS)} FROM images
+            SELECT {", ".join(FIELDS)} FROM images_latest
             WHERE {condition} AND {VALID}
             ORDER BY datetime_original NULLS LAST, url {cap}""")
     except localsql.QueryError as e:
@@ -126,12 +127,13 @@ def render(points: list[list[Any]], counts: MapCounts, *, title: str,
 
 
 def write_map(output: str | Path, html: str | Path, *, where: str | None = None,
-              limit: int | None = None, title: str = "Image locations") -> MapResult:
+              limit: int | None = None, title: str = "Image locations",
+              all_runs: bool = False) -> MapResult:
     images = Path(output) / "images"
     if not images.is_dir():
         raise MapError(f"no images dataset under {output} (run imgmeta extract first)")
     assets = load_assets()
-    points, counts = collect(output, where, limit)
+    points, counts = collect(output, where, limit, all_runs)
     path = Path(html)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(points, counts, title=title, assets=assets, where=where),

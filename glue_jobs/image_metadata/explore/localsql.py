@@ -16,6 +16,7 @@ import sqlglot
 from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
 
 from image_metadata.exceptions import ImageMetadataError
+from image_metadata.explore import views
 from image_metadata.schema import (
     FAILURES_COLUMNS,
     IMAGES_COLUMNS,
@@ -48,8 +49,10 @@ def duck_type(spark_type: str) -> str:
     raise ValueError(f"no DuckDB type for {spark_type!r}")
 
 
-def connect(output: str | Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the three tables as views over ``output``."""
+def connect(output: str | Path, *, all_runs: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the three tables as views over ``output``, and the
+    ``*_latest`` views the stack creates in Athena (with ``all_runs``, those show every run's
+    row, so that every query that reads them sees the whole history)."""
     root = Path(output)
     if not root.is_dir():
         raise QueryError(f"output folder {root} does not exist (run imgmeta extract first)")
@@ -78,6 +81,10 @@ def connect(output: str | Path) -> duckdb.DuckDBPyConnection:
         )
     else:
         con.execute(_empty_view("runs", RUNS_COLUMNS))
+    for view in views.VIEWS:
+        body = (f"SELECT * FROM {views.BASE_TABLE[view]}" if all_runs
+                else translate(views.sql(view)))
+        con.execute(f"CREATE VIEW {view} AS {body}")
     return con
 
 

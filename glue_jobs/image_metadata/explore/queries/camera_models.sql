@@ -6,7 +6,7 @@ SELECT
     count(gps_latitude) AS with_gps,
     min(datetime_original) AS first_taken,
     max(datetime_original) AS last_taken
-FROM images
+FROM images_latest
 GROUP BY 1, 2
 ORDER BY images DESC, make, model
 LIMIT 100

@@ -5,6 +5,6 @@ SELECT
     count(*) AS failures,
     min(url) AS example_url,
     min(error_message) AS example_message
-FROM failures
+FROM failures_latest
 GROUP BY error_type, stage
 ORDER BY failures DESC, error_type

@@ -6,7 +6,7 @@ SELECT
     make,
     model,
     filter(warnings, w -> w LIKE 'GPS%') AS gps_warnings
-FROM images
+FROM images_latest
 WHERE gps_latitude IS NULL OR gps_longitude IS NULL
 ORDER BY url
 LIMIT 1000
