@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from image_metadata.exceptions import NotAnImage
 from image_metadata.formats.registry import SUPPORTED_FORMATS, read_header
-from image_metadata.tags import capture_time, exif_labels
+from image_metadata.tags import capture_time, exif_labels, places
 from image_metadata.tags import exif as exif_mod
 from image_metadata.tags import xmp as xmp_mod
 from image_metadata.tags.properties import ImageProperties, image_properties
@@ -65,9 +65,21 @@ def decode(fp: BinaryIO) -> Decoded:
         result.typed.orientation = 1
         result.exif["Orientation"] = "1"
     _fill_from_xmp(result, header.xmp)
+    _place(result.typed)
     result.exif_labels = exif_labels.labels(result.exif)
     result.properties = image_properties(header, exif_data, result.warnings)
     return result
+
+
+def _place(typed: exif_mod.Typed) -> None:
+    """The time zone at the position, and from it the capture instant where nothing better
+    placed the wall clock."""
+    typed.time_zone = places.time_zone(typed.gps_latitude, typed.gps_longitude)
+    if typed.time_zone and typed.datetime_original and typed.datetime_original_utc is None:
+        typed.datetime_original_utc = places.wall_clock_to_utc(typed.datetime_original,
+                                                               typed.time_zone)
+        if typed.datetime_original_utc is not None:
+            typed.datetime_original_utc_source = "position"
 
 
 def _same_second(a: datetime | None, b: datetime | None) -> bool:

@@ -64,7 +64,7 @@ IMAGES_COLUMNS: tuple[Column, ...] = (
            "The capture time as a UTC instant, where the image says which zone it was taken in"),
     Column("datetime_original_utc_source", "string",
            "What gave datetime_original_utc: offset (OffsetTimeOriginal or an XMP time zone) "
-           "| gps (the GPS clock)"),
+           "| gps (the GPS clock) | position (the time zone at the GPS position)"),
     Column("orientation", "int", "EXIF Orientation, 1 to 8"),
     Column("exposure_time", "double",
            "Seconds: ExposureTime, else from ShutterSpeedValue (APEX)"),
@@ -85,6 +85,8 @@ IMAGES_COLUMNS: tuple[Column, ...] = (
     Column("gps_img_direction", "double", "Degrees the camera faced, 0 to 360"),
     Column("gps_speed_kmh", "double", "Speed of the GPS receiver, km/h"),
     Column("gps_horizontal_error_m", "double", "GPSHPositioningError, metres"),
+    Column("time_zone", "string",
+           "IANA time zone at the GPS position (offline lookup): Europe/Paris, Etc/GMT+2 at sea"),
     Column("exif", "map<string,string>",
            "All EXIF/GPS/Interop tags as text, by standard name; codes stay numbers"),
     Column("exif_labels", "map<string,string>",

@@ -140,3 +140,46 @@ def test_an_xmp_date_in_utc_is_an_offset_of_zero():
 
 def test_a_capture_in_year_one_before_its_zone_gives_no_instant():
     assert capture_time.capture_utc(datetime(1, 1, 1), 60, None) == (None, None)
+
+
+def _paris(wall: bytes, gps_date: bytes | None = None) -> dict:
+    gps = {G.GPSLatitudeRef: b"N", G.GPSLatitude: ((48, 1), (51, 1), (24, 1)),
+           G.GPSLongitudeRef: b"E", G.GPSLongitude: ((2, 1), (21, 1), (8, 1))}
+    return {"exif": {E.DateTimeOriginal: wall}, "gps": gps}
+
+
+def test_the_time_zone_at_the_position_is_named():
+    assert typed(**_paris(b"2024:07:14 12:30:00")).time_zone == "Europe/Paris"
+
+
+def test_the_zone_at_the_position_places_the_wall_clock_with_its_summer_time():
+    summer = typed(**_paris(b"2024:07:14 12:30:00"))
+    assert summer.datetime_original_utc == datetime(2024, 7, 14, 10, 30, tzinfo=UTC)
+    assert summer.datetime_original_utc_source == "position"
+    winter = typed(**_paris(b"2024:01:14 12:30:00"))
+    assert winter.datetime_original_utc == datetime(2024, 1, 14, 11, 30, tzinfo=UTC)
+
+
+def test_a_stated_offset_wins_over_the_zone_at_the_position():
+    values = _paris(b"2024:07:14 12:30:00")
+    values["exif"][E.OffsetTimeOriginal] = b"+00:00"  # a camera left on UTC
+    found = typed(**values)
+    assert (found.datetime_original_utc, found.datetime_original_utc_source) == (
+        datetime(2024, 7, 14, 12, 30, tzinfo=UTC), "offset")
+
+
+def test_no_position_no_zone():
+    found = typed(exif={E.DateTimeOriginal: b"2024:07:14 12:30:00"})
+    assert (found.time_zone, found.datetime_original_utc) == (None, None)
+
+
+def test_at_sea_the_zone_is_the_nautical_one():
+    from image_metadata.tags import places
+
+    assert places.time_zone(0.0, -30.0) == "Etc/GMT+2"
+
+
+def test_a_zone_no_database_knows_gives_no_instant():
+    from image_metadata.tags import places
+
+    assert places.wall_clock_to_utc(datetime(2024, 1, 1), "Mars/Olympus_Mons") is None

@@ -172,6 +172,7 @@ class Typed(CameraSettings):
     gps_longitude: float | None = None
     gps_altitude: float | None = None
     gps_timestamp: datetime | None = None
+    time_zone: str | None = None  # at the position (decode fills it, after XMP's position)
 
 
 def typed_fields(data: ExifData, warnings: list[str]) -> Typed:

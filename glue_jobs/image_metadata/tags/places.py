@@ -1,0 +1,47 @@
+"""Where on Earth's clocks a position is: its IANA time zone, looked up offline.
+
+tzfpy holds the time zone polygons (from timezone-boundary-builder) in its wheel and answers
+in about a microsecond; it is loaded on first use, once per worker process. At sea the answer
+is the nautical zone (``Etc/GMT+2``), which is as much a zone as any.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+@functools.lru_cache(maxsize=1)
+def _lookup():  # tzfpy.get_tz
+    from tzfpy import get_tz
+
+    return get_tz
+
+
+def time_zone(latitude: float | None, longitude: float | None) -> str | None:
+    """The IANA name of the zone at the position; None without a position."""
+    if latitude is None or longitude is None:
+        return None
+    name = _lookup()(longitude, latitude)
+    return name or None
+
+
+@functools.lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def wall_clock_to_utc(wall: datetime, zone_name: str) -> datetime | None:
+    """The instant the wall-clock time ``wall`` names in zone ``zone_name``, with the zone's
+    rules of that date (summer time included); in a repeated hour, its first occurrence."""
+    zone = _zone(zone_name)
+    if zone is None:
+        return None
+    try:
+        return wall.replace(tzinfo=zone).astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
