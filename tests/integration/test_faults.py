@@ -717,6 +717,47 @@ def test_a_deadline_the_watchdog_expired_fails_its_check_early():
         Deadline(0.0).check()  # its time is up the moment it starts
 
 
+def test_a_deadline_is_up_at_the_very_instant_it_ends(monkeypatch):
+    # As the watchdog sees it (expired at <= now): a clock that reads the deadline's own
+    # instant has passed it. A frozen clock stands in for a coarse one.
+    from types import SimpleNamespace
+
+    from image_metadata.exceptions import FetchTimeout
+    from image_metadata.fetch import deadline
+
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(deadline, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    with pytest.raises(FetchTimeout):
+        deadline.Deadline(0.0).check()
+    bound = deadline.Deadline(5.0)
+    clock.now = 1004.999
+    bound.check()
+    clock.now = 1005.0
+    with pytest.raises(FetchTimeout):
+        bound.check()
+
+
+def test_a_socket_adopted_again_closes_the_duplicate_it_replaces():
+    # The S3 path adopts every connection twice (on connect, and with the body): the first
+    # duplicate is closed, not left for the garbage collector to find (ResourceWarning).
+    import gc
+    import warnings
+
+    from image_metadata.fetch.deadline import Deadline
+
+    near, far = _pair()
+    bound = Deadline(10.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bound.adopt(near)
+        bound.adopt(near)
+        gc.collect()
+    bound.release()
+    near.close()
+    far.close()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
 def test_a_deadline_failure_carries_the_status_and_attempts_it_is_given():
     from image_metadata.fetch.deadline import Deadline
 
