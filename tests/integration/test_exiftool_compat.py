@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,19 +270,63 @@ def _relative(share: float) -> Callable[[Any, Any], bool]:
     return compare
 
 
+# The makers whose notes the project reads for the lens and ISO (issue: at least these six).
+_NOTE_MAKERS = ("canon", "nikon", "sony", "fujifilm", "olympus", "om digital", "panasonic")
+
+
+def _maker_fallback(exif_key: str, *maker_keys: str) -> Callable[[dict[str, Any]], tuple]:
+    """EXIF's key; for the six makers whose notes are read, exiftool's maker-note value where
+    EXIF has none."""
+    def pick(record: dict[str, Any]) -> tuple[str, ...]:
+        make = str(record.get("EXIF:Make") or "").strip().lower()
+        if exif_key in record or not make.startswith(_NOTE_MAKERS):
+            return (exif_key,)
+        return (next((k for k in maker_keys if k in record), exif_key),)
+    return pick
+
+
+_FUJI_LENS = ("MakerNotes:MinFocalLength", "MakerNotes:MaxFocalLength",
+              "MakerNotes:MaxApertureAtMinFocal", "MakerNotes:MaxApertureAtMaxFocal")
+
+
+def _lens_keys(record: dict[str, Any]) -> tuple[str, ...]:
+    for key in ("EXIF:LensInfo", "EXIF:DNGLensInfo", "MakerNotes:Lens"):
+        if key in record:
+            return (key,)
+    if all(key in record for key in _FUJI_LENS):
+        return _FUJI_LENS
+    return ("EXIF:LensInfo",)
+
+
+def _iso(reference: Any, ours: Any) -> bool:
+    """EXIF's ISO, else the maker note's as exiftool computes it (Canon's base ISO times its
+    automatic gain, a fraction: rounded), or Nikon's pair (its second value)."""
+    if isinstance(reference, str):
+        values = [float(v) for v in reference.split() if v.replace(".", "", 1).isdigit()]
+        reference = next((v for v in reversed(values) if v), 0) if values else None
+    if reference in (0, None) and ours is None:
+        return True
+    return reference is not None and ours is not None and round(float(reference)) == ours
+
+
 def _lens(reference: Any, ours: Any) -> bool:
-    """exiftool's four numbers (-n) against the project's text of them."""
+    """exiftool's four numbers (-n; or Fujifilm's and Olympus's four tags) against the
+    numbers of the project's text (``18-55mm f/3.5-5.6``), to a twentieth of a stop or mm."""
     if reference is None:
         return ours is None
+    if isinstance(reference, tuple):
+        reference = " ".join(str(v) for v in reference)
     numbers = [None if v == "undef" else float(v) for v in str(reference).split()]
-    low, high, wide, tele = numbers
-
-    def shown(value: float | None) -> str:
-        return "?" if value is None else f"{value:.10g}"
-
-    focal = shown(low) if low == high else f"{shown(low)}-{shown(high)}"
-    aperture = shown(wide) if wide == tele else f"{shown(wide)}-{shown(tele)}"
-    return ours == f"{focal}mm f/{aperture}"
+    match = re.fullmatch(r"([\d.?]+)(?:-([\d.?]+))?mm f/([\d.?]+)(?:-([\d.?]+))?", ours or "")
+    if match is None:
+        return False
+    low, high, wide, tele = (None if v == "?" else float(v) if v else None
+                             for v in match.groups())
+    ours_numbers = [low, high if high is not None else low, wide,
+                    tele if tele is not None else wide]
+    return all((a is None and b is None) or (a is not None and b is not None
+                                             and abs(a - b) <= 0.05)
+               for a, b in zip(numbers, ours_numbers, strict=True))
 
 
 def _flash(reference: Any, ours: Any) -> bool:
@@ -309,7 +354,8 @@ FIELDS.update({
                            lambda d: d.typed.exposure_time, _relative(1e-6)),
     "f_number": Field(_present("EXIF:FNumber", "EXIF:ApertureValue"),
                       lambda d: d.typed.f_number, _relative(1e-5)),
-    "iso": Field(lambda _: ("EXIF:ISO",), lambda d: d.typed.iso, _setting(0)),
+    "iso": Field(_maker_fallback("EXIF:ISO", "Composite:ISO", "MakerNotes:ISO"),
+                 lambda d: d.typed.iso, _iso),
     "focal_length": Field(lambda _: ("EXIF:FocalLength",), lambda d: d.typed.focal_length,
                           _setting(1e-6)),
     "focal_length_35mm": Field(lambda _: ("EXIF:FocalLengthIn35mmFormat",),
@@ -317,8 +363,10 @@ FIELDS.update({
     "exposure_bias": Field(lambda _: ("EXIF:ExposureCompensation",),
                            lambda d: d.typed.exposure_bias, _near(1e-6)),
     "flash_fired": Field(lambda _: ("EXIF:Flash",), lambda d: d.typed.flash_fired, _flash),
+    "lens_model": Field(_maker_fallback("EXIF:LensModel", "MakerNotes:LensModel"),
+                        lambda d: d.typed.lens_model, _same_text),
     "lens_make": Field(lambda _: ("EXIF:LensMake",), lambda d: d.typed.lens_make, _same_text),
-    "lens_specification": Field(_present("EXIF:LensInfo", "EXIF:DNGLensInfo"),
+    "lens_specification": Field(_lens_keys,
                                 lambda d: d.typed.lens_specification, _lens),
     "gps_img_direction": Field(lambda _: ("EXIF:GPSImgDirection",),
                                lambda d: d.typed.gps_img_direction, _setting(1e-6)),

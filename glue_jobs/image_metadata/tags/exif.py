@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import BinaryIO
 
 from image_metadata.tags import capture_time, gps, text
-from image_metadata.tags.camera import CameraSettings, camera_settings
+from image_metadata.tags.camera import CameraSettings, camera_settings, lens_text
 from image_metadata.tags.exif_names import tag_name
-from image_metadata.tags.ifd import Entry, TiffReader, first_int
+from image_metadata.tags.ifd import MAKER_NOTE, Entry, TiffReader, first_int
+from image_metadata.tags.makernotes import MakerFacts, read_maker_note
 
 EXIF_POINTER, GPS_POINTER, INTEROP_POINTER, SUBIFDS = 0x8769, 0x8825, 0xA005, 0x014A
 _POINTERS = {EXIF_POINTER, GPS_POINTER, INTEROP_POINTER, SUBIFDS}
@@ -32,6 +33,7 @@ class ExifData:
     warnings: list[str] = field(default_factory=list)
     # IFD1's layout tags: EXIF's thumbnail, or a TIFF's second page (not in ``tags``).
     ifd1: dict[int, Entry] = field(default_factory=dict)
+    maker: MakerFacts = field(default_factory=MakerFacts)  # the lens and ISO of its note
 
     def entry(self, ifd: str, tag: int) -> Entry | None:
         return self.entries.get(ifd, {}).get(tag)
@@ -68,6 +70,13 @@ def read_exif(fp: BinaryIO, base: int = 0, magics: tuple[int, ...] = (42,)) -> E
         offset = first_int(data.entry(parent, pointer))
         if offset:
             data.entries[ifd_name], _ = reader.read_ifd(offset, ifd_name)
+    note = data.entry("Exif", MAKER_NOTE)
+    if note is not None and isinstance(note.value, bytes) and reader.maker_note_at:
+        make = ifd0.get(0x010F)
+        data.maker = read_maker_note(
+            fp, base, reader.order, reader.maker_note_at, note.value,
+            text.decode_bytes(make.value) if make and isinstance(make.value, bytes) else None,
+            data.warnings)
     data.warnings.extend(reader.warnings)
     _name_values(data, reader.order)
     return data
@@ -204,7 +213,19 @@ def typed_fields(data: ExifData, warnings: list[str]) -> Typed:
     settings = camera_settings(data, warnings)
     for f in fields(CameraSettings):
         setattr(out, f.name, getattr(settings, f.name))
+    _from_maker_note(data.maker, out)
     return out
+
+
+def _from_maker_note(maker: MakerFacts, out: Typed) -> None:
+    """What EXIF leaves out and the camera's own note records (older Canon bodies write
+    their ISO, Olympus and Panasonic their lens name, only there)."""
+    if out.lens_model is None and maker.lens_model:
+        out.lens_model = maker.lens_model
+    if out.iso is None and maker.iso and 0 < maker.iso < 10_000_000:
+        out.iso = round(maker.iso)
+    if out.lens_specification is None:
+        out.lens_specification = lens_text(maker.lens_specification)
 
 
 def _gps_fields(data: ExifData, out: Typed, warnings: list[str]) -> None:

@@ -41,6 +41,7 @@ VALUE_BUDGET = 2 << 20
 NUMBER_COST = 64  # about what a Python int, or half a rational pair, costs with its slot
 
 Value = bytes | tuple
+MAKER_NOTE = 0x927C
 
 
 class Entry(NamedTuple):  # a tuple: cheap to make, thousands per TIFF
@@ -59,20 +60,33 @@ class TiffReader:
     """Reads IFDs of one TIFF structure that starts at ``base`` inside ``fp``."""
 
     def __init__(self, fp: BinaryIO, base: int = 0, magics: tuple[int, ...] = (42,)) -> None:
-        self.fp = fp
-        self.base = base
-        self.warnings: list[str] = []
         fp.seek(base)
         header = fp.read(8)
         if len(header) < 8 or header[:2] not in (b"II", b"MM"):
             raise ValueError("not a TIFF header (expected II or MM byte order mark)")
-        self.order = "<" if header[:2] == b"II" else ">"
-        self._entry_head = struct.Struct(self.order + "HHL")
+        self._start(fp, base, "<" if header[:2] == b"II" else ">")
         magic, self.first_ifd = struct.unpack(self.order + "HL", header[2:8])
         if magic not in magics:  # raw files may use their own (Panasonic 0x55, Olympus RO)
             raise ValueError(f"unsupported TIFF magic number {magic} (BigTIFF is 43)")
+
+    @classmethod
+    def headless(cls, fp: BinaryIO, base: int, order: str) -> TiffReader:
+        """A reader of IFDs that have no TIFF header of their own (a maker note's), whose
+        offsets count from ``base`` in byte order ``order``."""
+        reader = cls.__new__(cls)
+        reader._start(fp, base, order)
+        reader.first_ifd = 0
+        return reader
+
+    def _start(self, fp: BinaryIO, base: int, order: str) -> None:
+        self.fp = fp
+        self.base = base
+        self.order = order
+        self.warnings: list[str] = []
+        self._entry_head = struct.Struct(self.order + "HHL")
         self._visited: set[int] = set()
         self._budget = VALUE_BUDGET
+        self.maker_note_at: int | None = None  # where the Exif IFD's MakerNote value starts
 
     def read_ifd(self, offset: int, name: str, wanted: frozenset[int] | None = None
                  ) -> tuple[dict[int, Entry], int]:
@@ -131,6 +145,8 @@ class TiffReader:
             return Entry(tag, type_id, count, None)
         else:
             (offset,) = struct.unpack(self.order + "L", raw[8:12])
+            if tag == MAKER_NOTE:
+                self.maker_note_at = offset
             self.fp.seek(self.base + offset)
             data = self.fp.read(nbytes)
             if len(data) < nbytes:
