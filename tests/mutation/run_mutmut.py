@@ -52,8 +52,10 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "gps-exif": (("tags/gps", "tags/exif", "tags/ifd", "tags/text"), (
         "tests/unit/test_gps.py", "tests/unit/test_exif.py", "tests/unit/test_exif_values.py",
         "tests/unit/test_ifd.py", "tests/unit/test_text.py")),
-    "camera": (("tags/camera", "tags/exif_labels", "tags/exif_names"), (
-        "tests/unit/test_camera_settings.py", "tests/integration/test_exif_labels_exiftool.py")),
+    "camera": (("tags/camera", "tags/exif_labels", "tags/exif_names", "tags/makernotes",
+                "tags/capture_time"), (
+        "tests/unit/test_camera_settings.py", "tests/integration/test_exif_labels_exiftool.py",
+        "tests/unit/test_makernotes.py", "tests/unit/test_capture_time.py")),
     "settings": (("job/settings",), ("tests/unit/test_settings.py", "tests/unit/test_glue_entry.py",
                                  "tests/unit/test_fetch_defaults.py",
                                  "tests/unit/test_readme.py")),
