@@ -89,12 +89,23 @@ class _Lookup:
         return _values(self.exif.get(tag) or self.ifd0.get(tag))
 
     def first(self, tag: int) -> float | None:
-        values = self.all(tag)
-        return values[0] if values else None
+        return _first_value(self.exif.get(tag) or self.ifd0.get(tag))
 
     def gps_first(self, tag: int) -> float | None:
-        values = _values(self.gps.get(tag))
-        return values[0] if values else None
+        return _first_value(self.gps.get(tag))
+
+
+def _first_value(entry: Entry | None) -> float | None:
+    """The first of a numeric entry's values (the common case: one value), as a float."""
+    if entry is None or not entry.value:
+        return None
+    value = entry.value
+    if isinstance(value, bytes):
+        return float(value[0]) if entry.type in (1, 7) else None
+    item = value[0]
+    if isinstance(item, tuple):
+        return item[0] / item[1] if item[1] else None
+    return float(item) if math.isfinite(item) else None
 
 
 class _Checker:
@@ -170,11 +181,14 @@ def lens_text(values: list[float | None] | None) -> str | None:
     return f"{focal}mm f/{aperture}"
 
 
-def camera_settings(data: Tags, warnings: list[str]) -> CameraSettings:
+def camera_settings(data: Tags, warnings: list[str],
+                    out: CameraSettings | None = None) -> CameraSettings:
+    """The settings, written into ``out`` (a record that holds them, such as the typed EXIF
+    fields) or a new one."""
     check = _Checker(warnings)
     tags = data.tags
     found = _Lookup(data)
-    out = CameraSettings()
+    out = CameraSettings() if out is None else out
     exposure = found.first(EXPOSURE_TIME)
     if exposure is None:
         exposure = _apex_seconds(found.first(SHUTTER_SPEED_VALUE))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import math
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
 from image_metadata.tags import capture_time, gps, text
 from image_metadata.tags.camera import CameraSettings, camera_settings, lens_text
-from image_metadata.tags.exif_names import tag_name
+from image_metadata.tags.exif_names import NAMES
 from image_metadata.tags.ifd import MAKER_NOTE, Entry, TiffReader, first_int
 from image_metadata.tags.makernotes import MakerFacts, read_maker_note
 
@@ -109,10 +109,11 @@ def from_entries(entries: dict[str, dict[int, Entry]]) -> ExifData:
 
 def _name_values(data: ExifData, order: str) -> None:
     for ifd_name, entries in data.entries.items():
+        names = NAMES[ifd_name]
         for tag, entry in entries.items():
             if tag in _POINTERS and ifd_name in ("IFD0", "Exif"):
                 continue
-            name = tag_name(ifd_name, tag)
+            name = names.get(tag) or f"Tag0x{tag:04X}"
             if name in data.tags:
                 continue
             value, warning = format_value(name, entry, order)
@@ -210,9 +211,7 @@ def typed_fields(data: ExifData, warnings: list[str]) -> Typed:
     _gps_fields(data, out, warnings)
     out.datetime_original_utc, out.datetime_original_utc_source = capture_time.capture_utc(
         out.datetime_original, offset, out.gps_timestamp)
-    settings = camera_settings(data, warnings)
-    for f in fields(CameraSettings):
-        setattr(out, f.name, getattr(settings, f.name))
+    camera_settings(data, warnings, out)
     _from_maker_note(data.maker, out)
     return out
 

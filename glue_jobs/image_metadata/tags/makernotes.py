@@ -17,6 +17,12 @@ from typing import BinaryIO
 from image_metadata.tags import text
 from image_metadata.tags.ifd import Entry, TiffReader, first_int
 
+# Only these tags' values are read: a note's other records (some of kilobytes) are skipped.
+_CANON_TAGS = frozenset({0x0001, 0x0004, 0x0095})
+_NIKON_TAGS = frozenset({0x0002, 0x0084})
+_OLYMPUS_LENS_TAGS = frozenset({0x0203, 0x0205, 0x0206, 0x0207, 0x0208})
+_FUJIFILM_LENS_TAGS = frozenset({0x1404, 0x1405, 0x1406, 0x1407})
+
 
 @dataclass
 class MakerFacts:
@@ -59,7 +65,8 @@ def _canon(fp: BinaryIO, base: int, order: str, at: int, note: bytes) -> MakerFa
         order = "<" if note[-8:-6] == b"II" else ">"
         (written_at,) = struct.unpack(order + "I", note[-4:])
         shift = at - written_at
-    entries, _ = TiffReader.headless(fp, base + shift, order).read_ifd(at - shift, "Canon")
+    reader = TiffReader.headless(fp, base + shift, order)
+    entries, _ = reader.read_ifd(at - shift, "Canon", _CANON_TAGS)
     facts = MakerFacts(lens_model=_ascii(entries.get(0x0095)))
     settings = _shorts(entries.get(0x0001))  # CameraSettings
     shot = _shorts(entries.get(0x0004))  # ShotInfo
@@ -89,11 +96,11 @@ def _signed(value: int) -> int:
 def _nikon(fp: BinaryIO, base: int, order: str, at: int, note: bytes) -> MakerFacts:
     if note.startswith(b"Nikon\x00\x02"):  # a TIFF header of its own 10 bytes in
         reader = TiffReader(fp, base + at + 10)
-        entries, _ = reader.read_ifd(reader.first_ifd, "Nikon")
+        entries, _ = reader.read_ifd(reader.first_ifd, "Nikon", _NIKON_TAGS)
     elif note.startswith(b"Nikon\x00"):  # the first Coolpix notes: an IFD 8 bytes in
-        entries, _ = TiffReader.headless(fp, base, order).read_ifd(at + 8, "Nikon")
+        entries, _ = TiffReader.headless(fp, base, order).read_ifd(at + 8, "Nikon", _NIKON_TAGS)
     else:  # the D1's: a bare IFD
-        entries, _ = TiffReader.headless(fp, base, order).read_ifd(at, "Nikon")
+        entries, _ = TiffReader.headless(fp, base, order).read_ifd(at, "Nikon", _NIKON_TAGS)
     iso = _shorts(entries.get(0x0002))
     return MakerFacts(iso=float(iso[1]) if len(iso) > 1 and iso[1] else None,
                       lens_specification=_rationals(entries.get(0x0084)))
@@ -112,11 +119,11 @@ def _olympus(fp: BinaryIO, base: int, order: str, at: int, note: bytes) -> Maker
         first = at + 8
     else:
         return MakerFacts()
-    entries, _ = reader.read_ifd(first, "Olympus")
+    entries, _ = reader.read_ifd(first, "Olympus", frozenset({0x2010}))
     equipment = first_int(entries.get(0x2010))  # the Equipment IFD: the lens's own tags
     if not equipment:
         return MakerFacts()
-    found, _ = reader.read_ifd(equipment, "Olympus Equipment")
+    found, _ = reader.read_ifd(equipment, "Olympus Equipment", _OLYMPUS_LENS_TAGS)
     low, high = first_int(found.get(0x0207)), first_int(found.get(0x0208))
     wide, tele = first_int(found.get(0x0205)), first_int(found.get(0x0206))
     spec = None
@@ -131,7 +138,8 @@ def _olympus(fp: BinaryIO, base: int, order: str, at: int, note: bytes) -> Maker
 def _panasonic(fp: BinaryIO, base: int, order: str, at: int, note: bytes) -> MakerFacts:
     if not note.startswith(b"Panasonic\x00"):
         return MakerFacts()
-    entries, _ = TiffReader.headless(fp, base, order).read_ifd(at + 12, "Panasonic")
+    reader = TiffReader.headless(fp, base, order)
+    entries, _ = reader.read_ifd(at + 12, "Panasonic", frozenset({0x0051, 0x003C}))
     iso = first_int(entries.get(0x003C))  # ProgramISO; 65534 and 65535 mean "not used"
     return MakerFacts(lens_model=_ascii(entries.get(0x0051)),
                       iso=float(iso) if iso and iso < 65534 else None)
@@ -142,7 +150,7 @@ def _fujifilm(fp: BinaryIO, base: int, _order: str, at: int, note: bytes) -> Mak
         return MakerFacts()
     (start,) = struct.unpack("<I", note[8:12])
     reader = TiffReader.headless(fp, base + at, "<")  # always little-endian, from the note
-    entries, _ = reader.read_ifd(start, "Fujifilm")
+    entries, _ = reader.read_ifd(start, "Fujifilm", _FUJIFILM_LENS_TAGS)
     numbers = []
     for tag in (0x1404, 0x1405, 0x1406, 0x1407):  # min/max focal, apertures at them
         values = _rationals_any(entries.get(tag))
