@@ -12,10 +12,12 @@ from datetime import datetime
 from typing import BinaryIO
 
 from image_metadata.exceptions import NotAnImage
+from image_metadata.formats.header import Header
 from image_metadata.formats.registry import SUPPORTED_FORMATS, read_header
-from image_metadata.tags import capture_time, exif_labels, places
+from image_metadata.tags import capture_time, exif_labels, iptc, places, xmp_text
 from image_metadata.tags import exif as exif_mod
 from image_metadata.tags import xmp as xmp_mod
+from image_metadata.tags.descriptions import Descriptions, reconcile
 from image_metadata.tags.properties import ImageProperties, image_properties
 
 __all__ = ["SUPPORTED_FORMATS", "Decoded", "decode", "decode_bytes"]
@@ -31,6 +33,7 @@ class Decoded:
     exif_labels: dict[str, str] = field(default_factory=dict)
     typed: exif_mod.Typed = field(default_factory=exif_mod.Typed)
     properties: ImageProperties = field(default_factory=ImageProperties)
+    descriptions: Descriptions = field(default_factory=Descriptions)
     warnings: list[str] = field(default_factory=list)
     # The orientation a container states outside its EXIF (AVIF's irot/imir), if any.
     container_orientation: int | None = field(default=None, repr=False)
@@ -68,7 +71,27 @@ def decode(fp: BinaryIO) -> Decoded:
     _place(result.typed)
     result.exif_labels = exif_labels.labels(result.exif)
     result.properties = image_properties(header, exif_data, result.warnings)
+    result.descriptions = reconcile(result.exif, _iptc(header, exif_data),
+                                    xmp_text.read_xmp_text(header.xmp))
     return result
+
+
+def _iptc(header: Header, data: exif_mod.ExifData) -> iptc.IptcData:
+    """IPTC from the container's Photoshop resources (JPEG APP13), else a TIFF's own tags
+    (34377 holds the resources, 33723 the bare IIM records)."""
+    if header.resources:
+        return iptc.from_resources(header.resources)
+    resources = data.entry("IFD0", 0x8649)
+    if resources is not None and isinstance(resources.value, bytes):
+        found = iptc.from_resources(resources.value)
+        if found.present:
+            return found
+    # Tag 33723 is also written typed LONG; its numbers are then cut at the reader's cap,
+    # so only the byte-typed form is read.
+    records = data.entry("IFD0", 0x83BB)
+    if records is not None and isinstance(records.value, bytes):
+        return iptc.read_iptc(records.value)
+    return iptc.IptcData()
 
 
 def _place(typed: exif_mod.Typed) -> None:

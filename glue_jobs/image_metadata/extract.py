@@ -87,6 +87,8 @@ def _extract(url: str, image_id: str | None, clients: Clients, settings: Extract
             **{k: getattr(typed, k) for k in typed.__dataclass_fields__},
             **{k: getattr(decoded.properties, k)
                for k in decoded.properties.__dataclass_fields__},
+            **{k: getattr(decoded.descriptions, k)
+               for k in decoded.descriptions.__dataclass_fields__},
             "exif": decoded.exif,
             "exif_labels": decoded.exif_labels,
             "warnings": decoded.warnings,

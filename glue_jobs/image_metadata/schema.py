@@ -66,6 +66,18 @@ IMAGES_COLUMNS: tuple[Column, ...] = (
            "What gave datetime_original_utc: offset (OffsetTimeOriginal or an XMP time zone) "
            "| gps (the GPS clock) | position (the time zone at the GPS position)"),
     Column("orientation", "int", "EXIF Orientation, 1 to 8"),
+    Column("title", "string", "XMP dc:title, IPTC ObjectName, else EXIF ImageTitle/XPTitle"),
+    Column("description", "string",
+           "Caption: EXIF ImageDescription, IPTC Caption-Abstract or XMP dc:description, "
+           "reconciled as the MWG says"),
+    Column("keywords", "array<string>", "IPTC Keywords or XMP dc:subject (MWG)"),
+    Column("creator", "string", "EXIF Artist, IPTC By-line or XMP dc:creator (MWG); several "
+                                "joined with '; '"),
+    Column("copyright", "string", "EXIF Copyright, IPTC CopyrightNotice or XMP dc:rights (MWG)"),
+    Column("rating", "double", "XMP xmp:Rating: -1 (rejected), 0 to 5"),
+    Column("label", "string", "XMP xmp:Label (a colour label such as Red)"),
+    Column("digital_source_type", "string",
+           "IPTC DigitalSourceType from XMP: digitalCapture, trainedAlgorithmicMedia (AI), ..."),
     Column("exposure_time", "double",
            "Seconds: ExposureTime, else from ShutterSpeedValue (APEX)"),
     Column("f_number", "double", "FNumber, else from ApertureValue (APEX)"),

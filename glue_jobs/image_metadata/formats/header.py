@@ -33,6 +33,7 @@ class Header:
     frames: int | None = None
     animated: bool | None = None
     has_thumbnail: bool | None = None
+    resources: bytes | None = None  # Photoshop image resources (IPTC, its digest)
     own: bool = True  # read by this project's code, not taken from a Pillow plugin as it is
 
     def sized(self) -> Header:

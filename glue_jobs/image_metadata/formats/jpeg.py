@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from image_metadata.formats.header import Header
+from image_metadata.tags import iptc
 from image_metadata.tags.ifd import TiffReader, first_int
 
 MAX_SEGMENTS = 2_000
@@ -25,6 +26,7 @@ _XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
 _ICC_ID = b"ICC_PROFILE\x00"  # then the chunk's sequence number and the chunk count
 MAX_ICC = 4 * 1024 * 1024
 _PROGRESSIVE = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
+MAX_RESOURCES = 4 * 1024 * 1024
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # markers without a length
 _MARKER = re.compile(rb"\xff[^\x00\xff]")  # after any fill bytes: FF FF FF D9 ends in FFD9
 
@@ -43,6 +45,7 @@ class JpegHeader:
     dpi: tuple[float, float] | None = None  # JFIF's density, when it is one
     icc: bytes | None = None
     pictures: int = 1
+    resources: bytes | None = None  # Photoshop image resources (APP13): IPTC lives there
 
 
 def is_jpeg(prefix: bytes) -> bool:
@@ -62,6 +65,7 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
     progressive = False
     dpi: tuple[float, float] | None = None
     icc_chunks: dict[int, bytes] = {}
+    resources = b""
     warnings: list[str] = []
     for _ in range(MAX_SEGMENTS):
         marker = _next_marker(fp, warnings)
@@ -95,6 +99,10 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
                 exif = payload
             elif xmp is None and payload.startswith(_XMP_ID):
                 xmp = payload[len(_XMP_ID):]
+        elif marker == 0xED and len(resources) < MAX_RESOURCES:
+            block = iptc.from_app13(fp.read(length))
+            if block is not None:  # a block too long for one segment continues in the next
+                resources += block
         elif marker == 0xE2:
             payload = fp.read(length)
             if payload.startswith(b"MPF\x00"):
@@ -113,7 +121,8 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
     mode, width, height = frame
     icc = b"".join(icc_chunks[k] for k in sorted(icc_chunks)) or None
     return JpegHeader("MPO" if pictures > 1 else "JPEG", mode, width, height, exif, xmp,
-                      tuple(warnings), bits, progressive, dpi, icc, pictures)
+                      tuple(warnings), bits, progressive, dpi, icc, pictures,
+                      resources or None)
 
 
 def _jfif_density(payload: bytes) -> tuple[float, float] | None:
@@ -197,4 +206,5 @@ def header(fp: BinaryIO) -> Header:
     return Header(found.format, found.mode, found.width, found.height, found.exif, found.xmp,
                   warnings=list(found.warnings), dpi=found.dpi, bits_per_sample=found.bits,
                   icc=found.icc, progressive=found.progressive, frames=found.pictures,
-                  animated=False, has_alpha=False)  # an MPO's pictures are views, not frames
+                  animated=False, has_alpha=False,  # an MPO's pictures are views, not frames
+                  resources=found.resources)

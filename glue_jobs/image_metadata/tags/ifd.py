@@ -42,6 +42,7 @@ NUMBER_COST = 64  # about what a Python int, or half a rational pair, costs with
 
 Value = bytes | tuple
 MAKER_NOTE = 0x927C
+IPTC_NAA = 0x83BB
 
 
 class Entry(NamedTuple):  # a tuple: cheap to make, thousands per TIFF
@@ -137,7 +138,8 @@ class TiffReader:
         nbytes = count * size
         if nbytes > MAX_VALUE_BYTES:
             return Entry(tag, type_id, count, None)
-        kept = count if type_id in BYTES_TYPES else min(count, MAX_NUMBERS_KEPT)
+        kept = count if type_id in BYTES_TYPES or tag == IPTC_NAA else min(count,
+                                                                          MAX_NUMBERS_KEPT)
         if nbytes <= 4:
             data = raw[8 : 8 + nbytes]
         elif not self._spend(nbytes + (0 if type_id in BYTES_TYPES else kept * NUMBER_COST),
@@ -156,6 +158,8 @@ class TiffReader:
                 return None
         if type_id in BYTES_TYPES:
             return Entry(tag, type_id, count, data)
+        if tag == IPTC_NAA:  # IIM records written as LONGs (as TIFF writers do): bytes
+            return Entry(tag, 7, nbytes, data)
         data = data[: kept * size]
         if type_id in RATIONAL_TYPES:
             flat = struct.unpack(f"{self.order}{2 * kept}{code[0]}", data)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from image_metadata.tags import capture_time, gps
+from image_metadata.tags import capture_time, gps, xmp_text
 
 MAX_XMP = 1 << 20
 _ISO_DATE = re.compile(
@@ -51,7 +51,7 @@ def read_xmp(raw: bytes | str | None) -> XmpFacts:
     facts = XmpFacts()
     if not raw:
         return facts
-    packet = raw if isinstance(raw, str) else raw[:MAX_XMP].decode("utf-8", errors="replace")
+    packet = raw if isinstance(raw, str) else xmp_text.packet_text(raw[:MAX_XMP])
     for name in ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate"):
         value = _property(packet, name)
         parsed = _iso_datetime(value) if value else None

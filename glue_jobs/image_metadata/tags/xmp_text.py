@@ -1,0 +1,128 @@
+"""XMP's descriptive properties: title, description, keywords, creators, rights, rating,
+label, and the IPTC digital source type (how the picture was made: a camera, or a trained
+algorithm).
+
+As in ``xmp``, the packet is searched, not parsed (no entity expansion, no nesting to
+follow): each property is found by name, as an attribute or as an element, and its
+``rdf:Alt``/``rdf:Bag``/``rdf:Seq`` items are read by the same bounded patterns.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from image_metadata.tags import text
+
+MAX_ITEMS = 256
+MAX_FIELD = 2_000
+_ITEM = re.compile(r"<rdf:li\b([^>]{0,200})>(.{0,4000}?)</rdf:li>", re.DOTALL)
+_EMPTY_ITEM = re.compile(r"<rdf:li\b[^>]{0,200}/>")
+_LANG = re.compile(r"xml:lang\s*=\s*[\"']([^\"']{0,40})[\"']")
+_RESOURCE = re.compile(r"rdf:resource\s*=\s*\"([^\"]{0,500})\"")
+
+
+@dataclass
+class XmpText:
+    title: str | None = None
+    description: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    creators: list[str] = field(default_factory=list)
+    rights: str | None = None
+    rating: float | None = None
+    label: str | None = None
+    digital_source_type: str | None = None
+
+
+@lru_cache(maxsize=32)
+def _element(name: str) -> re.Pattern[str]:
+    escaped = re.escape(name)
+    return re.compile(rf"<{escaped}\b([^>]{{0,500}})>(.{{0,200000}}?)</{escaped}>", re.DOTALL)
+
+
+@lru_cache(maxsize=32)
+def _attribute(name: str) -> re.Pattern[str]:
+    escaped = re.escape(name)
+    return re.compile(rf"(?<![\w:]){escaped}\s*=\s*\"([^\"]{{0,4000}})\"")
+
+
+def _clean(value: str) -> str:
+    return text.clean(html.unescape(value.strip()))[:MAX_FIELD]
+
+
+def _items(packet: str, name: str) -> list[tuple[str, str]] | None:
+    """(language, text) of each ``rdf:li`` of property ``name``; a simple value as one item;
+    None when the property is not there."""
+    if name not in packet:
+        return None
+    element = _element(name).search(packet)
+    if element is not None:
+        body = element.group(2)
+        found = [(_lang(attributes), _clean(value))
+                 for attributes, value in _ITEM.findall(body)[:MAX_ITEMS]]
+        if found or _EMPTY_ITEM.search(body) or "<rdf:" in body:
+            return found
+        resource = _RESOURCE.search(element.group(1))
+        if resource:
+            return [("", _clean(resource.group(1)))]
+        return [("", _clean(body))]
+    attribute = _attribute(name).search(packet)
+    if attribute is not None:
+        return [("", _clean(attribute.group(1)))]
+    return None
+
+
+def _lang(attributes: str) -> str:
+    match = _LANG.search(attributes)
+    return match.group(1).lower() if match else ""
+
+
+def _alternative(packet: str, name: str) -> str | None:
+    """An ``rdf:Alt`` text: its x-default item, else its first."""
+    items = [(lang, value) for lang, value in (_items(packet, name) or []) if value]
+    if not items:
+        return None
+    return next((v for lang, v in items if lang == "x-default"), items[0][1])
+
+
+def _list(packet: str, name: str) -> list[str]:
+    return [value for _lang, value in (_items(packet, name) or []) if value]
+
+
+def packet_text(raw: bytes) -> str:
+    """An XMP packet's text: UTF-8, or UTF-16/32 as its byte order mark or its NUL bytes
+    show (the XMP standard allows all of them)."""
+    for mark, codec in ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+                        (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le")):
+        if raw.startswith(mark):
+            return raw[len(mark):].decode(codec, errors="replace")
+    if len(raw) >= 4 and raw[0] == 0 and raw[1] != 0:
+        return raw.decode("utf-16-be", errors="replace")
+    if len(raw) >= 4 and raw[0] != 0 and raw[1] == 0 and raw[2] != 0:
+        return raw.decode("utf-16-le", errors="replace")
+    return raw.decode("utf-8", errors="replace")
+
+
+def read_xmp_text(raw: bytes | str | None, limit: int = 1 << 20) -> XmpText:
+    found = XmpText()
+    if not raw:
+        return found
+    packet = raw if isinstance(raw, str) else packet_text(raw[:limit])
+    found.title = _alternative(packet, "dc:title")
+    found.description = _alternative(packet, "dc:description")
+    found.rights = _alternative(packet, "dc:rights")
+    found.keywords = _list(packet, "dc:subject")
+    found.creators = _list(packet, "dc:creator")
+    found.label = _alternative(packet, "xmp:Label")
+    rating = _alternative(packet, "xmp:Rating")
+    if rating is not None:
+        try:
+            value = float(rating)
+        except ValueError:
+            value = None
+        found.rating = value if value is not None and -1 <= value <= 5 else None
+    source = _alternative(packet, "Iptc4xmpExt:DigitalSourceType")
+    found.digital_source_type = source.rstrip("/").rsplit("/", 1)[-1] if source else None
+    return found
