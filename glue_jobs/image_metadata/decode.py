@@ -14,7 +14,7 @@ from typing import BinaryIO
 from image_metadata.exceptions import NotAnImage
 from image_metadata.formats.header import Header
 from image_metadata.formats.registry import SUPPORTED_FORMATS, read_header
-from image_metadata.tags import capture_time, exif_labels, iptc, places, xmp_text
+from image_metadata.tags import c2pa, capture_time, exif_labels, iptc, places, xmp_text
 from image_metadata.tags import exif as exif_mod
 from image_metadata.tags import xmp as xmp_mod
 from image_metadata.tags.descriptions import Descriptions, reconcile
@@ -34,6 +34,7 @@ class Decoded:
     typed: exif_mod.Typed = field(default_factory=exif_mod.Typed)
     properties: ImageProperties = field(default_factory=ImageProperties)
     descriptions: Descriptions = field(default_factory=Descriptions)
+    provenance: c2pa.C2paFacts = field(default_factory=c2pa.C2paFacts)
     warnings: list[str] = field(default_factory=list)
     # The orientation a container states outside its EXIF (AVIF's irot/imir), if any.
     container_orientation: int | None = field(default=None, repr=False)
@@ -71,6 +72,7 @@ def decode(fp: BinaryIO) -> Decoded:
     _place(result.typed)
     result.exif_labels = exif_labels.labels(result.exif)
     result.properties = image_properties(header, exif_data, result.warnings)
+    result.provenance = c2pa.read_c2pa(header.c2pa)
     result.descriptions = reconcile(result.exif, _iptc(header, exif_data),
                                     xmp_text.read_xmp_text(header.xmp))
     return result

@@ -89,6 +89,9 @@ def _extract(url: str, image_id: str | None, clients: Clients, settings: Extract
                for k in decoded.properties.__dataclass_fields__},
             **{k: getattr(decoded.descriptions, k)
                for k in decoded.descriptions.__dataclass_fields__},
+            "c2pa": decoded.provenance.present,
+            "c2pa_claim_generator": decoded.provenance.claim_generator,
+            "c2pa_digital_source_types": decoded.provenance.digital_source_types,
             "exif": decoded.exif,
             "exif_labels": decoded.exif_labels,
             "warnings": decoded.warnings,

@@ -34,6 +34,7 @@ class Header:
     animated: bool | None = None
     has_thumbnail: bool | None = None
     resources: bytes | None = None  # Photoshop image resources (IPTC, its digest)
+    c2pa: bytes | None = None  # the C2PA manifest store (a JUMBF box), as stored
     own: bool = True  # read by this project's code, not taken from a Pillow plugin as it is
 
     def sized(self) -> Header:

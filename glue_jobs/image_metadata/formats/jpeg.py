@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from image_metadata.formats.header import Header
-from image_metadata.tags import iptc
+from image_metadata.tags import c2pa, iptc
 from image_metadata.tags.ifd import TiffReader, first_int
 
 MAX_SEGMENTS = 2_000
@@ -27,6 +27,7 @@ _ICC_ID = b"ICC_PROFILE\x00"  # then the chunk's sequence number and the chunk c
 MAX_ICC = 4 * 1024 * 1024
 _PROGRESSIVE = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
 MAX_RESOURCES = 4 * 1024 * 1024
+MAX_C2PA = 4 * 1024 * 1024  # a manifest with thumbnails runs to a few hundred KB
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # markers without a length
 _MARKER = re.compile(rb"\xff[^\x00\xff]")  # after any fill bytes: FF FF FF D9 ends in FFD9
 
@@ -46,6 +47,7 @@ class JpegHeader:
     icc: bytes | None = None
     pictures: int = 1
     resources: bytes | None = None  # Photoshop image resources (APP13): IPTC lives there
+    c2pa: bytes | None = None  # the C2PA manifest store, from its APP11 segments
 
 
 def is_jpeg(prefix: bytes) -> bool:
@@ -66,6 +68,8 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
     dpi: tuple[float, float] | None = None
     icc_chunks: dict[int, bytes] = {}
     resources = b""
+    jumbf: list[bytes] = []
+    jumbf_bytes = 0
     warnings: list[str] = []
     for _ in range(MAX_SEGMENTS):
         marker = _next_marker(fp, warnings)
@@ -103,6 +107,11 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
             block = iptc.from_app13(fp.read(length))
             if block is not None:  # a block too long for one segment continues in the next
                 resources += block
+        elif marker == 0xEB and jumbf_bytes < MAX_C2PA:
+            payload = fp.read(length)
+            if payload[:2] == b"JP":
+                jumbf.append(payload)
+                jumbf_bytes += length
         elif marker == 0xE2:
             payload = fp.read(length)
             if payload.startswith(b"MPF\x00"):
@@ -122,7 +131,7 @@ def read_jpeg(fp: BinaryIO) -> JpegHeader:
     icc = b"".join(icc_chunks[k] for k in sorted(icc_chunks)) or None
     return JpegHeader("MPO" if pictures > 1 else "JPEG", mode, width, height, exif, xmp,
                       tuple(warnings), bits, progressive, dpi, icc, pictures,
-                      resources or None)
+                      resources or None, c2pa.join_app11(jumbf) if jumbf else None)
 
 
 def _jfif_density(payload: bytes) -> tuple[float, float] | None:
@@ -207,4 +216,4 @@ def header(fp: BinaryIO) -> Header:
                   warnings=list(found.warnings), dpi=found.dpi, bits_per_sample=found.bits,
                   icc=found.icc, progressive=found.progressive, frames=found.pictures,
                   animated=False, has_alpha=False,  # an MPO's pictures are views, not frames
-                  resources=found.resources)
+                  resources=found.resources, c2pa=found.c2pa)

@@ -47,6 +47,7 @@ class PngHeader:
     icc: bytes | None = None
     srgb: bool = False
     frames: int | None = None  # APNG's acTL
+    c2pa: bytes | None = None  # a caBX chunk: the C2PA manifest store
 
 
 def is_png(prefix: bytes) -> bool:
@@ -94,7 +95,7 @@ def read_png(fp: BinaryIO) -> PngHeader:
                      **facts)  # type: ignore[arg-type]
 
 
-_FACT_CHUNKS = frozenset({b"tRNS", b"pHYs", b"iCCP", b"sRGB", b"acTL"})
+_FACT_CHUNKS = frozenset({b"tRNS", b"pHYs", b"iCCP", b"sRGB", b"acTL", b"caBX"})
 MAX_ICC = 4 * 1024 * 1024
 _METRES_PER_INCH = 0.0254
 
@@ -107,6 +108,8 @@ def _read_fact(kind: bytes, body: bytes, facts: dict[str, object], warnings: lis
         facts["dpi"] = (x * _METRES_PER_INCH, y * _METRES_PER_INCH)
     elif kind == b"sRGB":
         facts["srgb"] = True
+    elif kind == b"caBX" and "c2pa" not in facts:
+        facts["c2pa"] = body
     elif kind == b"acTL" and len(body) >= 8:
         facts["frames"] = struct.unpack(">I", body[:4])[0]
     elif kind == b"iCCP" and "icc" not in facts:
@@ -148,7 +151,7 @@ def header(fp: BinaryIO) -> Header:
                   icc=found.icc, color_space="sRGB" if found.srgb else None,
                   has_alpha=found.mode in ("RGBA", "LA") or found.transparency,
                   progressive=found.interlaced, frames=found.frames or 1,
-                  animated=bool(found.frames and found.frames > 1))
+                  animated=bool(found.frames and found.frames > 1), c2pa=found.c2pa)
 
 
 def exif_after_image_data(fp: BinaryIO) -> bytes | None:

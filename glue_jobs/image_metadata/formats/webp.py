@@ -27,6 +27,7 @@ class WebpHeader:
     xmp: bytes | None
     icc: bytes | None = None
     frames: int | None = None  # ANMF chunks, when the walk reached the end
+    c2pa: bytes | None = None
 
 
 def is_webp(prefix: bytes) -> bool:
@@ -66,7 +67,7 @@ def read_webp(fp: BinaryIO) -> WebpHeader:
                 alpha = True
             elif kind == b"ANMF":
                 frames += 1
-        elif kind in (b"EXIF", b"XMP ", b"ICCP") and kind not in metadata:
+        elif kind in (b"EXIF", b"XMP ", b"ICCP", b"C2PA") and kind not in metadata:
             if length > MAX_METADATA:
                 raise ValueError(f"{kind.decode().strip()} chunk of {length} bytes is too large")
             metadata[kind] = fp.read(length)
@@ -81,7 +82,8 @@ def read_webp(fp: BinaryIO) -> WebpHeader:
         raise ValueError("no VP8, VP8L or VP8X chunk: no image in this WebP file")
     return WebpHeader(size[0], size[1], "RGBA" if alpha else "RGB", animated,
                       metadata.get(b"EXIF"), metadata.get(b"XMP "), metadata.get(b"ICCP"),
-                      (frames if animated else 1) if complete else None)
+                      (frames if animated else 1) if complete else None,
+                      metadata.get(b"C2PA"))
 
 
 def _vp8x(head: bytes) -> tuple[int, int, int]:
@@ -112,4 +114,4 @@ def header(fp: BinaryIO) -> Header:
     found = read_webp(fp)
     return Header("WEBP", found.mode, found.width, found.height, found.exif, found.xmp,
                   bits_per_sample=8, icc=found.icc, frames=found.frames,
-                  animated=found.animated)
+                  animated=found.animated, c2pa=found.c2pa)

@@ -1,0 +1,119 @@
+"""C2PA manifests: found in JPEG, PNG and WebP, their claim generator and the digital source
+types of their actions read from the JUMBF boxes and CBOR, within bounds."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from PIL import Image
+
+from image_metadata.decode import decode_bytes
+from image_metadata.tags import c2pa
+
+
+def cbor(value) -> bytes:
+    def head(major: int, n: int) -> bytes:
+        if n < 24:
+            return bytes([major << 5 | n])
+        if n < 256:
+            return bytes([major << 5 | 24, n])
+        return bytes([major << 5 | 25]) + struct.pack(">H", n)
+    if isinstance(value, str):
+        data = value.encode()
+        return head(3, len(data)) + data
+    if isinstance(value, int):
+        return head(0, value)
+    if isinstance(value, list):
+        return head(4, len(value)) + b"".join(cbor(v) for v in value)
+    if isinstance(value, dict):
+        return head(5, len(value)) + b"".join(cbor(k) + cbor(v) for k, v in value.items())
+    raise TypeError(value)
+
+
+def box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def superbox(label: str, *children: bytes) -> bytes:
+    description = bytes(16) + b"\x03" + label.encode() + b"\x00"
+    return box(b"jumb", box(b"jumd", description) + b"".join(children))
+
+
+SOURCE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+
+
+def store(generator: str = "Example AI 1.0", source: str = SOURCE) -> bytes:
+    actions = superbox("c2pa.actions.v2", box(b"cbor", cbor(
+        {"actions": [{"action": "c2pa.created", "digitalSourceType": source}]})))
+    claim = superbox("c2pa.claim.v2", box(b"cbor", cbor(
+        {"claim_generator_info": {"name": generator}, "alg": "sha256"})))
+    manifest = superbox("urn:c2pa:1234", superbox("c2pa.assertions", actions), claim)
+    return superbox("c2pa", manifest)
+
+
+def test_a_manifest_store_gives_its_generator_and_source_types():
+    found = c2pa.read_c2pa(store())
+    assert (found.present, found.claim_generator, found.digital_source_types) == (
+        True, "Example AI 1.0", ["trainedAlgorithmicMedia"])
+
+
+def test_the_active_manifest_is_the_last_in_the_store():
+    older = superbox("urn:c2pa:old", superbox("c2pa.claim", box(b"cbor", cbor(
+        {"claim_generator": "Old Editor"}))))
+    newer = superbox("urn:c2pa:new", superbox("c2pa.claim", box(b"cbor", cbor(
+        {"claim_generator": "New Editor 2"}))))
+    assert c2pa.read_c2pa(superbox("c2pa", older, newer)).claim_generator == "New Editor 2"
+
+
+def test_a_jumbf_box_that_is_not_c2pa_is_no_manifest():
+    assert c2pa.read_c2pa(superbox("jpeg360", box(b"json", b"{}"))).present is False
+
+
+def test_damaged_cbor_still_says_a_manifest_is_there():
+    damaged = superbox("c2pa", superbox("urn:c2pa:1", superbox("c2pa.claim", box(
+        b"cbor", b"\xbf\xff\xff"))))
+    found = c2pa.read_c2pa(damaged)
+    assert (found.present, found.claim_generator) == (True, None)
+
+
+def test_cbor_that_claims_more_items_than_it_holds_is_refused():
+    found = c2pa.read_c2pa(superbox("c2pa", superbox("urn:c2pa:1", superbox(
+        "c2pa.claim", box(b"cbor", b"\x9b" + b"\xff" * 8)))))
+    assert found.present and found.claim_generator is None
+
+
+def _jpeg_with_app11(data: bytes, split: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "JPEG")
+    jpeg = buffer.getvalue()
+    segments = []
+    header = data[:8]
+    for number, start in enumerate(range(0, len(data), split), start=1):
+        piece = data[start:start + split]
+        body = b"JP" + struct.pack(">HI", 1, number) + (piece if start == 0 else header + piece)
+        segments.append(b"\xff\xeb" + struct.pack(">H", len(body) + 2) + body)
+    return jpeg[:2] + b"".join(segments) + jpeg[2:]
+
+
+def test_a_jpeg_manifest_split_over_app11_segments_is_joined():
+    decoded = decode_bytes(_jpeg_with_app11(store(), split=60))
+    assert decoded.provenance.claim_generator == "Example AI 1.0"
+    assert decoded.provenance.digital_source_types == ["trainedAlgorithmicMedia"]
+
+
+def test_a_png_cabx_chunk_is_a_manifest():
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "PNG")
+    png = buffer.getvalue()
+    body = store()
+    chunk = struct.pack(">I", len(body)) + b"caBX" + body + struct.pack(
+        ">I", zlib.crc32(b"caBX" + body))
+    assert decode_bytes(png[:33] + chunk + png[33:]).provenance.present is True
+
+
+def test_an_image_without_credentials_says_so():
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "JPEG")
+    assert decode_bytes(buffer.getvalue()).provenance.present is False
