@@ -390,6 +390,11 @@ def _survivor(group: str, name: str, equivalents: list[dict],
     return survivor
 
 
+def _first_line(entry: dict) -> str:
+    """The line an entry's mutant writes; an entry for a removed line has none."""
+    return (_lines(entry["added"]) or ["(the line removed)"])[0]
+
+
 def _lines(value: str | list[str]) -> list[str]:
     """An entry's changed line, or lines when the mutant spans several."""
     return [value] if isinstance(value, str) else list(value)
@@ -430,9 +435,9 @@ def write_report(report: Report) -> float:
                   for group, files in report.stale.items()]
     if report.unused or report.overmatched:
         lines += ["", "## Explanations to look at again", ""]
-        lines += [f"- `{e['function']}`: `{_lines(e['added'])[0]}` explains no survivor "
+        lines += [f"- `{e['function']}`: `{_first_line(e)}` explains no survivor "
                   "(killed now, or the code changed): remove it" for e in report.unused]
-        lines += [f"- `{e['function']}`: `{_lines(e['added'])[0]}` matches {len(names)} "
+        lines += [f"- `{e['function']}`: `{_first_line(e)}` matches {len(names)} "
                   f"survivors ({', '.join(n.rsplit('_', 1)[-1] for n in names)}), more than "
                   f"its count of {e.get('count', 1)}: each must be equivalent"
                   for e, names in report.overmatched]

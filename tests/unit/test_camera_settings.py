@@ -4,6 +4,7 @@ become null with a warning; enumerations keep their code in ``exif`` and get a l
 from __future__ import annotations
 
 import io
+import struct
 
 import piexif
 import pytest
@@ -203,3 +204,129 @@ def test_list_valued_codes_are_labelled_each():
 def test_an_unnamed_subfile_combination_is_read_as_its_flags():
     assert exif_labels.label("NewSubfileType", "18") == \
         "Single page, TIFF-FX mixed raster content"
+
+
+def _long_ifd(*items: tuple[int, int, int]) -> camera.CameraSettings:
+    """Settings from an IFD0 of LONG/RATIONAL values as some writers store them."""
+    from .tiff_bytes import LONG, RATIONAL, ifd_size
+    values_at = 8 + ifd_size(len(items))
+    entries, values = [], b""
+    for tag, type_id, number in items:
+        if type_id == RATIONAL:
+            entries.append(entry(tag, RATIONAL, 1, values_at + len(values)))
+            values += struct.pack("<II", number, 1)
+        else:
+            entries.append(entry(tag, LONG, 1, number))
+    data = exif.read_exif(io.BytesIO(header() + ifd(entries) + values))
+    warnings: list[str] = []
+    return camera.camera_settings(data, warnings), warnings
+
+
+RATIONAL_, LONG_ = 5, 4
+
+
+@pytest.mark.parametrize(("tag", "name", "limit", "field"), [
+    (0x829A, "ExposureTime", 100_000, "exposure_time"),
+    (0x829D, "FNumber", 1_000, "f_number"),
+    (0x920A, "FocalLength", 100_000, "focal_length"),
+])
+def test_a_setting_at_its_limit_is_kept_and_beyond_it_refused(tag, name, limit, field):
+    kept, warnings = _long_ifd((tag, RATIONAL_, limit))
+    assert getattr(kept, field) == limit and warnings == []
+    refused, warnings = _long_ifd((tag, RATIONAL_, limit + 1))
+    assert getattr(refused, field) is None
+    assert warnings == [f"{name}: {limit + 1:g} is not a possible value; left empty"]
+
+
+@pytest.mark.parametrize(("tag", "name", "limit", "field"), [
+    (0xA405, "FocalLengthIn35mmFilm", 100_000, "focal_length_35mm"),
+    (0x8827, "ISOSpeedRatings", 10_000_000, "iso"),
+    (0x8833, "ISO", 10_000_000, "iso"),
+])
+def test_a_whole_number_setting_at_its_limit_is_kept_and_beyond_it_refused(tag, name, limit,
+                                                                           field):
+    kept, warnings = _long_ifd((tag, LONG_, limit))
+    assert getattr(kept, field) == limit and warnings == []
+    refused, warnings = _long_ifd((tag, LONG_, limit + 1))
+    assert getattr(refused, field) is None
+    assert warnings == [f"{name}: {limit + 1:g} is not a possible value; left empty"]
+
+
+@pytest.mark.parametrize("bias", [(-64, 1), (64, 1)])
+def test_an_exposure_bias_of_64_ev_either_way_is_kept(bias):
+    assert settings({E.ExposureBiasValue: bias})[0].exposure_bias == bias[0]
+
+
+@pytest.mark.parametrize("bias", [(-129, 2), (129, 2)])
+def test_an_exposure_bias_beyond_64_ev_is_refused(bias):
+    out, warnings = settings({E.ExposureBiasValue: bias})
+    assert out.exposure_bias is None
+    assert warnings == [f"ExposureBiasValue: {bias[0] / 2:g} EV is not a possible value; "
+                        "left empty"]
+
+
+def test_a_dng_lens_info_stands_in_for_the_lens_specification():
+    from .tiff_bytes import RATIONAL, ifd_size
+    values_at = 8 + ifd_size(1)
+    blob = header() + ifd([entry(0xC630, RATIONAL, 4, values_at)]) + struct.pack(
+        "<8I", 18, 1, 55, 1, 0, 0, 0, 0)
+    out = camera.camera_settings(exif.read_exif(io.BytesIO(blob)), [])
+    assert out.lens_specification == "18-55mm f/?"
+
+
+@pytest.mark.parametrize(("direction", "expected"), [((0, 1), 0.0), ((360, 1), 0.0),
+                                                     ((35999, 100), 359.99)])
+def test_image_directions_on_the_full_circle_are_kept(direction, expected):
+    out, _ = settings(gps={G.GPSImgDirection: direction})
+    assert out.gps_img_direction == pytest.approx(expected)
+
+
+def test_a_direction_just_past_the_circle_is_refused():
+    out, warnings = settings(gps={G.GPSImgDirection: (72001, 200)})
+    assert out.gps_img_direction is None
+    assert warnings == ["GPSImgDirection: 360.005 is not 0 to 360 degrees; left empty"]
+
+
+@pytest.mark.parametrize(("speed", "kept"), [((0, 1), 0.0), ((100_000, 1), 100_000.0),
+                                             ((200_001, 2), None)])
+def test_speeds_from_standstill_to_the_limit_are_kept(speed, kept):
+    out, warnings = settings(gps={G.GPSSpeed: speed})
+    assert out.gps_speed_kmh == kept
+    if kept is None:
+        assert warnings == ["GPSSpeed: 100000 is not a possible speed; left empty"]
+
+
+@pytest.mark.parametrize(("ref", "factor"), [(b"k", 1.0), (b"Km", 1.0), (b"n", 1.852),
+                                             (b" ", 1.0)])
+def test_speed_units_are_read_whatever_their_case_or_padding(ref, factor):
+    out, _ = settings(gps={G.GPSSpeedRef: ref, G.GPSSpeed: (10, 1)})
+    assert out.gps_speed_kmh == pytest.approx(10 * factor)
+
+
+def test_a_horizontal_error_beyond_ten_thousand_km_is_refused():
+    out, warnings = settings(gps={G.GPSHPositioningError: (10_000_001, 1)})
+    assert out.gps_horizontal_error_m is None
+    assert warnings == ["GPSHPositioningError: 1e+07 m is not a possible error; left empty"]
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    (1, 100), (2, 200), (3, 300), (4, 100), (5, 100), (6, 200), (None, 300)])
+def test_a_saturated_iso_takes_the_value_its_sensitivity_type_names(kind, expected):
+    values = {E.ISOSpeedRatings: 65535, E.StandardOutputSensitivity: 100,
+              E.RecommendedExposureIndex: 200, E.ISOSpeed: 300}
+    if kind is not None:
+        values[E.SensitivityType] = kind
+    assert settings(values)[0].iso == expected
+
+
+def test_apex_values_beyond_any_camera_give_nothing():
+    out, warnings = settings({E.ShutterSpeedValue: (64, 1), E.ApertureValue: (64, 1)})
+    assert (out.exposure_time, out.f_number, warnings) == (None, None, [])
+    out, warnings = settings({E.ShutterSpeedValue: (-64, 1)})
+    assert (out.exposure_time, warnings) == (None, [])
+
+
+def test_apex_values_just_inside_their_range_are_converted():
+    out, _ = settings({E.ShutterSpeedValue: (63, 1), E.ApertureValue: (19, 1)})
+    assert out.exposure_time == pytest.approx(2.0 ** -63)
+    assert out.f_number == pytest.approx(round(2.0 ** 9.5, 6))

@@ -145,3 +145,84 @@ def test_a_note_that_is_not_its_makers_costs_only_its_facts(make: bytes):
     typed = exif.typed_fields(data, [])
     assert (typed.iso, typed.lens_model) == (None, None)
     assert typed.make == make.rstrip(b"\x00").decode()
+
+
+def test_the_first_olympus_notes_count_offsets_from_the_tiff_header():
+    equipment_at = NOTE_AT + 8 + ifd_size(1)
+    equipment = _ifd_with_values(equipment_at, [(0x0203, ASCII, b"ZUIKO DIGITAL 14-54mm\x00"),
+                                                (0x0207, SHORT, [14]), (0x0208, SHORT, [54])])
+    note = b"OLYMP\x00\x01\x00" + ifd([entry(0x2010, LONG, 1, equipment_at)]) + equipment
+    typed = exif.typed_fields(facts(_tiff_with_note(b"OLYMPUS OPTICAL CO.,LTD\x00", note)), [])
+    assert typed.lens_model == "ZUIKO DIGITAL 14-54mm"
+    assert typed.lens_specification == "14-54mm f/?"
+
+
+def test_om_system_notes_count_offsets_from_the_note():
+    equipment = _ifd_with_values(40, [(0x0203, ASCII, b"M.Zuiko 12-40mm F2.8 PRO II\x00"),
+                                      (0x0205, SHORT, [768]), (0x0206, SHORT, [768]),
+                                      (0x0207, SHORT, [12]), (0x0208, SHORT, [40])])
+    note = (b"OM SYSTEM\x00\x00\x00II\x04\x00" + ifd([entry(0x2010, LONG, 1, 40)])).ljust(
+        40, b"\x00") + equipment
+    typed = exif.typed_fields(facts(_tiff_with_note(b"OM Digital Solutions\x00", note)), [])
+    assert typed.lens_model == "M.Zuiko 12-40mm F2.8 PRO II"
+    assert typed.lens_specification == "12-40mm f/2.8"
+
+
+def test_an_olympus_note_without_equipment_gives_nothing():
+    note = b"OLYMPUS\x00II\x03\x00" + ifd([entry(0x0200, SHORT, 1, 1)])
+    typed = exif.typed_fields(facts(_tiff_with_note(b"OLYMPUS IMAGING CORP.\x00", note)), [])
+    assert (typed.lens_model, typed.lens_specification) == (None, None)
+
+
+def test_the_first_coolpix_notes_hold_their_ifd_eight_bytes_in():
+    note = b"Nikon\x00\x01\x00" + _ifd_with_values(NOTE_AT + 8, [(0x0002, SHORT, [0, 400])])
+    assert exif.typed_fields(facts(_tiff_with_note(b"NIKON\x00", note)), []).iso == 400
+
+
+def test_the_d1_note_is_a_bare_ifd():
+    note = _ifd_with_values(NOTE_AT, [(0x0002, SHORT, [0, 800])])
+    assert exif.typed_fields(facts(_tiff_with_note(b"NIKON CORPORATION\x00", note)), []).iso \
+        == 800
+
+
+def test_a_nikon_iso_of_zero_is_no_iso():
+    note = _ifd_with_values(NOTE_AT, [(0x0002, SHORT, [0, 0])])
+    assert exif.typed_fields(facts(_tiff_with_note(b"NIKON\x00", note)), []).iso is None
+
+
+@pytest.mark.parametrize(("code", "iso"), [(16, 50), (17, 100), (18, 200), (19, 400),
+                                           (20, 800)])
+def test_old_canon_bodies_give_the_iso_as_a_code(code, iso):
+    note = _canon_note(NOTE_AT, iso_code=code, shot=(0, 0, 0), lens=None)
+    assert exif.typed_fields(facts(_tiff_with_note(b"Canon\x00", note)), []).iso == iso
+
+
+def test_a_canon_gain_below_one_is_a_negative_step():
+    note = _canon_note(NOTE_AT, shot=(0, 0x10000 - 32, 160), lens=None)  # gain 2^-1
+    assert exif.typed_fields(facts(_tiff_with_note(b"Canon\x00", note)), []).iso == 50
+
+
+def test_a_canon_iso_flag_without_a_value_falls_back_to_the_shot_record():
+    note = _canon_note(NOTE_AT, iso_code=0x7FFF, shot=(0, 0, 128), lens=None)
+    assert exif.typed_fields(facts(_tiff_with_note(b"Canon\x00", note)), []).iso == 50
+
+
+def test_a_fujifilm_note_without_a_focal_range_gives_nothing():
+    note = b"FUJIFILM" + struct.pack("<I", 12) + _ifd_with_values(12, [(0x1000, ASCII,
+                                                                         b"NORMAL\x00")])
+    typed = exif.typed_fields(facts(_tiff_with_note(b"FUJIFILM\x00", note)), [])
+    assert typed.lens_specification is None
+
+
+def test_a_panasonic_iso_of_65534_is_not_in_use():
+    note = b"Panasonic\x00\x00\x00" + _ifd_with_values(NOTE_AT + 12,
+                                                        [(0x003C, SHORT, [65534])])
+    assert exif.typed_fields(facts(_tiff_with_note(b"Panasonic\x00", note)), []).iso is None
+
+
+def test_an_unreadable_note_says_why_in_a_warning():
+    note = b"Nikon\x00\x02\x10\x00\x00" + b"XX" + bytes(20)  # no TIFF header where it belongs
+    data = facts(_tiff_with_note(b"NIKON\x00", note))
+    assert data.maker.iso is None
+    assert data.warnings == ["MakerNote: NIKON note unreadable (not a TIFF header (expected II "
+                             "or MM byte order mark)); lens and ISO from EXIF only"]
