@@ -15,14 +15,22 @@ VIEWS = ("images_latest", "failures_latest")
 BASE_TABLE = {"images_latest": "images", "failures_latest": "failures"}
 
 
-def sql(name: str) -> str:
-    """The SELECT that defines view ``name`` (its first line, a comment, describes it)."""
+_OUTCOME = {"images": "succeeded", "failures": "failed"}
+
+
+def _text(name: str) -> str:
     if name not in VIEWS:
         raise KeyError(f"no view {name!r}; known: {', '.join(VIEWS)}")
-    text = resources.files(__name__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
-    return text.partition("\n")[2].strip()
+    template = resources.files(__name__).joinpath("latest.sql").read_text(encoding="utf-8")
+    table = BASE_TABLE[name]
+    return template.format(table=table, outcome=_OUTCOME[table])
+
+
+def sql(name: str) -> str:
+    """The SELECT that defines view ``name``: both views rank the same outcomes and keep the
+    rows of their own table."""
+    return _text(name).partition("\n")[2].strip()
 
 
 def description(name: str) -> str:
-    text = resources.files(__name__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
-    return text.partition("\n")[0].lstrip("-").strip()
+    return _text(name).partition("\n")[0].lstrip("-").strip()
