@@ -97,9 +97,15 @@ def _iptc(header: Header, data: exif_mod.ExifData) -> iptc.IptcData:
 
 
 def _place(typed: exif_mod.Typed) -> None:
-    """The time zone at the position, and from it the capture instant where nothing better
-    placed the wall clock."""
+    """The time zone and nearest place at the position, and from the zone the capture instant
+    where nothing better placed the wall clock."""
     typed.time_zone = places.time_zone(typed.gps_latitude, typed.gps_longitude)
+    nearest = places.nearest_place(typed.gps_latitude, typed.gps_longitude, typed.time_zone)
+    if nearest is not None:
+        typed.country_code = nearest.country_code
+        typed.region = nearest.region
+        typed.place = nearest.name
+        typed.place_distance_km = nearest.distance_km
     if typed.time_zone and typed.datetime_original and typed.datetime_original_utc is None:
         typed.datetime_original_utc = places.wall_clock_to_utc(typed.datetime_original,
                                                                typed.time_zone)

@@ -126,6 +126,6 @@ def test_view_column_types_are_trino_spellings_of_the_contract():
 
 def test_named_queries_read_the_latest_views_by_default():
     reading = {q.name: q.sql for q in queries.load_all()}
-    for name in ("camera_models", "images_in_bbox", "images_without_gps",
+    for name in ("camera_models", "images_by_country", "images_in_bbox", "images_without_gps",
                  "failures_by_error_type", "latest_row_per_url"):
         assert "_latest" in reading[name], name

@@ -48,6 +48,14 @@ def test_bounding_box_finds_the_sample_inside_it(con):
     assert rows[0]["gps_latitude"] == pytest.approx(48.858222, abs=1e-6)
 
 
+def test_images_by_country_counts_each_positioned_image_once_with_its_region(con):
+    rows = {(r["country_code"], r["region"]): r for r in named(con, "images_by_country")}
+    assert sum(r["images"] for r in rows.values()) == 5  # every sample with a position
+    assert rows[("FR", "Île-de-France")]["images"] == 1
+    assert rows[("AU", "New South Wales")]["top_place"] == "The Rocks"
+    assert {"FR", "BR", "AU", "US"} <= {country for country, _ in rows}
+
+
 def test_images_without_gps_are_listed(con):
     names = sorted(r["url"].rsplit("/", 1)[1] for r in named(con, "images_without_gps"))
     assert names == ["no_gps.jpg", "plain.bmp", "plain.gif"]

@@ -75,6 +75,18 @@ def test_popup_shows_untrusted_text_as_text(tmp_path, open_map):
     assert errors == []
 
 
+def test_popup_names_the_nearest_place_region_and_country(demo_output, tmp_path, open_map):
+    page, errors = open_map(gps_map.write_map(demo_output, tmp_path / "map.html").path)
+    texts = page.evaluate("""window.imgmeta.markers.map((m) => {
+        m.openPopup();
+        return document.querySelector('.imgmeta-popup').innerText;
+    })""")
+    sydney = [t for t in texts if "sydney" in t]
+    assert len(sydney) == 1
+    assert "The Rocks, New South Wales, AU (0.7 km)" in sydney[0]
+    assert errors == []
+
+
 def test_output_without_gps_shows_a_message_not_an_error(tmp_path, open_map):
     write_images(tmp_path, [image_row(1, None, None)])
     page, errors = open_map(gps_map.write_map(tmp_path, tmp_path / "map.html").path)

@@ -31,7 +31,8 @@ ASSETS = {
 VALID = ("gps_latitude BETWEEN -90 AND 90 AND gps_longitude BETWEEN -180 AND 180 "
          "AND NOT is_nan(gps_latitude) AND NOT is_nan(gps_longitude)")
 FIELDS = ("gps_latitude", "gps_longitude", "url", "id", "make", "model", "datetime_original",
-          "width", "height", "format", "file_size")
+          "width", "height", "format", "file_size", "place", "region", "country_code",
+          "place_distance_km")
 
 
 class MapError(ImageMetadataError):
@@ -218,6 +219,11 @@ $scripts
       ["Size", p[at.width] + " \\u00d7 " + p[at.height] + " " + (p[at.format] || "")],
       ["Position", p[at.gps_latitude].toFixed(6) + ", " + p[at.gps_longitude].toFixed(6)],
     ];
+    if (p[at.place]) {
+      const where = [p[at.place], p[at.region], p[at.country_code]].filter(Boolean).join(", ");
+      rows.splice(3, 0, ["Near", where + " (" + Number(p[at.place_distance_km]).toFixed(1)
+                                 + " km)"]);
+    }
     if (p[at.id]) rows.unshift(["Id", p[at.id]]);
     for (const [label, value] of rows) {
       list.append(text("dt", label), text("dd", value));

@@ -182,7 +182,12 @@ class Typed(CameraSettings):
     gps_longitude: float | None = None
     gps_altitude: float | None = None
     gps_timestamp: datetime | None = None
-    time_zone: str | None = None  # at the position (decode fills it, after XMP's position)
+    # Decode fills these from the position, after XMP may have given one.
+    time_zone: str | None = None
+    country_code: str | None = None
+    region: str | None = None
+    place: str | None = None
+    place_distance_km: float | None = None
 
 
 def typed_fields(data: ExifData, warnings: list[str]) -> Typed:

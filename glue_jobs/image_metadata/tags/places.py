@@ -1,8 +1,12 @@
-"""Where on Earth's clocks a position is: its IANA time zone, looked up offline.
+"""Where a position is, looked up offline: its IANA time zone and its nearest populated place.
 
 tzfpy holds the time zone polygons (from timezone-boundary-builder) in its wheel and answers
 in about a microsecond; it is loaded on first use, once per worker process. At sea the answer
 is the nautical zone (``Etc/GMT+2``), which is as much a zone as any.
+
+The nearest place comes from the gazetteer shipped in the package (GeoNames, places of 1,000
+people or more). A place farther than ``PLACE_MAX_KM`` is no answer: a photo taken 300 km
+out at sea is not "in" the nearest port.
 """
 
 from __future__ import annotations
@@ -10,6 +14,10 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from image_metadata.tags import gazetteer
+
+PLACE_MAX_KM = 100.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -25,6 +33,17 @@ def time_zone(latitude: float | None, longitude: float | None) -> str | None:
         return None
     name = _lookup()(longitude, latitude)
     return name or None
+
+
+def nearest_place(latitude: float | None, longitude: float | None,
+                  zone_name: str | None) -> gazetteer.Place | None:
+    """The nearest populated place within ``PLACE_MAX_KM``; None without a position, and at
+    sea (a nautical ``Etc/`` zone), where the search would only scan empty water."""
+    if latitude is None or longitude is None or zone_name is None:
+        return None
+    if zone_name.startswith("Etc/"):
+        return None
+    return gazetteer.shipped().nearest(latitude, longitude, PLACE_MAX_KM)
 
 
 @functools.lru_cache(maxsize=512)
