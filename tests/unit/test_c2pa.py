@@ -1,5 +1,5 @@
-"""C2PA manifests: found in JPEG, PNG and WebP, their claim generator and the digital source
-types of their actions read from the JUMBF boxes and CBOR, within bounds."""
+"""C2PA manifests: found in JPEG, PNG, WebP, HEIF and AVIF, their claim generator and the
+digital source types of their actions read from the JUMBF boxes and CBOR, within bounds."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import io
 import struct
 import zlib
 
+import pytest
 from PIL import Image
 
+from image_metadata import samples
 from image_metadata.decode import decode_bytes
 from image_metadata.tags import c2pa
 
@@ -111,6 +113,44 @@ def test_a_png_cabx_chunk_is_a_manifest():
     chunk = struct.pack(">I", len(body)) + b"caBX" + body + struct.pack(
         ">I", zlib.crc32(b"caBX" + body))
     assert decode_bytes(png[:33] + chunk + png[33:]).provenance.present is True
+
+
+def _heif_with_uuid(payload: bytes, fmt: str = "HEIF", user_type: bytes = c2pa.BMFF_UUID
+                    ) -> bytes:
+    """A HEIF/AVIF file with a 'uuid' box right after 'ftyp', where C2PA writers put it."""
+    image = samples.encode(fmt, (16, 16))
+    ftyp_end = struct.unpack(">I", image[:4])[0]
+    uuid = struct.pack(">I", 8 + 16 + len(payload)) + b"uuid" + user_type + payload
+    return image[:ftyp_end] + uuid + image[ftyp_end:]
+
+
+def _c2pa_uuid_payload(purpose: bytes, body: bytes) -> bytes:
+    return b"\x00\x00\x00\x00" + purpose + b"\x00" + (bytes(8) if purpose == b"manifest"
+                                                       else b"") + body
+
+
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_a_heif_or_avif_c2pa_uuid_box_before_meta_is_a_manifest(fmt):
+    decoded = decode_bytes(_heif_with_uuid(_c2pa_uuid_payload(b"manifest", store()), fmt))
+    assert (decoded.format, decoded.width) == (fmt, 16)
+    assert decoded.provenance.claim_generator == "Example AI 1.0"
+    assert decoded.provenance.digital_source_types == ["trainedAlgorithmicMedia"]
+
+
+def test_a_uuid_box_of_another_user_type_is_no_manifest():
+    decoded = decode_bytes(_heif_with_uuid(_c2pa_uuid_payload(b"manifest", store()),
+                                           user_type=bytes(16)))
+    assert (decoded.format, decoded.provenance.present) == ("HEIF", False)
+
+
+def test_a_merkle_uuid_box_holds_no_manifest_store():
+    decoded = decode_bytes(_heif_with_uuid(_c2pa_uuid_payload(b"merkle", b"\xa0")))
+    assert (decoded.format, decoded.provenance.present) == ("HEIF", False)
+
+
+def test_a_uuid_purpose_without_its_end_is_no_manifest():
+    assert c2pa.from_bmff_uuid(b"\x00\x00\x00\x00manifest") is None
+    assert c2pa.from_bmff_uuid(b"\x00\x00") is None
 
 
 def test_an_image_without_credentials_says_so():

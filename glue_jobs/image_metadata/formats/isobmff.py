@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 from image_metadata.exceptions import CorruptImage
 from image_metadata.formats.header import Header
+from image_metadata.tags import c2pa
 
 MAX_BOXES = 10_000
 MAX_DERIVATIONS = 8  # grid of iden of ... before the coded item
@@ -30,6 +31,7 @@ MAX_TOTAL_EXTENTS = 1 << 15  # libheif stops at 1,000 items of 32 extents
 MAX_META_BYTES = 1 << 20  # cameras write a few KB
 MAX_FTYP_BYTES = 4_096
 MAX_PAYLOAD_BYTES = 4 << 20  # a larger Exif/XMP item is left out, not read
+MAX_C2PA_BYTES = 4 << 20  # a manifest with thumbnails runs to a few hundred KB
 
 AVIF_BRANDS = {b"avif", b"avis"}
 HEVC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
@@ -64,6 +66,7 @@ class HeifHeader:
     color_space: str | None = None  # from an 'nclx' colour box
     sequence: bool = False  # the brands announce an image sequence (animation)
     has_thumbnail: bool = False
+    c2pa: bytes | None = None  # the JUMBF store of a C2PA 'uuid' box before 'meta'
 
 
 @dataclass
@@ -78,6 +81,7 @@ class _Meta:
     refs: dict[tuple[bytes, int], list[int]] = field(default_factory=dict)  # (type, from) -> to
     idat: bytes = b""
     sequence: bool = False
+    c2pa: bytes | None = None
     boxes: int = 0
     extents: int = 0
 
@@ -174,7 +178,8 @@ def _read(fp: BinaryIO) -> HeifHeader:
     thumbnail = any(k == b"thmb" and primary in tos for (k, _f), tos in meta.refs.items())
     return HeifHeader(fmt, _mode(meta, primary, fmt), width, height,
                       _tiff_part(exif) if exif else None, xmp or None, orientation,
-                      _coding(meta, primary)[1], icc, space, meta.sequence, thumbnail)
+                      _coding(meta, primary)[1], icc, space, meta.sequence, thumbnail,
+                      meta.c2pa)
 
 
 # (quarter turns counter-clockwise, mirror axis) -> EXIF Orientation, as libavif maps them
@@ -214,7 +219,8 @@ def _box_header(head: bytes, pos: int, end: int, meta: _Meta) -> tuple[bytes, in
 
 def _top_level(fp: BinaryIO, file_size: int, meta: _Meta) -> tuple[str, bytes]:
     """The format the 'ftyp' brands name and the 'meta' payload; boxes in between (an
-    'mdat') are seeked over."""
+    'mdat') are seeked over, except a C2PA 'uuid' box (C2PA writers put it right after
+    'ftyp'), whose manifest store is kept."""
     pos, fmt = 0, ""
     while pos < file_size:
         fp.seek(pos)
@@ -236,8 +242,24 @@ def _top_level(fp: BinaryIO, file_size: int, meta: _Meta) -> tuple[str, bytes]:
                 return fmt, payload
             fmt = _format(payload)
             meta.sequence = bool(_brands(payload) & SEQUENCE_BRANDS)
+        elif kind == b"uuid" and meta.c2pa is None:
+            meta.c2pa = _c2pa_store(fp, pos + header, size - header)
         pos += size
     raise ValueError("no 'meta' box before the end of the file")
+
+
+def _c2pa_store(fp: BinaryIO, start: int, length: int) -> bytes | None:
+    """The manifest store of the 'uuid' box whose payload is at ``start``, when its user type
+    is C2PA's; a larger store than MAX_C2PA_BYTES is left out unread."""
+    if length < 16 or length - 16 > MAX_C2PA_BYTES:
+        return None
+    fp.seek(start)
+    if fp.read(16) != c2pa.BMFF_UUID:
+        return None
+    payload = fp.read(length - 16)
+    if len(payload) < length - 16:
+        raise ValueError(f"C2PA 'uuid' box at offset {start} is truncated")
+    return c2pa.from_bmff_uuid(payload)
 
 
 # Brands of image sequences (HEIF 'msf1'/'hevs', AVIF 'avis'): animations.
@@ -563,4 +585,5 @@ def header(fp: BinaryIO) -> Header | None:
     return Header(found.format, found.mode, found.width, found.height, found.exif, found.xmp,
                   orientation=found.orientation, bits_per_sample=found.bits, icc=found.icc,
                   color_space=found.color_space, animated=found.sequence,
-                  frames=None if found.sequence else 1, has_thumbnail=found.has_thumbnail)
+                  frames=None if found.sequence else 1, has_thumbnail=found.has_thumbnail,
+                  c2pa=found.c2pa)

@@ -214,6 +214,23 @@ def _actions(assertion: Any, facts: C2paFacts) -> None:
                 facts.digital_source_types.append(term[:200])
 
 
+# The 'uuid' box's user type for C2PA in ISO BMFF files (HEIF, AVIF, MP4).
+BMFF_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
+
+
+def from_bmff_uuid(payload: bytes) -> bytes | None:
+    """The JUMBF store in a C2PA 'uuid' box's payload (after its user type): a full box
+    header, the purpose as a C string, for "manifest" the 8-byte offset of an auxiliary
+    box, then the store. Other purposes ("merkle" in fragmented files) hold no store."""
+    if len(payload) < 5:
+        return None
+    end = payload.find(b"\x00", 4)
+    if end < 0 or payload[4:end] != b"manifest":
+        return None
+    store = payload[end + 1 + 8:]
+    return store or None
+
+
 def join_app11(segments: list[bytes]) -> bytes | None:
     """The C2PA JUMBF store from JPEG APP11 segments ("JP", box instance, sequence number,
     then the box; every segment after the first repeats the box's header)."""
