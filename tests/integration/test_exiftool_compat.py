@@ -101,12 +101,9 @@ EXPECTED_DIFFERENCES: dict[tuple[str, str], Expected] = {
         ("SigmaRaw:ImageWidth", "SigmaRaw:ImageHeight")),
     (f"{FORMATS}/PhotoMechanic.jpg", "datetime_original"):
         Expected(_XMP_TIME.format(key="photoshop:DateCreated, a date only"), ("XMP:DateCreated",)),
-    # exiftool reads these from the JPEG preview inside the RW2 (JpgFromRaw), whose EXIF is
-    # whole; the RW2's own Exif IFD has no ISO and no 35 mm focal length. The project reads
-    # only the raw file's own IFDs; Panasonic's raw IFD0 has the ISO (issue 13's maker-note
-    # readers are where it belongs).
-    (f"{FORMATS}/Panasonic.rw2", "iso"): Expected(
-        "ISO only in the embedded preview's EXIF", ()),
+    # exiftool reads this from the JPEG preview inside the RW2 (JpgFromRaw), whose EXIF is
+    # whole; the RW2's own Exif IFD has no 35 mm focal length, and the project reads only the
+    # raw file's own IFDs.
     (f"{FORMATS}/Panasonic.rw2", "focal_length_35mm"): Expected(
         "35 mm focal length only in the embedded preview's EXIF", ()),
     **{(f"{FORMATS}/{name}", "icc_profile"): Expected(

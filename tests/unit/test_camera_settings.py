@@ -330,3 +330,18 @@ def test_apex_values_just_inside_their_range_are_converted():
     out, _ = settings({E.ShutterSpeedValue: (63, 1), E.ApertureValue: (19, 1)})
     assert out.exposure_time == pytest.approx(2.0 ** -63)
     assert out.f_number == pytest.approx(round(2.0 ** 9.5, 6))
+
+
+def _rw2(ifd0: list[bytes]) -> bytes:
+    """A Panasonic RW2 skeleton: TIFF with magic 0x55 and a sensor size in IFD0."""
+    tiff = header() + ifd([entry(0x0002, SHORT, 1, 64), entry(0x0003, SHORT, 1, 48), *ifd0])
+    return tiff[:2] + struct.pack("<H", 0x55) + tiff[4:]
+
+
+def test_a_panasonic_raw_gives_the_iso_its_own_ifd0_records():
+    decoded = decode_bytes(_rw2([entry(0x0017, SHORT, 1, 800)]))
+    assert (decoded.format, decoded.width, decoded.typed.iso) == ("RW2", 64, 800)
+
+
+def test_a_panasonic_raw_without_that_tag_has_no_iso():
+    assert decode_bytes(_rw2([])).typed.iso is None

@@ -226,3 +226,33 @@ def test_an_unreadable_note_says_why_in_a_warning():
     assert data.maker.iso is None
     assert data.warnings == ["MakerNote: NIKON note unreadable (not a TIFF header (expected II "
                              "or MM byte order mark)); lens and ISO from EXIF only"]
+
+
+SONY_SIGNATURE = b"SONY DSC \x00\x00\x00"
+LENS_SPEC_18_55 = bytes.fromhex("0000180055355600")  # E 18-55mm F3.5-5.6
+
+
+def test_sony_lens_spec_gives_the_lens_specification():
+    note = SONY_SIGNATURE + _ifd_with_values(NOTE_AT + len(SONY_SIGNATURE),
+                                             [(0xB02A, UNDEFINED, LENS_SPEC_18_55)])
+    typed = exif.typed_fields(facts(_tiff_with_note(b"SONY\x00", note)), [])
+    assert typed.lens_specification == "18-55mm f/3.5-5.6"
+
+
+def test_a_bare_sony_ifd_is_read_too():
+    note = _ifd_with_values(NOTE_AT, [(0xB02A, UNDEFINED, bytes.fromhex("0000500050181800"))])
+    typed = exif.typed_fields(facts(_tiff_with_note(b"SONY\x00", note)), [])
+    assert typed.lens_specification == "50mm f/1.8"
+
+
+@pytest.mark.parametrize("spec", [bytes(8), bytes.fromhex("00001A0055355600"), b"\x00" * 7])
+def test_a_sony_lens_spec_that_is_unknown_or_not_decimal_gives_nothing(spec):
+    note = SONY_SIGNATURE + _ifd_with_values(NOTE_AT + len(SONY_SIGNATURE),
+                                             [(0xB02A, UNDEFINED, spec)])
+    assert exif.typed_fields(facts(_tiff_with_note(b"SONY\x00", note)), []).lens_specification \
+        is None
+
+
+def test_an_old_sony_pic_note_is_not_taken_for_an_ifd():
+    data = facts(_tiff_with_note(b"SONY\x00", b"SONY PI\x00" + bytes(40)))
+    assert data.maker.lens_specification is None

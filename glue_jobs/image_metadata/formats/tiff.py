@@ -211,6 +211,7 @@ RAW_MAGICS = {0x55: "RW2", 0x4F52: "ORF", 0x5352: "ORF"}
 # Panasonic's IFD0 tags: the sensor's borders around the image it records.
 _PANASONIC_BORDERS = (0x0004, 0x0005, 0x0006, 0x0007)  # top, left, bottom, right
 _EXIF_SIZE = (0xA002, 0xA003)  # ExifImageWidth, ExifImageHeight
+_PANASONIC_ISO = 0x0017  # in the RW2's IFD0, where its Exif IFD has none (exiftool's ISO)
 
 
 def accepts_raw(head: bytes) -> bool:
@@ -236,6 +237,9 @@ def raw_header(fp: BinaryIO) -> Header:
     if name == "RW2" and not (width and height):
         width = first_int(data.entry("IFD0", 0x0002))  # SensorWidth, SensorHeight
         height = first_int(data.entry("IFD0", 0x0003))
+    iso = first_int(data.entry("IFD0", _PANASONIC_ISO)) if name == "RW2" else None
+    if iso and data.maker.iso is None:
+        data.maker.iso = iso  # the raw IFD0 is Panasonic's own record, as a maker note is
     found = Header(name, "RGB", width or None, height or None, exif_data=data)  # type: ignore[arg-type]
     if not (width and height):
         found.warnings.append(f"{name}: no image size in IFD0")

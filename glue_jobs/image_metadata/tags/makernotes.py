@@ -3,8 +3,9 @@
 Each maker writes its note differently: a bare IFD whose offsets count from the EXIF TIFF
 header (Canon, Panasonic), a signature then an IFD (Panasonic, old Olympus), a signature
 and a TIFF header of its own (Nikon), or offsets that count from the note itself (Olympus,
-Fujifilm). Only the few tags that answer "which lens" and "which ISO" are read, through the
-same bounded IFD reader as EXIF; a note that is not what its maker writes gives nothing.
+Fujifilm); Sony's is a bare or signed IFD. Only the few tags that answer "which lens" and
+"which ISO" are read, through the same bounded IFD reader as EXIF; a note that is not what
+its maker writes gives nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _CANON_TAGS = frozenset({0x0001, 0x0004, 0x0095})
 _NIKON_TAGS = frozenset({0x0002, 0x0084})
 _OLYMPUS_LENS_TAGS = frozenset({0x0203, 0x0205, 0x0206, 0x0207, 0x0208})
 _FUJIFILM_LENS_TAGS = frozenset({0x1404, 0x1405, 0x1406, 0x1407})
+_SONY_LENS_SPEC = 0xB02A
 
 
 @dataclass
@@ -160,6 +162,42 @@ def _fujifilm(fp: BinaryIO, base: int, _order: str, at: int, note: bytes) -> Mak
     return MakerFacts(lens_specification=numbers)
 
 
+# Sony's notes: a signature and an IFD, or (newer bodies) the IFD alone; offsets count from
+# the EXIF TIFF header. "SONY PI" notes of the oldest bodies are another layout.
+_SONY_SIGNATURES = (b"SONY DSC \x00\x00\x00", b"SONY CAM \x00\x00\x00",
+                    b"SONY MOBILE\x00")
+
+
+def _sony(fp: BinaryIO, base: int, order: str, at: int, note: bytes) -> MakerFacts:
+    """LensSpec: Sony's lens name is only a numeric LensType (a table of lens ids, not read
+    here) and its ISO only in enciphered records; the bodies that write those also write
+    EXIF's LensModel and ISO, which come first."""
+    start = next((at + len(s) for s in _SONY_SIGNATURES if note.startswith(s)), None)
+    if start is None:
+        if note[:4] in (b"SONY", b"\x00\x00SO", b"VHAB") or len(note) < 2:
+            return MakerFacts()
+        start = at
+    reader = TiffReader.headless(fp, base, order)
+    entries, _ = reader.read_ifd(start, "Sony", frozenset({_SONY_LENS_SPEC}))
+    return MakerFacts(lens_specification=sony_lens_spec(entries.get(_SONY_LENS_SPEC)))
+
+
+def sony_lens_spec(entry: Entry | None) -> list[float | None] | None:
+    """LensSpec's eight bytes: a flag byte, the short and long focal lengths (two BCD bytes
+    each), the largest apertures at them (one BCD byte each, in tenths), a flag byte."""
+    if entry is None or not isinstance(entry.value, bytes) or len(entry.value) != 8:
+        return None
+    raw = entry.value
+    digits = raw[1:7].hex()
+    if not digits.isdigit():
+        return None
+    short, long_ = int(digits[0:4]), int(digits[4:8])
+    wide, tele = int(digits[8:10]) / 10, int(digits[10:12]) / 10
+    if not short:
+        return None
+    return [float(short), float(long_ or short), wide or None, tele or wide or None]
+
+
 def _rationals_any(entry: Entry | None) -> float | None:
     if entry is None or not isinstance(entry.value, tuple) or not entry.value:
         return None
@@ -170,7 +208,7 @@ def _rationals_any(entry: Entry | None) -> float | None:
 
 
 _READERS = {"canon": _canon, "nikon": _nikon, "olympus": _olympus, "om digital": _olympus,
-            "panasonic": _panasonic, "fujifilm": _fujifilm}
+            "panasonic": _panasonic, "fujifilm": _fujifilm, "sony": _sony}
 
 
 def read_maker_note(fp: BinaryIO, base: int, order: str, at: int, note: bytes,
