@@ -67,7 +67,7 @@ def test_every_query_file_is_a_named_query_of_the_workgroup(assembly):
     named = {q["Properties"]["Name"]: q["Properties"]
              for q in assembly.resources("AWS::Athena::NamedQuery").values()}
     files = {q.name: q for q in queries.load_all()}
-    assert set(named) == set(files) and len(files) == 6
+    assert set(named) == set(files) and len(files) == 7
     for name, query in files.items():
         assert named[name]["QueryString"] == query.sql
         assert named[name]["Database"] == "image_metadata"
