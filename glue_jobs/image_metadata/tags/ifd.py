@@ -45,6 +45,12 @@ MAKER_NOTE = 0x927C
 IPTC_NAA = 0x83BB
 
 
+_TABLE_STRUCTS = {order: struct.Struct(order + "HHL4s") for order in "<>"}
+_OFFSET_STRUCTS = {order: struct.Struct(order + "L") for order in "<>"}
+# Shared by every reader of a byte order: the structs of the value shapes files use.
+_NUMBER_STRUCTS: dict[str, dict[tuple[str, int], struct.Struct]] = {"<": {}, ">": {}}
+
+
 class Entry(NamedTuple):  # a tuple: cheap to make, thousands per TIFF
     tag: int
     type: int
@@ -84,7 +90,9 @@ class TiffReader:
         self.base = base
         self.order = order
         self.warnings: list[str] = []
-        self._entry_head = struct.Struct(self.order + "HHL")
+        self._table_struct = _TABLE_STRUCTS[order]
+        self._offset_struct = _OFFSET_STRUCTS[order]
+        self._structs = _NUMBER_STRUCTS[order]
         self._visited: set[int] = set()
         self._budget = VALUE_BUDGET
         self.maker_note_at: int | None = None  # where the Exif IFD's MakerNote value starts
@@ -117,36 +125,40 @@ class TiffReader:
         if whole < count:
             self.warnings.append(f"{name}: IFD truncated after {whole} of {count} entries")
         entries: dict[int, Entry] = {}
-        for i in range(min(whole, count)):
-            raw = table[12 * i : 12 * i + 12]
-            if wanted is not None and self._entry_head.unpack_from(raw)[0] not in wanted:
+        read = min(whole, count)
+        # One C-level pass over the table; the fourth field is the value itself (up to four
+        # bytes) or its offset.
+        for tag, type_id, n, field in self._table_struct.iter_unpack(table[: 12 * read]):
+            if wanted is not None and tag not in wanted:
                 continue
-            entry = self._entry(raw, name)
+            if tag in entries:
+                continue
+            entry = self._entry(tag, type_id, n, field, name)
             if entry is not None:
-                entries.setdefault(entry.tag, entry)
+                entries[tag] = entry
         next_offset = 0
         if len(table) >= 12 * count + 4:
             (next_offset,) = struct.unpack(self.order + "L", table[12 * count : 12 * count + 4])
         return entries, next_offset
 
-    def _entry(self, raw: bytes, ifd: str) -> Entry | None:
-        tag, type_id, count = self._entry_head.unpack_from(raw)
-        if type_id not in TYPES:
+    def _entry(self, tag: int, type_id: int, count: int, field: bytes, ifd: str
+               ) -> Entry | None:
+        kind = TYPES.get(type_id)
+        if kind is None:
             self.warnings.append(f"{ifd}: tag 0x{tag:04X} has unknown type {type_id}; skipped")
             return None
-        code, size = TYPES[type_id]
+        code, size = kind
         nbytes = count * size
         if nbytes > MAX_VALUE_BYTES:
             return Entry(tag, type_id, count, None)
-        kept = count if type_id in BYTES_TYPES or tag == IPTC_NAA else min(count,
-                                                                          MAX_NUMBERS_KEPT)
+        is_bytes = type_id in BYTES_TYPES
+        kept = count if is_bytes or tag == IPTC_NAA else min(count, MAX_NUMBERS_KEPT)
         if nbytes <= 4:
-            data = raw[8 : 8 + nbytes]
-        elif not self._spend(nbytes + (0 if type_id in BYTES_TYPES else kept * NUMBER_COST),
-                             ifd):
+            data = field[:nbytes]
+        elif not self._spend(nbytes + (0 if is_bytes else kept * NUMBER_COST), ifd):
             return Entry(tag, type_id, count, None)
         else:
-            (offset,) = struct.unpack(self.order + "L", raw[8:12])
+            (offset,) = self._offset_struct.unpack(field)
             if tag == MAKER_NOTE:
                 self.maker_note_at = offset
             self.fp.seek(self.base + offset)
@@ -156,16 +168,24 @@ class TiffReader:
                     f"{ifd}: tag 0x{tag:04X} value at offset {offset} is truncated; skipped"
                 )
                 return None
-        if type_id in BYTES_TYPES:
+        if is_bytes:
             return Entry(tag, type_id, count, data)
         if tag == IPTC_NAA:  # IIM records written as LONGs (as TIFF writers do): bytes
             return Entry(tag, 7, nbytes, data)
-        data = data[: kept * size]
+        numbers = self._numbers(code, kept).unpack_from(data)
         if type_id in RATIONAL_TYPES:
-            flat = struct.unpack(f"{self.order}{2 * kept}{code[0]}", data)
-            pairs = tuple(zip(flat[0::2], flat[1::2], strict=True))
-            return Entry(tag, type_id, count, pairs)
-        return Entry(tag, type_id, count, struct.unpack(f"{self.order}{kept}{code}", data))
+            return Entry(tag, type_id, count, tuple(zip(numbers[0::2], numbers[1::2],
+                                                        strict=True)))
+        return Entry(tag, type_id, count, numbers)
+
+    def _numbers(self, code: str, kept: int) -> struct.Struct:
+        """The struct for ``kept`` values of ``code`` (a rational's code holds two)."""
+        key = (code, kept)
+        found = self._structs.get(key)
+        if found is None:
+            found = struct.Struct(f"{self.order}{kept * len(code)}{code[0]}")
+            self._structs[key] = found
+        return found
 
     def _spend(self, cost: int, ifd: str) -> bool:
         """Take ``cost`` from the value budget; False (and one warning) once it is spent."""
