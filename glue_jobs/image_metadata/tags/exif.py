@@ -108,19 +108,32 @@ def from_entries(entries: dict[str, dict[int, Entry]]) -> ExifData:
 
 
 def _name_values(data: ExifData, order: str) -> None:
+    tags, warnings = data.tags, data.warnings
     for ifd_name, entries in data.entries.items():
         names = NAMES[ifd_name]
+        skip_pointers = ifd_name in ("IFD0", "Exif")
         for tag, entry in entries.items():
-            if tag in _POINTERS and ifd_name in ("IFD0", "Exif"):
+            if skip_pointers and tag in _POINTERS:
                 continue
             name = names.get(tag) or f"Tag0x{tag:04X}"
-            if name in data.tags:
+            if name in tags:
                 continue
-            value, warning = format_value(name, entry, order)
+            # The shapes most tags have, written as format_value writes them, without its
+            # calls: one whole number, one rational with a denominator.
+            value = entry.value
+            if type(value) is tuple and len(value) == 1:
+                item = value[0]
+                if type(item) is int:
+                    tags[name] = str(item)
+                    continue
+                if type(item) is tuple and item[1]:
+                    tags[name] = _number(item[0] / item[1])
+                    continue
+            text, warning = format_value(name, entry, order)
             if warning:
-                data.warnings.append(f"{name}: {warning}")
-            if value is not None:
-                data.tags[name] = value
+                warnings.append(f"{name}: {warning}")
+            if text is not None:
+                tags[name] = text
 
 
 def format_value(name: str, entry: Entry, order: str) -> tuple[str | None, str | None]:

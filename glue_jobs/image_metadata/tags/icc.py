@@ -6,11 +6,16 @@ and a profile that cannot be read gives no description rather than an error.
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass
 
 MAX_TAGS = 256  # real profiles have a dozen or two
 MAX_DESCRIPTION = 500
+# Most images carry one of a few profiles (sRGB, Display P3, Adobe RGB): readings of small
+# profiles are kept, so a worker reads each once. Larger ones are read each time, so the
+# cache holds at most a few megabytes.
+_CACHED_PROFILE_BYTES = 64 * 1024
 # The profile header's data colour space signature -> the name exiftool prints.
 COLOR_SPACES = {
     b"XYZ ": "XYZ", b"Lab ": "Lab", b"Luv ": "Luv", b"YCbr": "YCbCr", b"Yxy ": "Yxy",
@@ -29,6 +34,17 @@ def read_icc(data: bytes | None) -> IccProfile | None:
     """The profile in ``data`` (a whole ICC profile), or None when it is no profile."""
     if not data or len(data) < 132 or data[36:40] != b"acsp":
         return None
+    if len(data) <= _CACHED_PROFILE_BYTES:
+        return _read_cached(bytes(data))
+    return _read(data)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_cached(data: bytes) -> IccProfile:
+    return _read(data)
+
+
+def _read(data: bytes) -> IccProfile:
     space = COLOR_SPACES.get(data[16:20])
     (count,) = struct.unpack(">I", data[128:132])
     description = None

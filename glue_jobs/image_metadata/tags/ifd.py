@@ -47,6 +47,7 @@ IPTC_NAA = 0x83BB
 
 _TABLE_STRUCTS = {order: struct.Struct(order + "HHL4s") for order in "<>"}
 _OFFSET_STRUCTS = {order: struct.Struct(order + "L") for order in "<>"}
+_SHORT_STRUCTS = {order: struct.Struct(order + "H") for order in "<>"}
 # Shared by every reader of a byte order: the structs of the value shapes files use.
 _NUMBER_STRUCTS: dict[str, dict[tuple[str, int], struct.Struct]] = {"<": {}, ">": {}}
 
@@ -92,6 +93,7 @@ class TiffReader:
         self.warnings: list[str] = []
         self._table_struct = _TABLE_STRUCTS[order]
         self._offset_struct = _OFFSET_STRUCTS[order]
+        self._short_struct = _SHORT_STRUCTS[order]
         self._structs = _NUMBER_STRUCTS[order]
         self._visited: set[int] = set()
         self._budget = VALUE_BUDGET
@@ -128,10 +130,15 @@ class TiffReader:
         read = min(whole, count)
         # One C-level pass over the table; the fourth field is the value itself (up to four
         # bytes) or its offset.
+        short, long_ = self._short_struct, self._offset_struct
         for tag, type_id, n, field in self._table_struct.iter_unpack(table[: 12 * read]):
             if wanted is not None and tag not in wanted:
                 continue
             if tag in entries:
+                continue
+            if n == 1 and (type_id == 3 or type_id == 4):  # one SHORT or LONG: most tags
+                entries[tag] = Entry(tag, type_id, 1, (short if type_id == 3 else long_
+                                                       ).unpack_from(field))
                 continue
             entry = self._entry(tag, type_id, n, field, name)
             if entry is not None:
