@@ -68,13 +68,14 @@ def decode(fp: BinaryIO) -> Decoded:
         # so the EXIF orientation no longer applies: report 1, as libheif/pillow-heif do.
         result.typed.orientation = 1
         result.exif["Orientation"] = "1"
-    _fill_from_xmp(result, header.xmp)
+    packet = xmp_text.locate(header.xmp) if header.xmp else None  # read by both XMP readers
+    _fill_from_xmp(result, packet)
     _place(result.typed)
     result.exif_labels = exif_labels.labels(result.exif)
     result.properties = image_properties(header, exif_data, result.warnings)
     result.provenance = c2pa.read_c2pa(header.c2pa)
     result.descriptions = reconcile(result.exif, _iptc(header, exif_data),
-                                    xmp_text.read_xmp_text(header.xmp))
+                                    xmp_text.read_xmp_text(packet))
     return result
 
 
@@ -122,7 +123,7 @@ def decode_bytes(data: bytes) -> Decoded:
     return decode(io.BytesIO(data))
 
 
-def _fill_from_xmp(result: Decoded, raw: bytes | str | None) -> None:
+def _fill_from_xmp(result: Decoded, raw: xmp_text.Packet | None) -> None:
     typed = result.typed
     if not raw or (typed.datetime_original and typed.gps_latitude is not None
                    and typed.datetime_original_utc_source == "offset"):

@@ -38,20 +38,21 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"{escaped}\s*=\s*\"([^\"<]{{0,200}})\"|<{escaped}>([^<]{{0,200}})<")
 
 
-def _property(packet: str, name: str) -> str | None:
-    if name not in packet:
+def _property(packet: xmp_text.Packet, name: str) -> str | None:
+    start = packet.start(name)
+    if start is None:
         return None
-    match = _pattern(name).search(packet)
+    match = _pattern(name).search(packet.text, start)
     if not match:
         return None
     return (match.group(1) or match.group(2) or "").strip() or None
 
 
-def read_xmp(raw: bytes | str | None) -> XmpFacts:
+def read_xmp(raw: bytes | str | xmp_text.Packet | None) -> XmpFacts:
     facts = XmpFacts()
     if not raw:
         return facts
-    packet = raw if isinstance(raw, str) else xmp_text.packet_text(raw[:MAX_XMP])
+    packet = xmp_text.locate(raw, MAX_XMP)
     for name in ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate"):
         value = _property(packet, name)
         parsed = _iso_datetime(value) if value else None

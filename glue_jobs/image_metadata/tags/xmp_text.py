@@ -36,6 +36,32 @@ class XmpText:
     digital_source_type: str | None = None
 
 
+class Packet:
+    """An XMP packet's text, and where each property asked for first appears in it: found
+    once, shared by both readers, so that the pattern searches start there rather than
+    rescanning tens of kilobytes of edit history from the top."""
+
+    __slots__ = ("_first", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._first: dict[str, int] = {}
+
+    def start(self, name: str) -> int | None:
+        """Where a search for property ``name`` may start (None: it is not there): its first
+        occurrence, less the ``<`` of an element."""
+        at = self._first.get(name)
+        if at is None:
+            at = self._first[name] = self.text.find(name)
+        return None if at < 0 else max(0, at - 1)
+
+
+def locate(raw: bytes | str | Packet, limit: int = 1 << 20) -> Packet:
+    if isinstance(raw, Packet):
+        return raw
+    return Packet(raw if isinstance(raw, str) else packet_text(raw[:limit]))
+
+
 @lru_cache(maxsize=32)
 def _element(name: str) -> re.Pattern[str]:
     escaped = re.escape(name)
@@ -52,12 +78,14 @@ def _clean(value: str) -> str:
     return text.clean(html.unescape(value.strip()))[:MAX_FIELD]
 
 
-def _items(packet: str, name: str) -> list[tuple[str, str]] | None:
+def _items(located: Packet, name: str) -> list[tuple[str, str]] | None:
     """(language, text) of each ``rdf:li`` of property ``name``; a simple value as one item;
     None when the property is not there."""
-    if name not in packet:
+    start = located.start(name)
+    if start is None:
         return None
-    element = _element(name).search(packet)
+    packet = located.text
+    element = _element(name).search(packet, start)
     if element is not None:
         body = element.group(2)
         found = [(_lang(attributes), _clean(value))
@@ -68,7 +96,7 @@ def _items(packet: str, name: str) -> list[tuple[str, str]] | None:
         if resource:
             return [("", _clean(resource.group(1)))]
         return [("", _clean(body))]
-    attribute = _attribute(name).search(packet)
+    attribute = _attribute(name).search(packet, start)
     if attribute is not None:
         return [("", _clean(attribute.group(1)))]
     return None
@@ -79,7 +107,7 @@ def _lang(attributes: str) -> str:
     return match.group(1).lower() if match else ""
 
 
-def _alternative(packet: str, name: str) -> str | None:
+def _alternative(packet: Packet, name: str) -> str | None:
     """An ``rdf:Alt`` text: its x-default item, else its first."""
     items = [(lang, value) for lang, value in (_items(packet, name) or []) if value]
     if not items:
@@ -87,7 +115,7 @@ def _alternative(packet: str, name: str) -> str | None:
     return next((v for lang, v in items if lang == "x-default"), items[0][1])
 
 
-def _list(packet: str, name: str) -> list[str]:
+def _list(packet: Packet, name: str) -> list[str]:
     return [value for _lang, value in (_items(packet, name) or []) if value]
 
 
@@ -102,14 +130,19 @@ def packet_text(raw: bytes) -> str:
         return raw.decode("utf-16-be", errors="replace")
     if len(raw) >= 4 and raw[0] != 0 and raw[1] == 0 and raw[2] != 0:
         return raw.decode("utf-16-le", errors="replace")
+    # The byte order mark that the xpacket header's begin="" holds is no text: without it an
+    # ASCII packet decodes to a one-byte-per-character string, which searches twice as fast.
+    bom = raw.find(b"\xef\xbb\xbf", 0, 64)
+    if bom >= 0:
+        raw = raw[:bom] + raw[bom + 3:]
     return raw.decode("utf-8", errors="replace")
 
 
-def read_xmp_text(raw: bytes | str | None, limit: int = 1 << 20) -> XmpText:
+def read_xmp_text(raw: bytes | str | Packet | None, limit: int = 1 << 20) -> XmpText:
     found = XmpText()
     if not raw:
         return found
-    packet = raw if isinstance(raw, str) else packet_text(raw[:limit])
+    packet = locate(raw, limit)
     found.title = _alternative(packet, "dc:title")
     found.description = _alternative(packet, "dc:description")
     found.rights = _alternative(packet, "dc:rights")
