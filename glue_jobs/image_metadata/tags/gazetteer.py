@@ -118,13 +118,19 @@ class Gazetteer:
                     radius: float) -> tuple[int | None, float]:
         row_lo = max(0, math.floor((lat - radius + 90) * _PER_DEGREE))
         row_hi = min(ROWS - 1, math.floor((lat + radius + 90) * _PER_DEGREE))
-        centre = min(ROWS - 1, max(0, math.floor((lat + 90) * _PER_DEGREE)))
+        centre = min(row_hi, max(row_lo, math.floor((lat + 90) * _PER_DEGREE)))
         # Rows from the position's outwards, so that a near place found early narrows the
         # columns searched in the next rows and skips rows wholly farther away.
-        rows = sorted(range(row_lo, row_hi + 1), key=lambda r: abs(r - centre))
+        rows = [centre]
+        for step in range(1, max(centre - row_lo, row_hi - centre) + 1):
+            if centre - step >= row_lo:
+                rows.append(centre - step)
+            if centre + step <= row_hi:
+                rows.append(centre + step)
         col, lats, lons, offsets = self._col, self._lat, self._lon, self._row_offsets
         full_turn, half_turn = 360 * SCALE, 180 * SCALE
         best, best_d2 = None, (radius * SCALE) ** 2
+        segments = _column_segments(lon, radius / cos_lat)
         for row in rows:
             row_start, row_end = offsets[row], offsets[row + 1]
             if row_start == row_end:
@@ -133,9 +139,10 @@ class Gazetteer:
             gap = max(0.0, band_lo - lat, lat - band_lo - 1 / _PER_DEGREE) * SCALE
             if gap * gap > best_d2:
                 continue
-            for c0, c1 in _column_segments(lon, math.sqrt(best_d2) / SCALE / cos_lat):
+            for c0, c1 in segments:
                 start = bisect_left(col, c0, row_start, row_end)
                 end = bisect_right(col, c1, start, row_end)
+                found = None
                 for k in range(start, end):
                     dy = lats[k] - lat_e
                     dx = lons[k] - lon_e
@@ -146,7 +153,11 @@ class Gazetteer:
                     dx *= cos_lat
                     d2 = dy * dy + dx * dx
                     if d2 <= best_d2:
-                        best, best_d2 = k, d2
+                        found, best_d2 = k, d2
+                if found is not None:
+                    best = found
+            if best is not None:  # the columns that can still hold a nearer place
+                segments = _column_segments(lon, math.sqrt(best_d2) / SCALE / cos_lat)
         return best, best_d2
 
 
