@@ -84,11 +84,10 @@ def _extract(url: str, image_id: str | None, clients: Clients, settings: Extract
             "bytes_read": source.bytes_read,
             "etag": source.etag.strip('"') if source.etag else None,
             "last_modified": source.last_modified,
-            **{k: getattr(typed, k) for k in typed.__dataclass_fields__},
-            **{k: getattr(decoded.properties, k)
-               for k in decoded.properties.__dataclass_fields__},
-            **{k: getattr(decoded.descriptions, k)
-               for k in decoded.descriptions.__dataclass_fields__},
+            # The records' fields are columns by name; vars() copies them in C.
+            **vars(typed),
+            **vars(decoded.properties),
+            **vars(decoded.descriptions),
             "c2pa": decoded.provenance.present,
             "c2pa_claim_generator": decoded.provenance.claim_generator,
             "c2pa_digital_source_types": decoded.provenance.digital_source_types,

@@ -91,6 +91,23 @@ class _Lookup:
     def first(self, tag: int) -> float | None:
         return _first_value(self.exif.get(tag) or self.ifd0.get(tag))
 
+    def firsts(self, tags: tuple[int, ...]) -> list[float | None]:
+        """``first`` of each tag, in one call: a dozen per image, for every image."""
+        exif, ifd0 = self.exif, self.ifd0
+        out: list[float | None] = []
+        for tag in tags:
+            entry = exif.get(tag) or ifd0.get(tag)
+            value = entry.value if entry is not None else None
+            if not value or isinstance(value, bytes):
+                out.append(_first_value(entry) if value else None)
+                continue
+            item = value[0]
+            if type(item) is tuple:
+                out.append(item[0] / item[1] if item[1] else None)
+            else:
+                out.append(float(item) if math.isfinite(item) else None)
+        return out
+
     def gps_first(self, tag: int) -> float | None:
         return _first_value(self.gps.get(tag))
 
@@ -116,7 +133,7 @@ class _Checker:
 
     def positive(self, name: str, value: float | None, limit: float = math.inf
                  ) -> float | None:
-        if value is None or value == 0:  # 0: the standard's "unknown", not a measurement
+        if not value:  # 0: the standard's "unknown", not a measurement
             return None
         if not 0 < value <= limit:
             self.warnings.append(f"{name}: {_text(value)} is not a possible value; left empty")
@@ -189,25 +206,23 @@ def camera_settings(data: Tags, warnings: list[str],
     tags = data.tags
     found = _Lookup(data)
     out = CameraSettings() if out is None else out
-    exposure = found.first(EXPOSURE_TIME)
+    (exposure, aperture, focal, focal_35mm, bias, flash) = found.firsts(_SETTINGS)
     if exposure is None:
         exposure = _apex_seconds(found.first(SHUTTER_SPEED_VALUE))
     out.exposure_time = check.positive("ExposureTime", exposure, limit=100_000)
-    aperture = found.first(F_NUMBER)
     if aperture is None:
         aperture = _apex_f_number(found.first(APERTURE_VALUE))
     out.f_number = check.positive("FNumber", aperture, limit=1_000)
     out.iso = _iso(found, check)
-    out.focal_length = check.positive("FocalLength", found.first(FOCAL_LENGTH), limit=100_000)
-    out.focal_length_35mm = _whole(check.positive(
-        "FocalLengthIn35mmFilm", found.first(FOCAL_LENGTH_35MM), limit=100_000))
-    bias = found.first(EXPOSURE_BIAS)
+    out.focal_length = check.positive("FocalLength", focal, limit=100_000)
+    if focal_35mm is not None:
+        out.focal_length_35mm = _whole(check.positive("FocalLengthIn35mmFilm", focal_35mm,
+                                                      limit=100_000))
     if bias is not None and not -64 <= bias <= 64:
         warnings.append(f"ExposureBiasValue: {_text(bias)} EV is not a possible value; "
                         "left empty")
         bias = None
     out.exposure_bias = bias
-    flash = found.first(FLASH)
     out.flash_fired = None if flash is None else bool(int(flash) & 1)
     for field, name in _LABELLED:
         value = tags.get(name)
@@ -221,6 +236,7 @@ def camera_settings(data: Tags, warnings: list[str],
     return out
 
 
+_SETTINGS = (EXPOSURE_TIME, F_NUMBER, FOCAL_LENGTH, FOCAL_LENGTH_35MM, EXPOSURE_BIAS, FLASH)
 _LABELLED = (("exposure_program", "ExposureProgram"), ("metering_mode", "MeteringMode"),
              ("white_balance", "WhiteBalance"))
 
