@@ -44,7 +44,9 @@ class Packet:
     __slots__ = ("_first", "text")
 
     def __init__(self, text: str) -> None:
-        self.text = text
+        # The packet's padding (kilobytes of blanks after the closing tag) holds nothing.
+        end = text.rfind("</x:xmpmeta>")
+        self.text = text[: end + len("</x:xmpmeta>")] if end >= 0 else text
         self._first: dict[str, int] = {}
 
     def start(self, name: str) -> int | None:
@@ -52,7 +54,13 @@ class Packet:
         occurrence, less the ``<`` of an element."""
         at = self._first.get(name)
         if at is None:
-            at = self._first[name] = self.text.find(name)
+            prefix = name[: name.find(":") + 1]
+            # One scan for a namespace prefix answers for all its properties when it is
+            # absent (exif: in an edited JPEG, Iptc4xmpExt: in most), and bounds them when not.
+            from_ = self._first.get(prefix)
+            if from_ is None:
+                from_ = self._first[prefix] = self.text.find(prefix)
+            at = self._first[name] = -1 if from_ < 0 else self.text.find(name, from_)
         return None if at < 0 else max(0, at - 1)
 
 
