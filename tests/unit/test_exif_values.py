@@ -103,3 +103,14 @@ def test_a_capture_time_is_read_with_its_sub_seconds(text, sub, expected):
 def test_a_capture_time_that_is_none_is_refused_quoting_it():
     assert exif.parse_datetime("2024:13:01 00:00:00") == (
         None, "'2024:13:01 00:00:00' is not a date and time")
+
+
+@pytest.mark.parametrize("text", ["2024:02:30 10:00:00", "2023:02:29 00:00:00",
+                                  "2024:01:01 24:00:00", "0000:00:00 00:00:00"])
+def test_a_well_formed_stamp_naming_no_real_time_is_rejected(text):
+    parsed, warning = exif.parse_datetime(text)
+    assert parsed is None and "is not a date and time" in warning
+
+
+def test_a_leap_day_in_the_standard_form_is_read():
+    assert exif.parse_datetime("2024:02:29 23:59:59") == (datetime(2024, 2, 29, 23, 59, 59), None)

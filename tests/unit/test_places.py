@@ -167,3 +167,18 @@ def test_a_gazetteer_whose_arrays_disagree_with_its_header_is_refused():
     body = bytes(8) + bytes(4)
     with pytest.raises(ValueError, match="truncated or inconsistent"):
         gazetteer.Gazetteer(gazetteer.encode_file(header, body))
+
+
+def test_near_the_antimeridian_the_grid_search_finds_the_nearest_place_across_it(
+        shipped, by_latitude):
+    rng = random.Random(180)
+    near = [k for k in range(len(shipped)) if abs(shipped._lon[k]) > 179 * gazetteer.SCALE]
+    assert near  # Fiji, Tuvalu, Chukotka, the Aleutians
+    for k in near:
+        lat = shipped._lat[k] / gazetteer.SCALE + rng.uniform(-.2, .2)
+        place_lon = shipped._lon[k] / gazetteer.SCALE
+        lon = -math.copysign(179.99, place_lon)  # across the line from the place
+        found = shipped.nearest(lat, lon, 100)
+        truth = _every_place_within_a_degree_km(by_latitude, lat, lon)
+        assert truth < 99.5
+        assert found is not None and found.distance_km == pytest.approx(truth, abs=0.05)

@@ -272,23 +272,37 @@ def _gps_fields(data: ExifData, out: Typed, warnings: list[str]) -> None:
 
 
 _TIME_ZONE = re.compile(r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$")
+_PLAIN_DATETIME = re.compile(r"([0-9]{4}):([0-9]{2}):([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
 
 
 def parse_datetime(value: str, subsec: str | None = None) -> tuple[datetime | None, str | None]:
     """EXIF ``YYYY:MM:DD HH:MM:SS`` (also ISO forms) as the wall-clock time it is: naive,
     with no zone (the zone, where known, is ``capture_time``'s business)."""
-    stamp = value.strip().replace("T", " ").replace("-", ":", 2)  # the date's dashes only
-    # A zone after the time (ISO forms from XMP-minded writers) is not part of the wall clock.
-    cleaned = (stamp[:10] + _TIME_ZONE.sub("", stamp[10:]))[:19]
-    for pattern in ("%Y:%m:%d %H:%M:%S", "%Y:%m:%d %H:%M", "%Y:%m:%d"):
+    plain = _PLAIN_DATETIME.fullmatch(value)
+    parsed = None
+    if plain:  # what nearly every camera writes: read without strptime's pattern machinery
         try:
-            parsed = datetime.strptime(cleaned, pattern)
-            break
+            parsed = datetime(*map(int, plain.groups()))
         except ValueError:
-            continue
-    else:
+            parsed = None
+    if parsed is None:
+        parsed = _parse_loose(value)
+    if parsed is None:
         return None, f"{value!r} is not a date and time"
     digits = "".join(ch for ch in (subsec or "") if ch in "0123456789")[:6]
     if digits:
         parsed = parsed.replace(microsecond=int(digits.ljust(6, "0")))
     return parsed, None
+
+
+def _parse_loose(value: str) -> datetime | None:
+    """The forms other writers use: ISO separators, a zone after the time, no seconds."""
+    stamp = value.strip().replace("T", " ").replace("-", ":", 2)  # the date's dashes only
+    # A zone after the time (ISO forms from XMP-minded writers) is not part of the wall clock.
+    cleaned = (stamp[:10] + _TIME_ZONE.sub("", stamp[10:]))[:19]
+    for pattern in ("%Y:%m:%d %H:%M:%S", "%Y:%m:%d %H:%M", "%Y:%m:%d"):
+        try:
+            return datetime.strptime(cleaned, pattern)
+        except ValueError:
+            continue
+    return None

@@ -30,6 +30,8 @@ _EARTH_RADIUS_KM = 6371.0088
 _KM_PER_DEGREE = math.pi * _EARTH_RADIUS_KM / 180
 # The first box has this half-size; it holds the nearest place for most positions on land.
 _FIRST_BOX_DEGREES = 0.1
+_FULL_TURN = 360 * SCALE
+_HALF_TURN = 180 * SCALE
 
 
 @dataclass(frozen=True)
@@ -119,60 +121,70 @@ class Gazetteer:
         row_lo = max(0, math.floor((lat - radius + 90) * _PER_DEGREE))
         row_hi = min(ROWS - 1, math.floor((lat + radius + 90) * _PER_DEGREE))
         centre = min(row_hi, max(row_lo, math.floor((lat + 90) * _PER_DEGREE)))
+        col, lats, lons, offsets = self._col, self._lat, self._lon, self._row_offsets
+        best, best_d2 = None, (radius * SCALE) ** 2
+        segments, wraps = _column_segments(lon, radius / cos_lat)
         # Rows from the position's outwards, so that a near place found early narrows the
         # columns searched in the next rows and skips rows wholly farther away.
-        rows = [centre]
-        for step in range(1, max(centre - row_lo, row_hi - centre) + 1):
-            if centre - step >= row_lo:
-                rows.append(centre - step)
-            if centre + step <= row_hi:
-                rows.append(centre + step)
-        col, lats, lons, offsets = self._col, self._lat, self._lon, self._row_offsets
-        full_turn, half_turn = 360 * SCALE, 180 * SCALE
-        best, best_d2 = None, (radius * SCALE) ** 2
-        segments = _column_segments(lon, radius / cos_lat)
-        for row in rows:
-            row_start, row_end = offsets[row], offsets[row + 1]
-            if row_start == row_end:
-                continue
-            band_lo = row / _PER_DEGREE - 90
-            gap = max(0.0, band_lo - lat, lat - band_lo - 1 / _PER_DEGREE) * SCALE
-            if gap * gap > best_d2:
-                continue
-            for c0, c1 in segments:
-                start = bisect_left(col, c0, row_start, row_end)
-                end = bisect_right(col, c1, start, row_end)
+        for step in range(max(centre - row_lo, row_hi - centre) + 1):
+            for row in ((centre,) if step == 0 else (centre - step, centre + step)):
+                if row < row_lo or row > row_hi:
+                    continue
+                row_start, row_end = offsets[row], offsets[row + 1]
+                if row_start == row_end:
+                    continue
+                if step:
+                    band_lo = row / _PER_DEGREE - 90
+                    gap = max(0.0, band_lo - lat, lat - band_lo - 1 / _PER_DEGREE) * SCALE
+                    if gap * gap > best_d2:
+                        continue
                 found = None
-                for k in range(start, end):
-                    dy = lats[k] - lat_e
-                    dx = lons[k] - lon_e
-                    if dx > half_turn:
-                        dx -= full_turn
-                    elif dx < -half_turn:
-                        dx += full_turn
-                    dx *= cos_lat
-                    d2 = dy * dy + dx * dx
-                    if d2 <= best_d2:
-                        found, best_d2 = k, d2
-                if found is not None:
+                for c0, c1 in segments:
+                    start = bisect_left(col, c0, row_start, row_end)
+                    end = bisect_right(col, c1, start, row_end)
+                    if start == end:
+                        continue
+                    if wraps:
+                        for k in range(start, end):
+                            dx = lons[k] - lon_e
+                            if dx > _HALF_TURN:
+                                dx -= _FULL_TURN
+                            elif dx < -_HALF_TURN:
+                                dx += _FULL_TURN
+                            dx *= cos_lat
+                            dy = lats[k] - lat_e
+                            d2 = dy * dy + dx * dx
+                            if d2 <= best_d2:
+                                found, best_d2 = k, d2
+                        continue
+                    # Away from the antimeridian no difference in longitude wraps.
+                    k = start
+                    for la, lo in zip(lats[start:end], lons[start:end], strict=True):
+                        dy = la - lat_e
+                        dx = (lo - lon_e) * cos_lat
+                        d2 = dy * dy + dx * dx
+                        if d2 <= best_d2:
+                            found, best_d2 = k, d2
+                        k += 1
+                if found is not None:  # the columns that can still hold a nearer place
                     best = found
-            if best is not None:  # the columns that can still hold a nearer place
-                segments = _column_segments(lon, math.sqrt(best_d2) / SCALE / cos_lat)
+                    segments, wraps = _column_segments(lon, math.sqrt(best_d2) / SCALE / cos_lat)
         return best, best_d2
 
 
-def _column_segments(lon: float, half_lon: float) -> list[tuple[int, int]]:
+def _column_segments(lon: float, half_lon: float) -> tuple[list[tuple[int, int]], bool]:
     """The grid columns within ``half_lon`` degrees of ``lon``, as one or two ranges (two
-    when they cross the antimeridian)."""
-    if half_lon >= 180:
-        return [(0, COLS - 1)]
+    when they cross the antimeridian), and whether a difference in longitude across them
+    can wrap around it."""
+    if half_lon >= 179:
+        return [(0, COLS - 1)], True
     c_lo = math.floor((lon - half_lon + 180) * _PER_DEGREE)
     c_hi = math.floor((lon + half_lon + 180) * _PER_DEGREE)
     if c_lo < 0:
-        return [(c_lo + COLS, COLS - 1), (0, c_hi)]
+        return [(c_lo + COLS, COLS - 1), (0, c_hi)], True
     if c_hi >= COLS:
-        return [(c_lo, COLS - 1), (0, c_hi - COLS)]
-    return [(c_lo, c_hi)]
+        return [(c_lo, COLS - 1), (0, c_hi - COLS)], True
+    return [(c_lo, c_hi)], False
 
 
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -7,6 +7,7 @@ caller can keep the image and record the reason.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 
 Rational = tuple[int, int]
@@ -72,6 +73,20 @@ def altitude(value: Rational | None, ref: int | None) -> tuple[float | None, str
     return metres, None
 
 
+_PLAIN_DATE = re.compile(r"([0-9]{4}):([0-9]{2}):([0-9]{2})")
+
+
+def _date(stamp: str) -> datetime | None:
+    cleaned = stamp.strip().replace("-", ":")[:10]
+    plain = _PLAIN_DATE.fullmatch(cleaned)
+    try:
+        if plain:  # the form the standard prescribes, read without strptime's machinery
+            return datetime(*map(int, plain.groups()))
+        return datetime.strptime(cleaned, "%Y:%m:%d")
+    except ValueError:
+        return None
+
+
 def timestamp(
     date_stamp: str | None, time_parts: tuple | None
 ) -> tuple[datetime | None, str | None]:
@@ -80,9 +95,8 @@ def timestamp(
         return None, None
     if not date_stamp or not time_parts:
         return None, "GPSTimeStamp: date or time missing; no GPS timestamp"
-    try:
-        day = datetime.strptime(date_stamp.strip().replace("-", ":")[:10], "%Y:%m:%d")
-    except ValueError:
+    day = _date(date_stamp)
+    if day is None:
         return None, f"GPSDateStamp: {date_stamp!r} is not a date"
     numbers = [to_float(p) for p in time_parts[:3]]
     if len(numbers) < 3 or any(n is None for n in numbers):
