@@ -154,6 +154,11 @@ def _child(name: str, targets: list[str], cores: set[int], env: dict[str, str],
     from image_metadata.formats.pillow import init_plugins
 
     init_plugins()
+    # Lookup tables are loaded once per worker, like the imports: a first image with a
+    # position would otherwise carry their load in a corpus of a hundred files.
+    from image_metadata.tags import places
+
+    places.preload()
     started = time.perf_counter()
     try:
         ok, read = RUNNERS[name](targets)

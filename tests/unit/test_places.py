@@ -182,3 +182,12 @@ def test_near_the_antimeridian_the_grid_search_finds_the_nearest_place_across_it
         truth = _every_place_within_a_degree_km(by_latitude, lat, lon)
         assert truth < 99.5
         assert found is not None and found.distance_km == pytest.approx(truth, abs=0.05)
+
+
+def test_preloading_loads_both_tables_before_any_image_asks():
+    gazetteer.shipped.cache_clear()
+    places._lookup.cache_clear()
+    places.preload()
+    assert gazetteer.shipped.cache_info().currsize == 1
+    assert places._lookup.cache_info().currsize == 1
+    assert places.nearest_place(48.8584, 2.2945, "Europe/Paris").country_code == "FR"

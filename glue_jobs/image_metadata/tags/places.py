@@ -27,6 +27,13 @@ def _lookup():  # tzfpy.get_tz
     return get_tz
 
 
+def preload() -> None:
+    """Load the time zone finder and the gazetteer now instead of at the first image with a
+    position: what a worker pays once (about 0.2 s of CPU and 40 MB), not per image."""
+    _lookup()(0.0, 0.0)  # tzfpy builds its polygon index on the first lookup
+    gazetteer.shipped()
+
+
 def time_zone(latitude: float | None, longitude: float | None) -> str | None:
     """The IANA name of the zone at the position; None without a position."""
     if latitude is None or longitude is None:

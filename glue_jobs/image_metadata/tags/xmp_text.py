@@ -4,7 +4,11 @@ algorithm).
 
 As in ``xmp``, the packet is searched, not parsed (no entity expansion, no nesting to
 follow): each property is found by name, as an attribute or as an element, and its
-``rdf:Alt``/``rdf:Bag``/``rdf:Seq`` items are read by the same bounded patterns.
+``rdf:Alt``/``rdf:Bag``/``rdf:Seq`` items are read in one pass. Every search moves forward
+only (an opening tag whose end never comes stops the search, it is not retried from the
+next one), so a hostile packet costs time in proportion to its length. Comments are
+dropped, CDATA is text, and a namespace bound to another prefix than the usual one
+(``xmlns:d="http://purl.org/dc/elements/1.1/"``) is read under that prefix.
 """
 
 from __future__ import annotations
@@ -18,8 +22,12 @@ from image_metadata.tags import text
 
 MAX_ITEMS = 256
 MAX_FIELD = 2_000
-_ITEM = re.compile(r"<rdf:li\b([^>]{0,200})>(.{0,4000}?)</rdf:li>", re.DOTALL)
-_EMPTY_ITEM = re.compile(r"<rdf:li\b[^>]{0,200}/>")
+MAX_PROPERTY = 200_000  # characters of one property's element read; the rest is cut
+_ITEM_OPEN = re.compile(r"<rdf:li\b([^>]{0,200})>")
+_VALUE = re.compile(r"<rdf:value\b[^>]{0,200}>([^<]{0,4000})</rdf:value>")
+_NAMESPACES = {"dc": "http://purl.org/dc/elements/1.1/", "xmp": "http://ns.adobe.com/xap/1.0/",
+               "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"}
+_BINDING = re.compile(r"xmlns:([A-Za-z_][\w.-]{0,40})\s*=\s*[\"']([^\"']{0,200})[\"']")
 _LANG = re.compile(r"xml:lang\s*=\s*[\"']([^\"']{0,40})[\"']")
 _RESOURCE = re.compile(r"rdf:resource\s*=\s*\"([^\"]{0,500})\"")
 
@@ -41,13 +49,29 @@ class Packet:
     once, shared by both readers, so that the pattern searches start there rather than
     rescanning tens of kilobytes of edit history from the top."""
 
-    __slots__ = ("_first", "text")
+    __slots__ = ("_first", "_prefixes", "text")
 
     def __init__(self, text: str) -> None:
         # The packet's padding (kilobytes of blanks after the closing tag) holds nothing.
         end = text.rfind("</x:xmpmeta>")
-        self.text = text[: end + len("</x:xmpmeta>")] if end >= 0 else text
+        text = text[: end + len("</x:xmpmeta>")] if end >= 0 else text
+        self.text = _without_comments(text) if "<!--" in text else text
         self._first: dict[str, int] = {}
+        self._prefixes: dict[str, str] | None = None
+
+    def name(self, usual: str) -> str:
+        """``usual`` (``dc:title``) under the prefix this packet binds its namespace to."""
+        prefix, _, local = usual.partition(":")
+        if self._prefixes is None:
+            self._prefixes = {}
+            if "xmlns:" in self.text:
+                by_uri = {uri: key for key, uri in _NAMESPACES.items()}
+                for bound, uri in _BINDING.findall(self.text):
+                    key = by_uri.get(uri)
+                    if key is not None and bound != key:
+                        self._prefixes.setdefault(key, bound)
+        bound = self._prefixes.get(prefix)
+        return usual if bound is None else f"{bound}:{local}"
 
     def start(self, name: str) -> int | None:
         """Where a search for property ``name`` may start (None: it is not there): its first
@@ -71,9 +95,57 @@ def locate(raw: bytes | str | Packet, limit: int = 1 << 20) -> Packet:
 
 
 @lru_cache(maxsize=32)
-def _element(name: str) -> re.Pattern[str]:
-    escaped = re.escape(name)
-    return re.compile(rf"<{escaped}\b([^>]{{0,500}})>(.{{0,200000}}?)</{escaped}>", re.DOTALL)
+def _opening(name: str) -> re.Pattern[str]:
+    return re.compile(rf"<{re.escape(name)}\b([^>]{{0,500}})>")
+
+
+def _element(packet: str, name: str, start: int) -> tuple[str, str] | None:
+    """(attributes, body) of the first element ``name`` at or after ``start``; an empty
+    element (``<dc:title/>``) has an empty body. None when there is none, or its end tag
+    never comes."""
+    opening = _opening(name).search(packet, start)
+    if opening is None:
+        return None
+    attributes = opening.group(1)
+    if attributes.endswith("/"):
+        return attributes[:-1], ""
+    body_start = opening.end()
+    close = packet.find(f"</{name}>", body_start)
+    if close < 0:
+        return None
+    return attributes, packet[body_start:min(close, body_start + MAX_PROPERTY)]
+
+
+def _list_items(body: str) -> list[tuple[str, str]]:
+    """(attributes, text) of each ``rdf:li`` in ``body``, in one forward pass."""
+    found: list[tuple[str, str]] = []
+    at = 0
+    while len(found) < MAX_ITEMS:
+        opening = _ITEM_OPEN.search(body, at)
+        if opening is None:
+            break
+        attributes = opening.group(1)
+        if attributes.endswith("/"):  # <rdf:li/>: an empty item
+            found.append((attributes, ""))
+            at = opening.end()
+            continue
+        close = body.find("</rdf:li>", opening.end())
+        if close < 0:
+            break
+        found.append((attributes, body[opening.end():close]))
+        at = close + len("</rdf:li>")
+    return found
+
+
+def _item_text(value: str) -> str | None:
+    """An item's text: CDATA read as written, a structured item (``rdf:parseType="Resource"``
+    or an ``rdf:Description``) by its ``rdf:value``; None for other markup."""
+    if "<" not in value:
+        return _clean(value)
+    if "<![CDATA[" in value:
+        return _clean(_cdata_as_text(value))
+    inner = _VALUE.search(value)
+    return _clean(inner.group(1)) if inner else None
 
 
 @lru_cache(maxsize=32)
@@ -89,25 +161,67 @@ def _clean(value: str) -> str:
 def _items(located: Packet, name: str) -> list[tuple[str, str]] | None:
     """(language, text) of each ``rdf:li`` of property ``name``; a simple value as one item;
     None when the property is not there."""
+    name = located.name(name)
     start = located.start(name)
     if start is None:
         return None
     packet = located.text
-    element = _element(name).search(packet, start)
+    element = _element(packet, name, start)
     if element is not None:
-        body = element.group(2)
-        found = [(_lang(attributes), _clean(value))
-                 for attributes, value in _ITEM.findall(body)[:MAX_ITEMS]]
-        if found or _EMPTY_ITEM.search(body) or "<rdf:" in body:
+        attributes, body = element
+        if "<rdf:li" in body:
+            found = []
+            for item_attributes, value in _list_items(body):
+                item = _item_text(value)
+                if item is not None:
+                    found.append((_lang(item_attributes), item))
             return found
-        resource = _RESOURCE.search(element.group(1))
+        if "<rdf:" in body:  # an empty rdf:Bag/Seq/Alt
+            return []
+        resource = _RESOURCE.search(attributes)
         if resource:
             return [("", _clean(resource.group(1)))]
-        return [("", _clean(body))]
+        item = _item_text(body)
+        return [] if item is None else [("", item)]
     attribute = _attribute(name).search(packet, start)
     if attribute is not None:
         return [("", _clean(attribute.group(1)))]
     return None
+
+
+def _without_comments(text: str) -> str:
+    """``text`` less its ``<!-- -->`` comments (a comment that never ends runs to the end)."""
+    kept: list[str] = []
+    at = 0
+    while True:
+        begin = text.find("<!--", at)
+        if begin < 0:
+            kept.append(text[at:])
+            return "".join(kept)
+        kept.append(text[at:begin])
+        end = text.find("-->", begin + 4)
+        if end < 0:
+            return "".join(kept)
+        at = end + 3
+
+
+def _cdata_as_text(value: str) -> str:
+    """``value`` with each CDATA section replaced by its content, escaped as markup text so
+    that the one unescaping of ``_clean`` gives it back as written."""
+    out: list[str] = []
+    at = 0
+    while True:
+        begin = value.find("<![CDATA[", at)
+        if begin < 0:
+            out.append(value[at:])
+            return "".join(out)
+        out.append(value[at:begin])
+        end = value.find("]]>", begin + 9)
+        if end < 0:
+            out.append(html.escape(value[begin + 9:], quote=False))
+            return "".join(out)
+        out.append(html.escape(value[begin + 9:end], quote=False))
+        at = end + 3
 
 
 def _lang(attributes: str) -> str:
