@@ -29,6 +29,24 @@ def test_a_value_too_large_to_read_is_summarised_by_its_size():
         "<binary, 2000 bytes>", None)
 
 
+@pytest.mark.parametrize(("name", "type_id"), [("ImageDescription", ASCII),
+                                               ("UserComment", UNDEFINED),
+                                               ("XPTitle", BYTE)])
+def test_text_too_large_to_read_is_left_out_not_summarised(name, type_id):
+    text, warning = value(name, Entry(0x010E, type_id, 0x200000, None))
+    assert text is None and warning == "2097152 bytes of text, more than is read; left out"
+
+
+def test_text_too_large_to_read_gives_no_caption_or_creator():
+    from image_metadata.tags import descriptions, iptc, xmp_text
+
+    data = exif.ExifData(entries={"IFD0": {0x010E: Entry(0x010E, ASCII, 0x200000, None),
+                                           0x013B: Entry(0x013B, ASCII, 0x200000, None)}})
+    exif._name_values(data, "<")
+    found = descriptions.reconcile(data.tags, iptc.IptcData(), xmp_text.XmpText())
+    assert (found.description, found.creator) == (None, None)
+
+
 @pytest.mark.parametrize(("raw", "text"), [(bytes(range(16)), " ".join(map(str, range(16)))),
                                            (bytes(17), "<binary, 17 bytes>")])
 def test_undefined_bytes_are_listed_up_to_16_and_summarised_beyond(raw, text):

@@ -177,3 +177,16 @@ def test_icc_tag_offsets_outside_the_profile_give_no_description():
     header = struct.pack(">I", 144) + bytes(12) + b"CMYK" + bytes(16) + b"acsp" + bytes(88)
     profile = header + struct.pack(">I4sII", 1, b"desc", 10_000, 50)
     assert icc.read_icc(profile) == icc.IccProfile(None, "CMYK")
+
+
+@pytest.mark.parametrize("numerator,denominator", [(10**9, 1), (0, 0)])
+def test_pillows_rational_resolution_that_is_no_resolution_is_left_empty(numerator,
+                                                                          denominator):
+    from PIL.TiffImagePlugin import IFDRational
+
+    from image_metadata.tags import properties
+
+    warnings: list[str] = []
+    value = IFDRational(numerator, denominator)
+    assert properties._plausible_dpi((value, value), warnings) == (None, None)
+    assert len(warnings) == (2 if numerator else 0)

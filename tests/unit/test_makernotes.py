@@ -83,6 +83,18 @@ def test_a_moved_canon_note_is_read_where_its_footer_says_it_was_written():
     assert typed.lens_model == "EF-S18-55mm f/3.5-5.6 IS"
 
 
+def test_a_canon_footer_pointing_before_the_file_leaves_the_rest_of_the_exif(tmp_path):
+    written_at = NOTE_AT + 10_000_000  # the footer claims the note stood 10 MB further on
+    note = _canon_note(NOTE_AT, shot=(0, 0, 160)) + b"II*\x00" + struct.pack("<I", written_at)
+    path = tmp_path / "moved.tif"
+    path.write_bytes(_tiff_with_note(b"Canon\x00", note))
+    with path.open("rb") as handle:  # a real file refuses a seek before its start (OSError)
+        data = exif.read_exif(handle)
+    typed = exif.typed_fields(data, [])
+    assert typed.make == "Canon" and (typed.iso, typed.lens_model) == (None, None)
+    assert any(w.startswith("MakerNote: Canon note unreadable") for w in data.warnings)
+
+
 def test_exif_iso_and_lens_win_over_the_note():
     data = facts(_tiff_with_note(b"Canon\x00", _canon_note(NOTE_AT)))
     data.entries["Exif"][0x8827] = exif.Entry(0x8827, SHORT, 1, (400,))

@@ -139,7 +139,10 @@ def _name_values(data: ExifData, order: str) -> None:
 def format_value(name: str, entry: Entry, order: str) -> tuple[str | None, str | None]:
     """One entry as readable text; ``(None, reason)`` when the tag has to be dropped."""
     value = entry.value
-    if value is None:
+    if value is None:  # larger than the reader reads
+        if entry.type == 2 or name in _ENCODED_TEXT or name in _XP_TEXT:
+            # Text that was not read is no value: a placeholder would pass for a caption.
+            return None, f"{entry.nbytes} bytes of text, more than is read; left out"
         return f"<binary, {entry.nbytes} bytes>", None
     if isinstance(value, bytes):
         return _format_bytes(name, entry.type, value, order)

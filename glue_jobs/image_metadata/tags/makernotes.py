@@ -221,6 +221,7 @@ def read_maker_note(fp: BinaryIO, base: int, order: str, at: int, note: bytes,
         return MakerFacts()
     try:
         return reader(fp, base, order, at, note)
-    except (ValueError, struct.error, IndexError, OverflowError) as e:
+    # OSError: an offset that points before the file (a seek to a negative position).
+    except (ValueError, struct.error, IndexError, OverflowError, OSError) as e:
         warnings.append(f"MakerNote: {make} note unreadable ({e}); lens and ISO from EXIF only")
         return MakerFacts()

@@ -100,8 +100,10 @@ def _rational(data: ExifData, tag: int) -> float | None:
 def _plausible_dpi(dpi: tuple[float, float], warnings: list[str]
                    ) -> tuple[float | None, float | None]:
     out = []
-    for axis, value in zip("xy", dpi, strict=True):
-        if value is None or value == 0:  # 0: unknown
+    for axis, given in zip("xy", dpi, strict=True):
+        # Pillow's plugins give IFDRational, whose 0/0 is NaN and which formats as no float.
+        value = None if given is None else float(given)
+        if value is None or value == 0 or math.isnan(value):  # 0 and 0/0: unknown
             out.append(None)
         elif not (math.isfinite(value) and 0 < value <= MAX_DPI):
             warnings.append(f"dpi_{axis}: {value:g} is not a possible resolution; left empty")
