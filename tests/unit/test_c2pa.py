@@ -105,6 +105,27 @@ def test_a_jpeg_manifest_split_over_app11_segments_is_joined():
     assert decoded.provenance.digital_source_types == ["trainedAlgorithmicMedia"]
 
 
+def test_in_a_jpeg_the_c2pa_store_is_found_behind_another_jumbf_box():
+    jpeg = _jpeg_with_app11(superbox("jpeg360", box(b"json", b"{}")), split=1000)
+    second = _jpeg_with_app11(store(), split=1000)
+    segment = second[2:second.index(b"\xff\xeb", 2) + 4 + struct.unpack(
+        ">H", second[4:6])[0] - 2]
+    segment = segment[:6] + struct.pack(">H", 2) + segment[8:]  # box instance 2
+    after_other = 2 + 2 + struct.unpack(">H", jpeg[4:6])[0]  # the other box's segment first
+    decoded = decode_bytes(jpeg[:after_other] + segment + jpeg[after_other:])
+    assert decoded.provenance.claim_generator == "Example AI 1.0"
+
+
+def test_an_actions_assertion_of_thousands_of_actions_keeps_its_source_types():
+    many = [{"action": "c2pa.edited"}] * 3000 + [{"action": "c2pa.created",
+                                                  "digitalSourceType": SOURCE}]
+    actions = superbox("c2pa.actions.v2", box(b"cbor", cbor({"actions": many})))
+    claim = superbox("c2pa.claim.v2", box(b"cbor", cbor({"claim_generator": "G"})))
+    found = c2pa.read_c2pa(superbox("c2pa", superbox("urn:c2pa:1", superbox(
+        "c2pa.assertions", actions), claim)))
+    assert found.digital_source_types == ["trainedAlgorithmicMedia"]
+
+
 def test_a_png_cabx_chunk_is_a_manifest():
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8)).save(buffer, "PNG")

@@ -399,3 +399,14 @@ def test_every_typed_value_the_decoder_fills_is_a_column_of_the_images_table():
     assert {f.name for f in fields(Typed)} <= columns
     assert {f.name for f in fields(ImageProperties)} <= columns
     assert {"exif", "exif_labels"} <= columns
+
+
+@pytest.mark.parametrize("kind", [b"XMP ", b"C2PA", b"EXIF"])
+def test_a_webp_cut_inside_a_metadata_chunk_is_its_image_with_a_warning(kind):
+    whole = samples.encode("WEBP", SIZE)
+    chunk = kind + struct.pack("<L", 5000) + b"<x:xmpmeta"  # promises 5000, holds 10
+    riff = whole[:4] + struct.pack("<L", len(whole) - 8 + 5008) + whole[8:]
+    decoded = decode_bytes(riff + chunk)
+    assert (decoded.format, decoded.width, decoded.height) == ("WEBP", *SIZE)
+    assert f"WebP: the {kind.decode().strip()} chunk is cut short (10 of 5000 bytes); " \
+        "left out" in decoded.warnings

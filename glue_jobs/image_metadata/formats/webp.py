@@ -28,6 +28,7 @@ class WebpHeader:
     icc: bytes | None = None
     frames: int | None = None  # ANMF chunks, when the walk reached the end
     c2pa: bytes | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def is_webp(prefix: bytes) -> bool:
@@ -44,6 +45,7 @@ def read_webp(fp: BinaryIO) -> WebpHeader:
     size: tuple[int, int] | None = None
     alpha = animated = False
     metadata: dict[bytes, bytes] = {}
+    warnings: list[str] = []
     frames = 0
     complete = False
     offset = 12
@@ -70,9 +72,14 @@ def read_webp(fp: BinaryIO) -> WebpHeader:
         elif kind in (b"EXIF", b"XMP ", b"ICCP", b"C2PA") and kind not in metadata:
             if length > MAX_METADATA:
                 raise ValueError(f"{kind.decode().strip()} chunk of {length} bytes is too large")
-            metadata[kind] = fp.read(length)
-            if len(metadata[kind]) < length:
-                raise ValueError(f"{kind.decode().strip()} chunk is truncated")
+            body = fp.read(length)
+            if len(body) < length:
+                # The file ends inside the chunk (a cut download): the image the chunks
+                # before it described is still one; the damaged metadata is not kept.
+                warnings.append(f"WebP: the {kind.decode().strip()} chunk is cut short "
+                                f"({len(body)} of {length} bytes); left out")
+                break
+            metadata[kind] = body
         offset = body_at + length + (length & 1)  # chunks are padded to even sizes
         fp.seek(offset)
     else:  # the chunk budget ran out first: say so rather than blame a missing image
@@ -83,7 +90,7 @@ def read_webp(fp: BinaryIO) -> WebpHeader:
     return WebpHeader(size[0], size[1], "RGBA" if alpha else "RGB", animated,
                       metadata.get(b"EXIF"), metadata.get(b"XMP "), metadata.get(b"ICCP"),
                       (frames if animated else 1) if complete else None,
-                      metadata.get(b"C2PA"))
+                      metadata.get(b"C2PA"), tuple(warnings))
 
 
 def _vp8x(head: bytes) -> tuple[int, int, int]:
@@ -114,4 +121,4 @@ def header(fp: BinaryIO) -> Header:
     found = read_webp(fp)
     return Header("WEBP", found.mode, found.width, found.height, found.exif, found.xmp,
                   bits_per_sample=8, icc=found.icc, frames=found.frames,
-                  animated=found.animated, c2pa=found.c2pa)
+                  animated=found.animated, c2pa=found.c2pa, warnings=list(found.warnings))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_DEPTH = 16
-MAX_ITEMS = 4096
+MAX_ITEMS = 65_536  # per CBOR document: thousands of actions fit, memory stays a few MB
 MAX_BOXES = 2048
 SOURCE_TYPE_PREFIX = "digitalsourcetype/"
 
@@ -231,6 +231,17 @@ def from_bmff_uuid(payload: bytes) -> bytes | None:
     return store or None
 
 
+def _is_manifest_store(content: bytes) -> bool:
+    """Whether a JUMBF superbox's content opens with the C2PA store's description: the label
+    ``c2pa``, or without a label the store's type (``c2pa`` and the ISO suffix)."""
+    if content[4:8] != b"jumd" or len(content) < 25:
+        return False
+    if not content[24] & 0x02:  # no label
+        return content[8:12] == b"c2pa"
+    end = content.find(b"\x00", 25, 25 + 256)
+    return end >= 0 and content[25:end] == b"c2pa"
+
+
 def join_app11(segments: list[bytes]) -> bytes | None:
     """The C2PA JUMBF store from JPEG APP11 segments ("JP", box instance, sequence number,
     then the box; every segment after the first repeats the box's header)."""
@@ -241,11 +252,17 @@ def join_app11(segments: list[bytes]) -> bytes | None:
         instance = struct.unpack(">H", payload[2:4])[0]
         sequence = struct.unpack(">I", payload[4:8])[0]
         parts.setdefault(instance, {}).setdefault(sequence, payload[8:])
+    stores = []
     for pieces in parts.values():
         ordered = [pieces[k] for k in sorted(pieces)]
         first = ordered[0]
         if first[4:8] != b"jumb":
             continue
         header = 16 if struct.unpack(">I", first[:4])[0] == 1 else 8
-        return first + b"".join(piece[header:] for piece in ordered[1:])
-    return None
+        store = first + b"".join(piece[header:] for piece in ordered[1:])
+        # Other JUMBF boxes (JPEG 360, JPEG Trust, a pre-C2PA "cai" store) may come first:
+        # the C2PA store is the one its description names so.
+        if _is_manifest_store(first[header:]):
+            return store
+        stores.append(store)
+    return stores[0] if stores else None
