@@ -69,8 +69,8 @@ def decode(fp: BinaryIO) -> Decoded:
         result.typed.orientation = 1
         result.exif["Orientation"] = "1"
     packet = xmp_text.locate(header.xmp) if header.xmp else None  # read by both XMP readers
-    _fill_from_xmp(result, packet)
-    _place(result.typed)
+    date_only = _fill_from_xmp(result, packet)
+    _place(result.typed, wall_clock_known=not date_only)
     result.exif_labels = exif_labels.labels(result.exif)
     result.properties = image_properties(header, exif_data, result.warnings)
     result.provenance = c2pa.read_c2pa(header.c2pa)
@@ -97,7 +97,7 @@ def _iptc(header: Header, data: exif_mod.ExifData) -> iptc.IptcData:
     return iptc.IptcData()
 
 
-def _place(typed: exif_mod.Typed) -> None:
+def _place(typed: exif_mod.Typed, wall_clock_known: bool = True) -> None:
     """The time zone and nearest place at the position, and from the zone the capture instant
     where nothing better placed the wall clock."""
     typed.time_zone = places.time_zone(typed.gps_latitude, typed.gps_longitude)
@@ -107,7 +107,8 @@ def _place(typed: exif_mod.Typed) -> None:
         typed.region = nearest.region
         typed.place = nearest.name
         typed.place_distance_km = nearest.distance_km
-    if typed.time_zone and typed.datetime_original and typed.datetime_original_utc is None:
+    if (wall_clock_known and typed.time_zone and typed.datetime_original
+            and typed.datetime_original_utc is None):
         typed.datetime_original_utc = places.wall_clock_to_utc(typed.datetime_original,
                                                                typed.time_zone)
         if typed.datetime_original_utc is not None:
@@ -123,15 +124,21 @@ def decode_bytes(data: bytes) -> Decoded:
     return decode(io.BytesIO(data))
 
 
-def _fill_from_xmp(result: Decoded, raw: xmp_text.Packet | None) -> None:
+def _fill_from_xmp(result: Decoded, raw: xmp_text.Packet | None) -> bool:
+    """Capture time and position from XMP where EXIF has none; True when the capture time
+    so taken is a date without a time of day."""
     typed = result.typed
     if not raw or (typed.datetime_original and typed.gps_latitude is not None
                    and typed.datetime_original_utc_source == "offset"):
-        return
+        return False
     facts = xmp_mod.read_xmp(raw)
+    date_only = False
     if typed.datetime_original is None and facts.datetime_original is not None:
         typed.datetime_original = facts.datetime_original
-        result.warnings.append(f"datetime_original: from XMP {facts.datetime_source}")
+        date_only = facts.date_only
+        result.warnings.append(f"datetime_original: from XMP {facts.datetime_source}"
+                               + (" (a date without a time: midnight, no UTC instant)"
+                                  if date_only else ""))
     if (facts.datetime_offset is not None and typed.datetime_original_utc_source != "offset"
             and _same_second(facts.datetime_original, typed.datetime_original)):
         # The XMP copy of the capture time states its zone: the same moment, now placed.
@@ -143,3 +150,4 @@ def _fill_from_xmp(result: Decoded, raw: xmp_text.Packet | None) -> None:
         result.warnings.append("gps_latitude/gps_longitude: from XMP")
         if typed.gps_altitude is None and facts.gps_altitude is not None:
             typed.gps_altitude = facts.gps_altitude
+    return date_only

@@ -56,6 +56,12 @@ def test_zero_means_unknown_for_aperture_focal_length_and_iso():
     assert warnings == []
 
 
+@pytest.mark.parametrize(("value", "whole"), [(1 / 3, None), (0.5, None), (0.51, 1),
+                                               (99.6, 100), (None, None)])
+def test_a_setting_that_rounds_to_zero_is_unknown_not_zero(value, whole):
+    assert camera._whole(value) == whole
+
+
 def test_an_exposure_of_days_is_left_empty_with_a_warning():
     out, warnings = settings({E.ShutterSpeedValue: (-20, 1)})
     assert out.exposure_time is None

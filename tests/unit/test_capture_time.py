@@ -183,3 +183,16 @@ def test_a_zone_no_database_knows_gives_no_instant():
     from image_metadata.tags import places
 
     assert places.wall_clock_to_utc(datetime(2024, 1, 1), "Mars/Olympus_Mons") is None
+
+
+def test_an_xmp_date_without_a_time_is_midnight_but_no_instant_at_the_position():
+    values = _paris(b"")
+    del values["exif"][E.DateTimeOriginal]
+    values["xmp"] = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
+                     b'photoshop:DateCreated="2024-07-14"/></rdf:RDF></x:xmpmeta>')
+    decoded = decode_bytes(_jpeg(**values))
+    assert decoded.typed.datetime_original == datetime(2024, 7, 14)
+    assert decoded.typed.time_zone == "Europe/Paris"
+    assert decoded.typed.datetime_original_utc is None
+    assert "datetime_original: from XMP photoshop:DateCreated (a date without a time: " \
+        "midnight, no UTC instant)" in decoded.warnings

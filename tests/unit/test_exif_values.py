@@ -132,3 +132,10 @@ def test_a_well_formed_stamp_naming_no_real_time_is_rejected(text):
 
 def test_a_leap_day_in_the_standard_form_is_read():
     assert exif.parse_datetime("2024:02:29 23:59:59") == (datetime(2024, 2, 29, 23, 59, 59), None)
+
+
+@pytest.mark.parametrize("sub", ["a1b2", "-5", "½"])
+def test_sub_seconds_that_start_with_no_digit_are_left_out_with_a_warning(sub):
+    assert exif.parse_datetime("2024:07:14 10:05:30", sub) == (
+        datetime(2024, 7, 14, 10, 5, 30),
+        f"sub-seconds {sub!r} are no fraction of a second; left out")

@@ -178,7 +178,8 @@ def _iso(data: _Lookup, check: _Checker) -> int | None:
 
 
 def _whole(value: float | None) -> int | None:
-    return None if value is None else round(value)
+    # Below one half there is no whole setting (ISO 1/3 is no ISO 0): unknown, as 0 is.
+    return None if value is None else round(value) or None
 
 
 def lens_text(values: list[float | None] | None) -> str | None:

@@ -275,6 +275,7 @@ def _gps_fields(data: ExifData, out: Typed, warnings: list[str]) -> None:
 
 
 _TIME_ZONE = re.compile(r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$")
+_LEADING_DIGITS = re.compile(r"[0-9]+")
 _PLAIN_DATETIME = re.compile(r"([0-9]{4}):([0-9]{2}):([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
 
 
@@ -292,9 +293,16 @@ def parse_datetime(value: str, subsec: str | None = None) -> tuple[datetime | No
         parsed = _parse_loose(value)
     if parsed is None:
         return None, f"{value!r} is not a date and time"
-    digits = "".join(ch for ch in (subsec or "") if ch in "0123456789")[:6]
+    if not subsec:
+        return parsed, None
+    # The fraction's leading digits (writers pad with blanks and NULs, a few append junk);
+    # text that does not start with a digit is no fraction.
+    given = subsec.strip(" \x00")
+    digits = _LEADING_DIGITS.match(given)
     if digits:
-        parsed = parsed.replace(microsecond=int(digits.ljust(6, "0")))
+        return parsed.replace(microsecond=int(digits.group()[:6].ljust(6, "0"))), None
+    if given:
+        return parsed, f"sub-seconds {given!r} are no fraction of a second; left out"
     return parsed, None
 
 

@@ -27,6 +27,7 @@ class XmpFacts:
     datetime_original: datetime | None = None
     datetime_source: str | None = None
     datetime_offset: int | None = None  # minutes east of UTC, when the date states its zone
+    date_only: bool = False  # the date has no time of day (kept as midnight)
     gps_latitude: float | None = None
     gps_longitude: float | None = None
     gps_altitude: float | None = None
@@ -59,6 +60,7 @@ def read_xmp(raw: bytes | str | xmp_text.Packet | None) -> XmpFacts:
         if parsed:
             facts.datetime_original, facts.datetime_offset = parsed
             facts.datetime_source = name
+            facts.date_only = _ISO_DATE.match(value).group(4) is None
             break
     lat = _coordinate(_property(packet, "exif:GPSLatitude"), "NS", 90)
     lon = _coordinate(_property(packet, "exif:GPSLongitude"), "EW", 180)
