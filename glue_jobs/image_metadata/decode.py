@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from image_metadata.exceptions import NotAnImage
@@ -70,7 +70,7 @@ def decode(fp: BinaryIO) -> Decoded:
         result.exif["Orientation"] = "1"
     packet = xmp_text.locate(header.xmp) if header.xmp else None  # read by both XMP readers
     date_only = _fill_from_xmp(result, packet)
-    _place(result.typed, wall_clock_known=not date_only)
+    _place(result.typed, result.warnings, wall_clock_known=not date_only)
     result.exif_labels = exif_labels.labels(result.exif)
     result.properties = image_properties(header, exif_data, result.warnings)
     result.provenance = c2pa.read_c2pa(header.c2pa)
@@ -97,7 +97,7 @@ def _iptc(header: Header, data: exif_mod.ExifData) -> iptc.IptcData:
     return iptc.IptcData()
 
 
-def _place(typed: exif_mod.Typed, wall_clock_known: bool = True) -> None:
+def _place(typed: exif_mod.Typed, warnings: list[str], wall_clock_known: bool = True) -> None:
     """The time zone and nearest place at the position, and from the zone the capture instant
     where nothing better placed the wall clock."""
     typed.time_zone = places.time_zone(typed.gps_latitude, typed.gps_longitude)
@@ -108,11 +108,36 @@ def _place(typed: exif_mod.Typed, wall_clock_known: bool = True) -> None:
         typed.place = nearest.name
         typed.place_distance_km = nearest.distance_km
     if (wall_clock_known and typed.time_zone and typed.datetime_original
+            and typed.datetime_original_utc_source == "gps"):
+        _check_gps_clock(typed, warnings)
+    if (wall_clock_known and typed.time_zone and typed.datetime_original
             and typed.datetime_original_utc is None):
         typed.datetime_original_utc = places.wall_clock_to_utc(typed.datetime_original,
                                                                typed.time_zone)
         if typed.datetime_original_utc is not None:
             typed.datetime_original_utc_source = "position"
+
+
+def _check_gps_clock(typed: exif_mod.Typed, warnings: list[str]) -> None:
+    """Say so when the GPS clock puts the wall clock hours away from the zone at the
+    position. Either the camera's clock was not set to local time (travellers' cameras
+    keep home time; the GPS instant is then the right one) or the fix is stale (a phone
+    keeps its last one): the instant stays the GPS clock's, as the order of sources says."""
+    by_zone = places.wall_clock_to_utc(typed.datetime_original, typed.time_zone)
+    by_gps = typed.datetime_original_utc
+    if by_zone is None or by_gps is None or abs(by_zone - by_gps) < timedelta(hours=1):
+        return
+    implied = (typed.datetime_original - by_gps.replace(tzinfo=None)) / timedelta(minutes=1)
+    zone = (typed.datetime_original - by_zone.replace(tzinfo=None)) / timedelta(minutes=1)
+    warnings.append(f"datetime_original_utc: the GPS clock puts the camera's clock at "
+                    f"UTC{_hhmm(implied)}, the position's zone {typed.time_zone} at "
+                    f"UTC{_hhmm(zone)}: the camera's clock or the GPS fix is off")
+
+
+def _hhmm(minutes: float) -> str:
+    sign = "-" if minutes < 0 else "+"
+    whole = int(abs(minutes))
+    return f"{sign}{whole // 60:02d}:{whole % 60:02d}"
 
 
 def _same_second(a: datetime | None, b: datetime | None) -> bool:

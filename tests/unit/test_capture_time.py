@@ -196,3 +196,25 @@ def test_an_xmp_date_without_a_time_is_midnight_but_no_instant_at_the_position()
     assert decoded.typed.datetime_original_utc is None
     assert "datetime_original: from XMP photoshop:DateCreated (a date without a time: " \
         "midnight, no UTC instant)" in decoded.warnings
+
+
+def _paris_with_gps_clock(wall: bytes, hms: tuple[int, int, int]) -> bytes:
+    values = _paris(wall)
+    values["gps"].update(_gps(b"2024:07:14", hms))
+    return _jpeg(**values)
+
+
+def test_a_gps_clock_hours_from_the_zone_at_the_position_is_kept_and_named():
+    # A camera on Tokyo time in Paris: the GPS clock gives the true instant, and says so.
+    decoded = decode_bytes(_paris_with_gps_clock(b"2024:07:14 19:30:00", (10, 30, 0)))
+    assert (decoded.typed.datetime_original_utc, decoded.typed.datetime_original_utc_source) \
+        == (datetime(2024, 7, 14, 10, 30, tzinfo=UTC), "gps")
+    assert "datetime_original_utc: the GPS clock puts the camera's clock at UTC+09:00, the " \
+        "position's zone Europe/Paris at UTC+02:00: the camera's clock or the GPS fix is " \
+        "off" in decoded.warnings
+
+
+def test_a_gps_clock_that_agrees_with_the_zone_raises_no_warning():
+    decoded = decode_bytes(_paris_with_gps_clock(b"2024:07:14 12:30:20", (10, 30, 0)))
+    assert decoded.typed.datetime_original_utc_source == "gps"
+    assert not [w for w in decoded.warnings if w.startswith("datetime_original_utc")]
