@@ -111,11 +111,14 @@ def test_title_rating_and_label_come_from_xmp(written):
     assert decode_bytes(written["iptc"].read_bytes()).descriptions.title == "iptc title"
 
 
+_DESCRIBED = (".jpg", ".jpeg", ".tif", ".tiff", ".psd")  # the containers IPTC lives in
+
+
 @pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"{CORPUS} is not present")
 def test_the_shared_corpus_reads_as_exiftools_mwg_module_reads_it():
     files = sorted(p for p in CORPUS.rglob("*")
-                   if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".tif", ".tiff"))
+                   if p.is_file() and p.suffix.lower() in _DESCRIBED)
     theirs = _mwg(files)
     compared, differences = 0, []
     for path in files:

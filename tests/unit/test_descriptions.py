@@ -124,3 +124,28 @@ def test_the_title_falls_back_to_exif():
     found = descriptions.reconcile({"XPTitle": "win title"}, iptc.IptcData(),
                                    xmp_text.XmpText())
     assert found.title == "win title"
+
+
+def _psd(resources: bytes) -> bytes:
+    """A 1×1 RGB Photoshop file: header, no colour table, the resources, no layers, raw
+    pixels."""
+    head = b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, 1, 1, 8, 3)
+    return (head + struct.pack(">I", 0) + struct.pack(">I", len(resources)) + resources
+            + struct.pack(">I", 0) + struct.pack(">H", 0) + b"\x80\x80\x80")
+
+
+def test_a_psd_gives_its_iptc_exif_and_xmp_from_its_image_resources():
+    from image_metadata.decode import decode_bytes
+
+    iim = dataset(2, 120, b"psd caption") + dataset(2, 80, b"Ann")
+    exif_tiff = (b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 1)
+                 + struct.pack("<HHII", 0x0131, 2, 4, ord("P") | ord("S") << 8 | ord("D") << 16)
+                 + struct.pack("<I", 0))
+    packet = _packet('xmp:Rating="4">').encode()
+    decoded = decode_bytes(_psd(resource(0x0404, iim) + resource(1058, exif_tiff)
+                                + resource(1060, packet)))
+    assert (decoded.format, decoded.width) == ("PSD", 1)
+    assert (decoded.descriptions.description, decoded.descriptions.creator) == (
+        "psd caption", "Ann")
+    assert decoded.typed.software == "PSD"
+    assert decoded.descriptions.rating == 4.0

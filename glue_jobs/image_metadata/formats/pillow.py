@@ -189,13 +189,35 @@ _lifted = 0
 _saved: list[int | None] = [None]
 
 
+# Photoshop image resources that carry metadata: EXIF (a TIFF structure) and XMP.
+_PSD_EXIF, _PSD_XMP = 1058, 1060
+
+
+def _psd_resources(image: Image.Image) -> tuple[bytes | None, dict[int, bytes]]:
+    """A PSD's image resources as Photoshop writes them (IPTC and its digest are read from
+    them as from a JPEG's APP13), and their data by id. Pillow's PSD plugin lists them."""
+    listed = getattr(image, "resources", None)
+    if image.format != "PSD" or not isinstance(listed, list):
+        return None, {}
+    blob, by_id = bytearray(), {}
+    for number, name, data in listed:
+        pascal = bytes([len(name)]) + name
+        blob += b"8BIM" + struct.pack(">H", number) + pascal + b"\x00" * (len(pascal) % 2)
+        blob += struct.pack(">I", len(data)) + data + b"\x00" * (len(data) % 2)
+        by_id.setdefault(number, data)
+    return bytes(blob) or None, by_id
+
+
 def from_image(image: Image.Image) -> Header:
     """An opened image's header. Not closed: close() would close the caller's file too."""
     width, height = image.size
     info = image.info
     dpi = info.get("dpi")
+    resources, by_id = _psd_resources(image)
     return Header(format=image.format or "", mode=image.mode, width=width, height=height,
-                  exif=info.get("exif"), xmp=info.get("xmp") or info.get("XML:com.adobe.xmp"),
+                  exif=info.get("exif") or by_id.get(_PSD_EXIF),
+                  xmp=info.get("xmp") or info.get("XML:com.adobe.xmp") or by_id.get(_PSD_XMP),
+                  resources=resources,
                   own=False, icc=info.get("icc_profile") or None,
                   dpi=tuple(dpi[:2]) if isinstance(dpi, tuple) and len(dpi) >= 2 else None,
                   has_alpha=True if "transparency" in info else None,
