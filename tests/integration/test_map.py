@@ -43,6 +43,12 @@ def test_bad_where_clause_is_a_clear_error(demo_output):
         gps_map.collect(demo_output, where="nosuch > 1")
 
 
+@pytest.mark.parametrize("where", ["true) OR (1=1", "1=1) --"])
+def test_a_where_clause_that_closes_the_maps_own_filter_is_refused(demo_output, where):
+    with pytest.raises(gps_map.MapError, match="cannot parse the query"):
+        gps_map.collect(demo_output, where=where)
+
+
 def test_html_is_self_contained_apart_from_tiles(demo_output, tmp_path):
     result = gps_map.write_map(demo_output, tmp_path / "map.html")
     html = result.path.read_text()

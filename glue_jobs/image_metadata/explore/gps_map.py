@@ -78,7 +78,7 @@ def collect(output: str | Path, where: str | None = None, limit: int | None = No
     ``all_runs`` every run's."""
     try:
         con = localsql.connect(output, all_runs=all_runs)
-        condition = f"({where})" if where else "TRUE"
+        condition = f"({_one_condition(where)})" if where else "TRUE"
         _, ((total, valid, missing, impossible),) = localsql.run(con, f"""
             SELECT count(*),
                    count_if({VALID}),
@@ -97,6 +97,13 @@ def collect(output: str | Path, where: str | None = None, limit: int | None = No
     counts = MapCounts(images=total, with_gps=valid, without_gps=missing, impossible=impossible,
                        drawn=len(points))
     return points, counts
+
+
+def _one_condition(where: str) -> str:
+    """``where`` when it is one SQL condition on its own: a text that only parses inside
+    the map's parentheses (``true) OR (1=1``) would change what the map's filter means."""
+    localsql.translate(f"SELECT 1 FROM images_latest WHERE {where}")
+    return where
 
 
 def _plain(value: Any) -> Any:
