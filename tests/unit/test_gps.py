@@ -325,3 +325,22 @@ def test_fractions_of_a_gps_second_are_kept_to_the_microsecond():
 ])
 def test_the_poles_and_the_antimeridian_are_positions(parts, ref, axis, value):
     assert gps.coordinate(parts, ref, axis) == (value, None)
+
+
+def test_a_non_finite_coordinate_is_named_as_such_not_as_a_zero_denominator():
+    value, warning = gps.coordinate((float("nan"), 0.0, 0.0), "N", "latitude")
+    assert (value, warning) == (None, "GPSLatitude: nan is not a finite number")
+
+
+def test_a_broken_gps_value_is_warned_about_once():
+    from image_metadata.tags import exif
+
+    data = exif.ExifData(entries={"GPS": {
+        1: exif.Entry(1, 2, 2, b"N"), 2: exif.Entry(2, 5, 3, ((48, 0), (0, 1), (0, 1))),
+        3: exif.Entry(3, 2, 2, b"E"), 4: exif.Entry(4, 5, 3, ((2, 1), (0, 1), (0, 1))),
+        6: exif.Entry(6, 5, 1, ((35, 0),))}})
+    exif._name_values(data, "<")
+    warnings = list(data.warnings)
+    exif.typed_fields(data, warnings)
+    assert warnings.count("GPSLatitude: zero denominator") == 1
+    assert warnings.count("GPSAltitude: zero denominator") == 1

@@ -263,14 +263,15 @@ def _gps_fields(data: ExifData, out: Typed, warnings: list[str]) -> None:
         out.gps_longitude, w2 = gps.coordinate(lon, tags.get("GPSLongitudeRef"), "longitude")
         if out.gps_latitude is None or out.gps_longitude is None:
             out.gps_latitude = out.gps_longitude = None  # half a position is no position
-        warnings.extend(w for w in (w1, w2) if w)
+        # The exif map's naming may have said the same of the same tag already.
+        warnings.extend(w for w in (w1, w2) if w and w not in warnings)
     alt = values(6)
     ref = first_int(data.entry("GPS", 5))
     out.gps_altitude, warning = gps.altitude(alt[0] if alt else None, ref)
-    if warning:
+    if warning and warning not in warnings:
         warnings.append(warning)
     out.gps_timestamp, warning = gps.timestamp(tags.get("GPSDateStamp"), values(7))
-    if warning:
+    if warning and warning not in warnings:
         warnings.append(warning)
 
 

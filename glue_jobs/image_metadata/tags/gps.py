@@ -37,7 +37,10 @@ def coordinate(
         return None, f"{tag}: empty"
     numbers = [to_float(p) for p in parts[:3]]
     if any(n is None for n in numbers):
-        return None, f"{tag}: zero denominator"
+        unusable = next(p for p, n in zip(parts, numbers, strict=False) if n is None)
+        if isinstance(unusable, tuple):
+            return None, f"{tag}: zero denominator"
+        return None, f"{tag}: {float(unusable)} is not a finite number"
     degrees, minutes, seconds = [*numbers, 0.0, 0.0][:3]
     if not (0 <= minutes < 60 and 0 <= seconds < 60) or degrees < 0:
         return None, f"{tag}: {degrees} {minutes} {seconds} is not degrees/minutes/seconds"
