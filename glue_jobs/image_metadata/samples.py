@@ -12,6 +12,7 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,14 +26,15 @@ class Place:
     latitude: float
     longitude: float
     altitude: float | None
+    utc_offset_hours: int = 0  # the local clock's offset in May (summer time included)
 
 
 PLACES = {
-    "paris": Place("Eiffel Tower", 48.858222, 2.2945, 35.0),
-    "rio": Place("Christ the Redeemer", -22.951917, -43.210487, 700.0),
-    "sydney": Place("Sydney Opera House", -33.856784, 151.215297, 5.0),
-    "new_york": Place("Statue of Liberty", 40.689247, -74.044502, 93.0),
-    "dead_sea": Place("Dead Sea shore", 31.559028, 35.473083, -430.5),
+    "paris": Place("Eiffel Tower", 48.858222, 2.2945, 35.0, 2),
+    "rio": Place("Christ the Redeemer", -22.951917, -43.210487, 700.0, -3),
+    "sydney": Place("Sydney Opera House", -33.856784, 151.215297, 5.0, 10),
+    "new_york": Place("Statue of Liberty", 40.689247, -74.044502, 93.0, -4),
+    "dead_sea": Place("Dead Sea shore", 31.559028, 35.473083, -430.5, 3),
 }
 
 
@@ -73,12 +75,17 @@ def exif_bytes(
     model: str = "EC-1",
     when: str = "2024:05:17 12:30:00",
     place: Place | None = None,
-    gps_when: str = "2024:05:17 10:30:00",
+    gps_when: str | None = None,
     orientation: int = 1,
     extra_exif: dict | None = None,
     extra_ifd0: dict | None = None,
 ) -> bytes:
-    """A TIFF-structured EXIF block (without the 'Exif' header), written by piexif."""
+    """A TIFF-structured EXIF block (without the 'Exif' header), written by piexif. The GPS
+    clock is, unless given, the camera's local time at the place in UTC."""
+    if place is not None and gps_when is None:
+        local = datetime.strptime(when, "%Y:%m:%d %H:%M:%S")
+        gps_when = (local - timedelta(hours=place.utc_offset_hours)).strftime(
+            "%Y:%m:%d %H:%M:%S")
     ifd0 = {
         piexif.ImageIFD.Make: make.encode(),
         piexif.ImageIFD.Model: model.encode(),
@@ -94,7 +101,8 @@ def exif_bytes(
         piexif.ExifIFD.ISOSpeedRatings: 200,
         **(extra_exif or {}),
     }
-    data = {"0th": ifd0, "Exif": exif, "GPS": gps_ifd(place, gps_when) if place else {},
+    data = {"0th": ifd0, "Exif": exif,
+            "GPS": gps_ifd(place, gps_when) if place and gps_when else {},
             "1st": {},
             "thumbnail": None}
     blob = piexif.dump(data)

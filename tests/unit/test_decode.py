@@ -127,7 +127,7 @@ def test_typed_exif_columns_match_what_was_written(build, orientation):
     assert typed.gps_latitude == pytest.approx(-22.951917, abs=1e-6)
     assert typed.gps_longitude == pytest.approx(-43.210487, abs=1e-6)
     assert typed.gps_altitude == 700.0
-    assert typed.gps_timestamp == datetime(2024, 5, 17, 10, 30, tzinfo=UTC)
+    assert typed.gps_timestamp == datetime(2024, 5, 17, 15, 30, tzinfo=UTC)  # 12:30 in Rio
     assert decoded.exif["FNumber"] == "2.8"
     assert decoded.warnings == []
 
