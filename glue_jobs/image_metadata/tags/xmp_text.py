@@ -27,9 +27,13 @@ _ITEM_OPEN = re.compile(r"<rdf:li\b([^>]{0,200})>")
 _VALUE = re.compile(r"<rdf:value\b[^>]{0,200}>([^<]{0,4000})</rdf:value>")
 _NAMESPACES = {"dc": "http://purl.org/dc/elements/1.1/", "xmp": "http://ns.adobe.com/xap/1.0/",
                "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"}
-_BINDING = re.compile(r"xmlns:([A-Za-z_][\w.-]{0,40})\s*=\s*[\"']([^\"']{0,200})[\"']")
 _LANG = re.compile(r"xml:lang\s*=\s*[\"']([^\"']{0,40})[\"']")
 _RESOURCE = re.compile(r"rdf:resource\s*=\s*\"([^\"]{0,500})\"")
+
+
+@lru_cache(maxsize=8)
+def _binding(uri: str) -> re.Pattern[str]:
+    return re.compile(rf"xmlns:([A-Za-z_][\w.-]{{0,40}})\s*=\s*[\"']{re.escape(uri)}[\"']")
 
 
 @dataclass
@@ -57,21 +61,22 @@ class Packet:
         text = text[: end + len("</x:xmpmeta>")] if end >= 0 else text
         self.text = _without_comments(text) if "<!--" in text else text
         self._first: dict[str, int] = {}
-        self._prefixes: dict[str, str] | None = None
+        self._prefixes: dict[str, str] = {}
 
     def name(self, usual: str) -> str:
         """``usual`` (``dc:title``) under the prefix this packet binds its namespace to."""
         prefix, _, local = usual.partition(":")
-        if self._prefixes is None:
-            self._prefixes = {}
-            if "xmlns:" in self.text:
-                by_uri = {uri: key for key, uri in _NAMESPACES.items()}
-                for bound, uri in _BINDING.findall(self.text):
-                    key = by_uri.get(uri)
-                    if key is not None and bound != key:
-                        self._prefixes.setdefault(key, bound)
         bound = self._prefixes.get(prefix)
-        return usual if bound is None else f"{bound}:{local}"
+        if bound is None:
+            bound = self._prefixes[prefix] = self._bound_prefix(prefix)
+        return usual if bound == prefix else f"{bound}:{local}"
+
+    def _bound_prefix(self, usual: str) -> str:
+        uri = _NAMESPACES.get(usual)
+        if uri is None or f"xmlns:{usual}" in self.text or uri not in self.text:
+            return usual  # the usual binding (nearly every packet), or none to look for
+        found = _binding(uri).search(self.text)
+        return found.group(1) if found else usual
 
     def start(self, name: str) -> int | None:
         """Where a search for property ``name`` may start (None: it is not there): its first
