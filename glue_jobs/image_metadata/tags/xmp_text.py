@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -196,37 +197,35 @@ def _items(located: Packet, name: str) -> list[tuple[str, str]] | None:
 
 def _without_comments(text: str) -> str:
     """``text`` less its ``<!-- -->`` comments (a comment that never ends runs to the end)."""
-    kept: list[str] = []
-    at = 0
-    while True:
-        begin = text.find("<!--", at)
-        if begin < 0:
-            kept.append(text[at:])
-            return "".join(kept)
-        kept.append(text[at:begin])
-        end = text.find("-->", begin + 4)
-        if end < 0:
-            return "".join(kept)
-        at = end + 3
+    return _replace_sections(text, "<!--", "-->", lambda _content: "")
 
 
 def _cdata_as_text(value: str) -> str:
     """``value`` with each CDATA section replaced by its content, escaped as markup text so
-    that the one unescaping of ``_clean`` gives it back as written."""
+    that the one unescaping of ``_clean`` gives it back as written (an unended section runs
+    to the end)."""
+    return _replace_sections(value, "<![CDATA[", "]]>",
+                             lambda content: html.escape(content, quote=False))
+
+
+def _replace_sections(text: str, opening: str, closing: str,
+                      replace: Callable[[str], str]) -> str:
+    """``text`` with each ``opening``…``closing`` section replaced by ``replace`` of its
+    content: one forward pass, so that unended sections cost no rescans."""
     out: list[str] = []
     at = 0
     while True:
-        begin = value.find("<![CDATA[", at)
+        begin = text.find(opening, at)
         if begin < 0:
-            out.append(value[at:])
+            out.append(text[at:])
             return "".join(out)
-        out.append(value[at:begin])
-        end = value.find("]]>", begin + 9)
+        out.append(text[at:begin])
+        end = text.find(closing, begin + len(opening))
         if end < 0:
-            out.append(html.escape(value[begin + 9:], quote=False))
+            out.append(replace(text[begin + len(opening):]))
             return "".join(out)
-        out.append(html.escape(value[begin + 9:end], quote=False))
-        at = end + 3
+        out.append(replace(text[begin + len(opening):end]))
+        at = end + len(closing)
 
 
 def _lang(attributes: str) -> str:
