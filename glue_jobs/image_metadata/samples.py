@@ -12,9 +12,10 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import piexif
 from PIL import Image
@@ -26,15 +27,15 @@ class Place:
     latitude: float
     longitude: float
     altitude: float | None
-    utc_offset_hours: int = 0  # the local clock's offset in May (summer time included)
+    time_zone: str  # the IANA zone there, whose offset on a sample's date sets its GPS clock
 
 
 PLACES = {
-    "paris": Place("Eiffel Tower", 48.858222, 2.2945, 35.0, 2),
-    "rio": Place("Christ the Redeemer", -22.951917, -43.210487, 700.0, -3),
-    "sydney": Place("Sydney Opera House", -33.856784, 151.215297, 5.0, 10),
-    "new_york": Place("Statue of Liberty", 40.689247, -74.044502, 93.0, -4),
-    "dead_sea": Place("Dead Sea shore", 31.559028, 35.473083, -430.5, 3),
+    "paris": Place("Eiffel Tower", 48.858222, 2.2945, 35.0, "Europe/Paris"),
+    "rio": Place("Christ the Redeemer", -22.951917, -43.210487, 700.0, "America/Sao_Paulo"),
+    "sydney": Place("Sydney Opera House", -33.856784, 151.215297, 5.0, "Australia/Sydney"),
+    "new_york": Place("Statue of Liberty", 40.689247, -74.044502, 93.0, "America/New_York"),
+    "dead_sea": Place("Dead Sea shore", 31.559028, 35.473083, -430.5, "Asia/Hebron"),
 }
 
 
@@ -81,11 +82,12 @@ def exif_bytes(
     extra_ifd0: dict | None = None,
 ) -> bytes:
     """A TIFF-structured EXIF block (without the 'Exif' header), written by piexif. The GPS
-    clock is, unless given, the camera's local time at the place in UTC."""
+    clock is, unless given, the camera's local time at the place (that date's offset of the
+    zone there) in UTC."""
     if place is not None and gps_when is None:
         local = datetime.strptime(when, "%Y:%m:%d %H:%M:%S")
-        gps_when = (local - timedelta(hours=place.utc_offset_hours)).strftime(
-            "%Y:%m:%d %H:%M:%S")
+        instant = local.replace(tzinfo=ZoneInfo(place.time_zone)).astimezone(UTC)
+        gps_when = instant.strftime("%Y:%m:%d %H:%M:%S")
     ifd0 = {
         piexif.ImageIFD.Make: make.encode(),
         piexif.ImageIFD.Model: model.encode(),

@@ -420,7 +420,7 @@ def test_orientation_zero_is_none_with_a_warning():
 
 
 def test_half_a_gps_position_is_no_position_and_says_why():
-    place = samples.Place("x", 48.858222, 2.2945, 35.0)
+    place = samples.Place("x", 48.858222, 2.2945, 35.0, "Europe/Paris")
     data = read_sample(place=place)
     del data.entries["GPS"][4]  # GPSLongitude
     warnings: list[str] = []
@@ -431,7 +431,7 @@ def test_half_a_gps_position_is_no_position_and_says_why():
 
 
 def test_gps_fields_are_read_whole_from_a_complete_gps_ifd():
-    place = samples.Place("x", -33.856784, 151.215297, 4.5)
+    place = samples.Place("x", -33.856784, 151.215297, 4.5, "Australia/Sydney")
     warnings: list[str] = []
     typed = exif.typed_fields(read_sample(place=place, gps_when="2024:05:17 02:30:15"),
                               warnings)

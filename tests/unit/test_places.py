@@ -13,6 +13,7 @@ import piexif
 import pytest
 from PIL import Image
 
+from image_metadata import samples
 from image_metadata.decode import decode_bytes
 from image_metadata.tags import gazetteer, places
 
@@ -191,3 +192,14 @@ def test_preloading_loads_both_tables_before_any_image_asks():
     assert gazetteer.shipped.cache_info().currsize == 1
     assert places._lookup.cache_info().currsize == 1
     assert places.nearest_place(48.8584, 2.2945, "Europe/Paris").country_code == "FR"
+
+
+@pytest.mark.parametrize("name", sorted(samples.PLACES))
+@pytest.mark.parametrize("when", ["2024:01:15 12:30:00", "2024:07:15 12:30:00"])
+def test_sample_images_keep_the_local_time_of_their_place(name, when):
+    place = samples.PLACES[name]
+    blob = samples.exif_bytes(place=place, when=when)
+    decoded = decode_bytes(samples.encode("JPEG", (8, 8), exif=blob))
+    assert decoded.typed.time_zone == place.time_zone
+    assert decoded.typed.datetime_original_utc_source == "gps"
+    assert not [w for w in decoded.warnings if "GPS clock" in w]
