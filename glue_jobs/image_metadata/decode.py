@@ -107,11 +107,11 @@ def _place(typed: exif_mod.Typed, warnings: list[str], wall_clock_known: bool = 
         typed.region = nearest.region
         typed.place = nearest.name
         typed.place_distance_km = nearest.distance_km
-    if (wall_clock_known and typed.time_zone and typed.datetime_original
-            and typed.datetime_original_utc_source == "gps"):
+    if not (wall_clock_known and typed.time_zone and typed.datetime_original):
+        return
+    if typed.datetime_original_utc_source == "gps":
         _check_gps_clock(typed, warnings)
-    if (wall_clock_known and typed.time_zone and typed.datetime_original
-            and typed.datetime_original_utc is None):
+    elif typed.datetime_original_utc is None:
         typed.datetime_original_utc = places.wall_clock_to_utc(typed.datetime_original,
                                                                typed.time_zone)
         if typed.datetime_original_utc is not None:
