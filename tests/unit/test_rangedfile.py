@@ -35,6 +35,10 @@ class MemorySource:
         self.size = len(self._data)  # like a 206 reply, whose Content-Range gives the total
         return chunk
 
+    def over_cap(self, cap: int, start: int) -> ImageFailure:
+        return TooLarge(f"reading the metadata needs more than the {cap}-byte cap "
+                        f"(at offset {start})")
+
 
 def ranged(data: bytes = DATA, **kwargs) -> tuple[RangedFile, MemorySource]:
     source = MemorySource(data)

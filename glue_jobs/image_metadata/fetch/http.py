@@ -186,14 +186,19 @@ class HttpSource(Source):
         self.last_modified = _http_date(resp.headers.get("Last-Modified"))
         return resp
 
+    def over_cap(self, cap: int, start: int) -> exc.ImageFailure:
+        if self._stream is None and not self._streamed:
+            return super().over_cap(cap, start)
+        # The stream holds everything before the metadata too, so the cap reads as a cause.
+        self.close()
+        return exc.TooLarge(
+            f"{redact(self.location.url)} ignores Range and the metadata lies beyond the "
+            f"{cap}-byte cap (at offset {start})", http_status=200, attempts=self.attempts)
+
     def _from_stream(self, start: int, length: int) -> bytes:
         end = start + length
         if end > self._max_bytes and (self.size is None or self.size > self._max_bytes):
-            self.close()
-            raise exc.TooLarge(
-                f"{redact(self.location.url)} ignores Range and the metadata lies beyond the "
-                f"{self._max_bytes}-byte cap (at offset {start})", http_status=200,
-                attempts=self.attempts)
+            raise self.over_cap(self._max_bytes, start)
         while len(self._streamed) < end and self._stream is not None:
             self._check_deadline()
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from typing import NoReturn, Protocol
 
-from image_metadata.exceptions import ImageFailure, TooLarge
+from image_metadata.exceptions import ImageFailure
 from image_metadata.fetch.deadline import Deadline
 
 # Small blocks keep scattered reads (TIFF IFDs, PNG tails, WebP chunk headers) cheap; the
@@ -27,6 +27,10 @@ class ByteSource(Protocol):
     bytes_read: int
 
     def fetch(self, start: int, length: int) -> bytes: ...
+
+    def over_cap(self, cap: int, start: int) -> ImageFailure:
+        """The failure for a read at ``start`` that would pass the byte cap."""
+        ...
 
 
 class RangedFile(io.RawIOBase):
@@ -150,8 +154,7 @@ class RangedFile(io.RawIOBase):
 
     def _fetch_direct(self, start: int, length: int) -> bytes:
         if self._source.bytes_read + length > self._max_bytes:
-            self._fail(TooLarge(f"reading the metadata needs more than the {self._max_bytes}"
-                                f"-byte cap (at offset {start})"))
+            self._fail(self._source.over_cap(self._max_bytes, start))
         try:
             data = self._source.fetch(start, length)
         except ImageFailure as failure:
@@ -198,12 +201,7 @@ class RangedFile(io.RawIOBase):
         if self._source.bytes_read + want > self._max_bytes:
             want = max(count * BLOCK, 0)
             if self._source.bytes_read + want > self._max_bytes:
-                self._fail(
-                    TooLarge(
-                        f"reading the metadata needs more than the {self._max_bytes}-byte cap "
-                        f"(at offset {start})"
-                    )
-                )
+                self._fail(self._source.over_cap(self._max_bytes, start))
         try:
             data = self._source.fetch(start, want)
         except ImageFailure as failure:

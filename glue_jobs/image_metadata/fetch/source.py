@@ -39,6 +39,11 @@ class Source:
     def fetch(self, start: int, length: int) -> bytes:
         raise NotImplementedError
 
+    def over_cap(self, cap: int, start: int) -> exc.ImageFailure:
+        return exc.TooLarge(f"reading the metadata needs more than the {cap}-byte cap "
+                            f"(at offset {start})", http_status=self.http_status,
+                            attempts=self.attempts)
+
     def close(self) -> None:
         """Release connections; the default source holds none."""
 
