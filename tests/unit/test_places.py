@@ -161,7 +161,7 @@ def test_a_truncated_gazetteer_is_refused():
 
 
 def test_a_gazetteer_whose_arrays_disagree_with_its_header_is_refused():
-    header = {"arrays": [["row_offsets", "I", 2], ["col", "H", 0], ["lat", "i", 0],
+    header = {"arrays": [["row_offsets", "I", 2], ["lat", "i", 0],
                          ["lon", "i", 0], ["country", "B", 0], ["region", "H", 0],
                          ["name_offsets", "I", 1]],
               "source": "test", "countries": [], "regions": [], "places": 3}

@@ -2,9 +2,10 @@
 
 The places are GeoNames' (every place of 1,000 people or more, about 155,000), built into
 ``data/gazetteer.bin`` by ``layers/build_gazetteer.py`` from a pinned package's data. They are
-held in flat arrays sorted by a 0.05-degree grid (about 5 km), a few megabytes per worker, and
-searched in a box that grows until it must contain the nearest place: no tree, no SciPy, a few
-tens of microseconds per lookup.
+held in flat arrays in 0.05-degree bands of latitude (about 5 km), each band sorted by
+longitude, a few megabytes per worker. A lookup walks outwards from the position, band by band
+and along each band, and stops where no nearer place can lie: no tree, no SciPy, a few
+microseconds per lookup.
 """
 
 from __future__ import annotations
@@ -16,36 +17,30 @@ import struct
 import sys
 import zlib
 from array import array
-from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from bisect import bisect_left
 from pathlib import Path
+from typing import NamedTuple
 
 FILE_NAME = "gazetteer.bin"
-_MAGIC = b"IMGMETA-GAZETTEER-1\n"
+_MAGIC = b"IMGMETA-GAZETTEER-2\n"
 SCALE = 100_000  # coordinates are stored as integer 1e-5 degrees (about a metre)
-_PER_DEGREE = 20  # grid cells per degree
+_PER_DEGREE = 20  # bands per degree of latitude
 ROWS = 180 * _PER_DEGREE
-COLS = 360 * _PER_DEGREE
 _EARTH_RADIUS_KM = 6371.0088
 _KM_PER_DEGREE = math.pi * _EARTH_RADIUS_KM / 180
-# The first box has this half-size; it holds the nearest place for most positions on land.
-_FIRST_BOX_DEGREES = 0.1
 _FULL_TURN = 360 * SCALE
-_HALF_TURN = 180 * SCALE
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     country_code: str  # ISO 3166-1 alpha-2, as GeoNames writes it (XK for Kosovo)
     region: str | None  # first-level division: state, province, region
     name: str
     distance_km: float
 
 
-def cell(lat: float, lon: float) -> tuple[int, int]:
-    """The grid cell (row, column) holding a position."""
-    row = min(ROWS - 1, max(0, math.floor((lat + 90) * _PER_DEGREE)))
-    return row, math.floor((lon + 180) * _PER_DEGREE) % COLS
+def row_of(lat: float) -> int:
+    """The band (row) of latitude holding a position."""
+    return min(ROWS - 1, max(0, math.floor((lat + 90) * _PER_DEGREE)))
 
 
 def encode_file(header: dict, body: bytes) -> bytes:
@@ -74,7 +69,6 @@ class Gazetteer:
         self._countries: list[str] = header["countries"]
         self._regions: list[str] = header["regions"]
         self._row_offsets = arrays["row_offsets"]
-        self._col = arrays["col"]
         self._lat = arrays["lat"]
         self._lon = arrays["lon"]
         self._country = arrays["country"]
@@ -93,18 +87,35 @@ class Gazetteer:
             return None
         lat_e, lon_e = lat * SCALE, lon * SCALE
         # Distances are ranked in a local equirectangular metric (longitude scaled by the
-        # cosine of the latitude): exact enough within the search radius, and it lets the
-        # box's half-size bound the distance of everything outside it.
+        # cosine of the latitude): exact enough within the search radius, and a bound on it
+        # (the best so far) is a bound on latitude and on scaled longitude alike.
         cos_lat = max(math.cos(math.radians(lat)), 1e-6)
-        limit = max_km / _KM_PER_DEGREE
-        radius = min(_FIRST_BOX_DEGREES, limit)
+        best, best_d2 = None, (max_km / _KM_PER_DEGREE * SCALE) ** 2
+        offsets = self._row_offsets
+        centre = row_of(lat)
+        best, best_d2 = self._scan_row(offsets[centre], offsets[centre + 1], lat_e, lon_e,
+                                       cos_lat, best, best_d2)
+        # Rows outwards from the position's; a side ends at the first row wholly farther away
+        # than the best so far (every row beyond it is farther still).
+        south, north = centre - 1, centre + 1
         while True:
-            best, best_d2 = self._search_box(lat, lon, lat_e, lon_e, cos_lat, radius)
-            best_d = math.sqrt(best_d2) / SCALE if best is not None else math.inf
-            if best_d <= radius or radius >= limit:
+            gap_s = lat_e - ((south + 1) / _PER_DEGREE - 90) * SCALE if south >= 0 else math.inf
+            gap_n = (north / _PER_DEGREE - 90) * SCALE - lat_e if north < ROWS else math.inf
+            go_south, go_north = gap_s * gap_s <= best_d2, gap_n * gap_n <= best_d2
+            if not (go_south or go_north):
                 break
-            # Whatever lies nearer than the best so far is inside a box of that half-size.
-            radius = min(limit, best_d if best is not None else radius * 4)
+            if go_south:
+                best, best_d2 = self._scan_row(offsets[south], offsets[south + 1], lat_e, lon_e,
+                                               cos_lat, best, best_d2)
+                south -= 1
+            if go_north:
+                best, best_d2 = self._scan_row(offsets[north], offsets[north + 1], lat_e, lon_e,
+                                               cos_lat, best, best_d2)
+                north += 1
+            if not go_south:
+                south = -1
+            if not go_north:
+                north = ROWS
         if best is None:
             return None
         distance = _haversine_km(lat, lon, self._lat[best] / SCALE, self._lon[best] / SCALE)
@@ -116,75 +127,47 @@ class Gazetteer:
                      name=self._names[start:end].decode("utf-8"),
                      distance_km=round(distance, 3))
 
-    def _search_box(self, lat: float, lon: float, lat_e: float, lon_e: float, cos_lat: float,
-                    radius: float) -> tuple[int | None, float]:
-        row_lo = max(0, math.floor((lat - radius + 90) * _PER_DEGREE))
-        row_hi = min(ROWS - 1, math.floor((lat + radius + 90) * _PER_DEGREE))
-        centre = min(row_hi, max(row_lo, math.floor((lat + 90) * _PER_DEGREE)))
-        col, lats, lons, offsets = self._col, self._lat, self._lon, self._row_offsets
-        best, best_d2 = None, (radius * SCALE) ** 2
-        segments, wraps = _column_segments(lon, radius / cos_lat)
-        # Rows from the position's outwards, so that a near place found early narrows the
-        # columns searched in the next rows and skips rows wholly farther away.
-        for step in range(max(centre - row_lo, row_hi - centre) + 1):
-            for row in ((centre,) if step == 0 else (centre - step, centre + step)):
-                if row < row_lo or row > row_hi:
-                    continue
-                row_start, row_end = offsets[row], offsets[row + 1]
-                if row_start == row_end:
-                    continue
-                if step:
-                    band_lo = row / _PER_DEGREE - 90
-                    gap = max(0.0, band_lo - lat, lat - band_lo - 1 / _PER_DEGREE) * SCALE
-                    if gap * gap > best_d2:
-                        continue
-                found = None
-                for c0, c1 in segments:
-                    start = bisect_left(col, c0, row_start, row_end)
-                    end = bisect_right(col, c1, start, row_end)
-                    if start == end:
-                        continue
-                    if wraps:
-                        for k in range(start, end):
-                            dx = lons[k] - lon_e
-                            if dx > _HALF_TURN:
-                                dx -= _FULL_TURN
-                            elif dx < -_HALF_TURN:
-                                dx += _FULL_TURN
-                            dx *= cos_lat
-                            dy = lats[k] - lat_e
-                            d2 = dy * dy + dx * dx
-                            if d2 <= best_d2:
-                                found, best_d2 = k, d2
-                        continue
-                    # Away from the antimeridian no difference in longitude wraps.
-                    k = start
-                    for la, lo in zip(lats[start:end], lons[start:end], strict=True):
-                        dy = la - lat_e
-                        dx = (lo - lon_e) * cos_lat
-                        d2 = dy * dy + dx * dx
-                        if d2 <= best_d2:
-                            found, best_d2 = k, d2
-                        k += 1
-                if found is not None:  # the columns that can still hold a nearer place
-                    best = found
-                    segments, wraps = _column_segments(lon, math.sqrt(best_d2) / SCALE / cos_lat)
+    def _scan_row(self, first: int, end: int, lat_e: float, lon_e: float, cos_lat: float,
+                  best: int | None, best_d2: float) -> tuple[int | None, float]:
+        """The nearest of a row's places and the best so far. A row is sorted by longitude:
+        the walk goes east, then west, from the position and stops where the difference in
+        longitude alone exceeds the best distance; at the row's end it goes on across the
+        antimeridian from the other end."""
+        count = end - first
+        if not count:
+            return best, best_d2
+        lats, lons = self._lat, self._lon
+        here = bisect_left(lons, lon_e, first, end)
+        seen = 0
+        k, shift = here, 0
+        while seen < count:
+            if k == end:
+                k, shift = first, _FULL_TURN
+            dx = (lons[k] + shift - lon_e) * cos_lat
+            d2 = dx * dx
+            if d2 > best_d2:
+                break
+            dy = lats[k] - lat_e
+            d2 += dy * dy
+            if d2 < best_d2:
+                best, best_d2 = k, d2
+            k += 1
+            seen += 1
+        k, shift = here - 1, 0
+        while seen < count:
+            if k < first:
+                k, shift = end - 1, -_FULL_TURN
+            dx = (lon_e - lons[k] - shift) * cos_lat
+            d2 = dx * dx
+            if d2 > best_d2:
+                break
+            dy = lats[k] - lat_e
+            d2 += dy * dy
+            if d2 < best_d2:
+                best, best_d2 = k, d2
+            k -= 1
+            seen += 1
         return best, best_d2
-
-
-def _column_segments(lon: float, half_lon: float) -> tuple[list[tuple[int, int]], bool]:
-    """The grid columns within ``half_lon`` degrees of ``lon``, as one or two ranges (two
-    when they cross the antimeridian), and whether a difference in longitude across them
-    can wrap around it."""
-    if half_lon >= 179:
-        return [(0, COLS - 1)], True
-    c_lo = math.floor((lon - half_lon + 180) * _PER_DEGREE)
-    c_hi = math.floor((lon + half_lon + 180) * _PER_DEGREE)
-    if c_lo < 0:
-        return [(c_lo + COLS, COLS - 1), (0, c_hi)], True
-    if c_hi >= COLS:
-        return [(c_lo, COLS - 1), (0, c_hi - COLS)], True
-    return [(c_lo, c_hi)], False
 
 
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
