@@ -79,6 +79,15 @@ class Packet:
         found = _binding(uri).search(self.text)
         return found.group(1) if found else usual
 
+    def mentions(self, usual_prefix: str) -> bool:
+        """Whether any property of the namespace usually prefixed ``usual_prefix`` can be in
+        the packet: its prefix (as this packet binds it) followed by a colon occurs."""
+        prefix = self.name(f"{usual_prefix}:_").partition(":")[0] + ":"
+        from_ = self._first.get(prefix)
+        if from_ is None:
+            from_ = self._first[prefix] = self.text.find(prefix)
+        return from_ >= 0
+
     def start(self, name: str) -> int | None:
         """Where a search for property ``name`` may start (None: it is not there): its first
         occurrence, less the ``<`` of an element."""
@@ -269,19 +278,28 @@ def read_xmp_text(raw: bytes | str | Packet | None, limit: int = 1 << 20) -> Xmp
     if not raw:
         return found
     packet = locate(raw, limit)
-    found.title = _alternative(packet, "dc:title")
-    found.description = _alternative(packet, "dc:description")
-    found.rights = _alternative(packet, "dc:rights")
-    found.keywords = _list(packet, "dc:subject")
-    found.creators = _list(packet, "dc:creator")
-    found.label = _alternative(packet, "xmp:Label")
-    rating = _alternative(packet, "xmp:Rating")
-    if rating is not None:
-        try:
-            value = float(rating)
-        except ValueError:
-            value = None
-        found.rating = value if value is not None and -1 <= value <= 5 else None
-    source = _alternative(packet, "Iptc4xmpExt:DigitalSourceType")
-    found.digital_source_type = source.rstrip("/").rsplit("/", 1)[-1] if source else None
+    # A namespace the packet never mentions answers for all its properties at once (most
+    # camera packets hold no dc:, nearly all no Iptc4xmpExt:).
+    if packet.mentions("dc"):
+        found.title = _alternative(packet, "dc:title")
+        found.description = _alternative(packet, "dc:description")
+        found.rights = _alternative(packet, "dc:rights")
+        found.keywords = _list(packet, "dc:subject")
+        found.creators = _list(packet, "dc:creator")
+    if packet.mentions("xmp"):
+        found.label = _alternative(packet, "xmp:Label")
+        found.rating = _rating(_alternative(packet, "xmp:Rating"))
+    if packet.mentions("Iptc4xmpExt"):
+        source = _alternative(packet, "Iptc4xmpExt:DigitalSourceType")
+        found.digital_source_type = source.rstrip("/").rsplit("/", 1)[-1] if source else None
     return found
+
+
+def _rating(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if -1 <= value <= 5 else None
