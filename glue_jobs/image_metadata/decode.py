@@ -97,6 +97,9 @@ def _iptc(header: Header, data: exif_mod.ExifData) -> iptc.IptcData:
     return iptc.IptcData()
 
 
+_HOUR, _MINUTE = timedelta(hours=1), timedelta(minutes=1)
+
+
 def _place(typed: exif_mod.Typed, warnings: list[str], wall_clock_known: bool = True) -> None:
     """The time zone and nearest place at the position, and from the zone the capture instant
     where nothing better placed the wall clock."""
@@ -123,15 +126,16 @@ def _check_gps_clock(typed: exif_mod.Typed, warnings: list[str]) -> None:
     position. Either the camera's clock was not set to local time (travellers' cameras
     keep home time; the GPS instant is then the right one) or the fix is stale (a phone
     keeps its last one): the instant stays the GPS clock's, as the order of sources says."""
-    by_zone = places.wall_clock_to_utc(typed.datetime_original, typed.time_zone)
+    zone = places.utc_offset(typed.datetime_original, typed.time_zone)
     by_gps = typed.datetime_original_utc
-    if by_zone is None or by_gps is None or abs(by_zone - by_gps) < timedelta(hours=1):
+    if zone is None or by_gps is None:
         return
-    implied = (typed.datetime_original - by_gps.replace(tzinfo=None)) / timedelta(minutes=1)
-    zone = (typed.datetime_original - by_zone.replace(tzinfo=None)) / timedelta(minutes=1)
+    implied = typed.datetime_original - by_gps.replace(tzinfo=None)
+    if abs(implied - zone) < _HOUR:
+        return
     warnings.append(f"datetime_original_utc: the GPS clock puts the camera's clock at "
-                    f"UTC{_hhmm(implied)}, the position's zone {typed.time_zone} at "
-                    f"UTC{_hhmm(zone)}: the camera's clock or the GPS fix is off")
+                    f"UTC{_hhmm(implied / _MINUTE)}, the position's zone {typed.time_zone} at "
+                    f"UTC{_hhmm(zone / _MINUTE)}: the camera's clock or the GPS fix is off")
 
 
 def _hhmm(minutes: float) -> str:

@@ -12,7 +12,7 @@ out at sea is not "in" the nearest port.
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from image_metadata.tags import gazetteer
@@ -58,6 +58,18 @@ def _zone(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def utc_offset(wall: datetime, zone_name: str) -> timedelta | None:
+    """The zone's offset from UTC at wall-clock time ``wall`` (its rules of that date; in a
+    repeated hour, the first occurrence's); None for a zone this Python does not know."""
+    zone = _zone(zone_name)
+    if zone is None:
+        return None
+    try:
+        return zone.utcoffset(wall)
+    except (OverflowError, ValueError):
         return None
 
 
