@@ -78,19 +78,3 @@ def test_opening_tags_that_never_close_do_not_stall_the_reader():
     hostile = _packet("<dc:title>" * 100_000 + "<rdf:li>" * 50_000 + 'dc:title="' * 10_000)
     found = xmp_text.read_xmp_text(hostile, limit=len(hostile) * 2)
     assert found.keywords == [] and found.creators == []
-
-
-def test_a_property_after_thousands_of_its_namespace_s_other_names_is_found():
-    noise = "".join(f'dc:n{i}="x" ' for i in range(xmp_text.MAX_LISTED + 500))
-    found = xmp_text.read_xmp_text(_packet(
-        '<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">CC BY</rdf:li></rdf:Alt></dc:rights>'
-        '<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Late</rdf:li></rdf:Alt></dc:title>',
-        noise))
-    assert (found.title, found.rights) == ("Late", "CC BY")
-
-
-def test_a_longer_name_with_the_same_start_is_not_the_property():
-    found = xmp_text.read_xmp_text(_packet(
-        '<dc:titles>no</dc:titles><dc:title><rdf:Alt><rdf:li xml:lang="x-default">Yes'
-        "</rdf:li></rdf:Alt></dc:title>"))
-    assert found.title == "Yes"

@@ -29,8 +29,6 @@ _VALUE = re.compile(r"<rdf:value\b[^>]{0,200}>([^<]{0,4000})</rdf:value>")
 _NAMESPACES = {"dc": "http://purl.org/dc/elements/1.1/", "xmp": "http://ns.adobe.com/xap/1.0/",
                "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"}
 _LANG = re.compile(r"xml:lang\s*=\s*[\"']([^\"']{0,40})[\"']")
-_LOCAL_NAME = re.compile(r"[\w.-]*")
-MAX_LISTED = 2_000  # occurrences of one prefix listed; the rest are searched for by name
 _RESOURCE = re.compile(r"rdf:resource\s*=\s*\"([^\"]{0,500})\"")
 
 
@@ -54,11 +52,9 @@ class XmpText:
 class Packet:
     """An XMP packet's text, and where each property asked for first appears in it: found
     once, shared by both readers, so that the pattern searches start there rather than
-    rescanning tens of kilobytes of edit history from the top. The first property asked for
-    in a namespace has every occurrence of its prefix listed in one forward pass (a few
-    dozen in a packet), which answers for the namespace's other properties too."""
+    rescanning tens of kilobytes of edit history from the top."""
 
-    __slots__ = ("_first", "_prefixes", "_scanned", "text")
+    __slots__ = ("_first", "_prefixes", "text")
 
     def __init__(self, text: str) -> None:
         # The packet's padding (kilobytes of blanks after the closing tag) holds nothing.
@@ -67,8 +63,6 @@ class Packet:
         self.text = _without_comments(text) if "<!--" in text else text
         self._first: dict[str, int] = {}
         self._prefixes: dict[str, str] = {}
-        # Per prefix scanned: where its listing stopped (len(text) when it saw every one).
-        self._scanned: dict[str, int] = {}
 
     def name(self, usual: str) -> str:
         """``usual`` (``dc:title``) under the prefix this packet binds its namespace to."""
@@ -89,9 +83,10 @@ class Packet:
         """Whether any property of the namespace usually prefixed ``usual_prefix`` can be in
         the packet: its prefix (as this packet binds it) followed by a colon occurs."""
         prefix = self.name(f"{usual_prefix}:_").partition(":")[0] + ":"
-        if prefix not in self._scanned:
-            self._scan(prefix)
-        return prefix in self._first
+        from_ = self._first.get(prefix)
+        if from_ is None:
+            from_ = self._first[prefix] = self.text.find(prefix)
+        return from_ >= 0
 
     def start(self, name: str) -> int | None:
         """Where a search for property ``name`` may start (None: it is not there): its first
@@ -99,36 +94,13 @@ class Packet:
         at = self._first.get(name)
         if at is None:
             prefix = name[: name.find(":") + 1]
-            stopped = self._scanned.get(prefix)
-            if stopped is None:
-                stopped = self._scan(prefix)
-            at = self._first.get(name)
-            if at is None:
-                # Not among the occurrences listed: beyond where the listing stopped, or not
-                # there at all (a name that is no prefix plus one word, too).
-                at = self.text.find(name, stopped) if stopped < len(self.text) or \
-                    not _LOCAL_NAME.fullmatch(name, len(prefix)) else -1
-                self._first[name] = at
+            # One scan for a namespace prefix answers for all its properties when it is
+            # absent (exif: in an edited JPEG, Iptc4xmpExt: in most), and bounds them when not.
+            from_ = self._first.get(prefix)
+            if from_ is None:
+                from_ = self._first[prefix] = self.text.find(prefix)
+            at = self._first[name] = -1 if from_ < 0 else self.text.find(name, from_)
         return None if at < 0 else max(0, at - 1)
-
-    def _scan(self, prefix: str) -> int:
-        """List where each ``prefix``-ed name first occurs; returns where the listing stopped
-        (it stops after MAX_LISTED occurrences, so a packet of nothing but prefixes costs no
-        more than searching it name by name)."""
-        text, first = self.text, self._first
-        at = text.find(prefix)
-        if at >= 0:
-            first.setdefault(prefix, at)  # what ``mentions`` asks
-        width = len(prefix)
-        listed = 0
-        while at >= 0 and listed < MAX_LISTED:
-            local = _LOCAL_NAME.match(text, at + width)
-            first.setdefault(prefix + local.group(), at)
-            listed += 1
-            at = text.find(prefix, local.end())
-        stopped = len(text) if at < 0 else at
-        self._scanned[prefix] = stopped
-        return stopped
 
 
 def locate(raw: bytes | str | Packet, limit: int = 1 << 20) -> Packet:
