@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from image_metadata.exceptions import ManifestError, UsageError
-from image_metadata.job import manifest
+from image_metadata.job import inputs
 from image_metadata.job.settings import (
     GLUE_RESOLVED_ARGUMENTS,
     config_from_job_arguments,
@@ -101,12 +101,12 @@ def main(argv: list[str]) -> int:
     try:
         values = read_job_arguments(argv, resolve)
         config = config_from_job_arguments(values)
-        files = manifest.inspect(config.manifest, url_column=config.url_column,
-                                 id_column=config.id_column, encoding=config.encoding)
+        files = inputs.check(config)
     except (UsageError, ManifestError) as e:
         stop(e, EXIT_USAGE)
-    log.info("job %s run %s: manifest %s, output %s", values.get("JOB_NAME", "(local)"),
-             config.run_id or "(generated)", config.manifest, config.output)
+    log.info("job %s run %s: %s %s, output %s", values.get("JOB_NAME", "(local)"),
+             config.run_id or "(generated)", "images" if config.images else "manifest",
+             inputs.source(config), config.output)
     from image_metadata.job import pipeline
 
     try:

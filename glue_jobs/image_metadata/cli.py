@@ -60,7 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read MANIFEST (a CSV/TSV/URL-list file, or a folder of them), extract "
         "metadata for every distinct URL and write Parquet under --output.",
     )
-    extract.add_argument("manifest", help="manifest file, folder or s3:// prefix")
+    extract.add_argument("manifest", nargs="?", default="",
+                         help="manifest file, folder or s3:// prefix (or use --images)")
+    extract.add_argument("--images", default="", metavar="LOCATION",
+                         help="instead of a manifest: every image under this folder (recursive) "
+                         "or s3:// prefix")
+    extract.add_argument("--include", action="append", default=[], metavar="GLOB",
+                         help="with --images: read only files matching GLOB (repeatable; "
+                         "default: image extensions)")
+    extract.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                         help="with --images: leave out files matching GLOB (repeatable)")
     extract.add_argument("--output", required=True, type=_output, help="output folder")
     extract.add_argument("--run-id", default="", type=_run_id,
                          help="run id (default: generated)")
@@ -216,16 +225,20 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from image_metadata.job import manifest as manifest_mod
-    from image_metadata.job import pipeline
-    try:  # check the manifest before paying for a JVM start
-        files = manifest_mod.inspect(args.manifest, url_column=args.url_column,
-                                     id_column=args.id_column, encoding=args.encoding)
-    except ManifestError as e:
-        print(f"imgmeta: error: {e}", file=sys.stderr)
+    from image_metadata.job import inputs, pipeline
+    if bool(args.manifest) == bool(args.images):
+        print("imgmeta: error: give a MANIFEST or --images LOCATION, one of the two"
+              + (", not both" if args.manifest else ""), file=sys.stderr)
+        return EXIT_USAGE
+    if (args.include or args.exclude) and not args.images:
+        print("imgmeta: error: --include and --exclude choose files under --images; a "
+              "manifest names its URLs itself", file=sys.stderr)
         return EXIT_USAGE
     config = pipeline.RunConfig(
         manifest=args.manifest,
+        images=args.images,
+        include=tuple(args.include),
+        exclude=tuple(args.exclude),
         output=args.output,
         run_id=args.run_id,
         partitions=args.partitions,
@@ -240,6 +253,11 @@ def _extract(args: argparse.Namespace) -> int:
                                 allowed_networks=tuple(args.allow_network)),
         ),
     )
+    try:  # check the input before paying for a JVM start
+        files = inputs.check(config)
+    except ManifestError as e:
+        print(f"imgmeta: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         spark = pipeline.local_session(args.master, show_progress=sys.stderr.isatty())
     except Exception as e:  # no Java, a bad --master: the environment, not the run

@@ -136,7 +136,8 @@ FAILURES_COLUMNS: tuple[Column, ...] = (
 RUNS_COLUMNS: tuple[Column, ...] = (
     Column("run_id", "string", "The run"),
     Column("dt", "string", "The dt partition the run wrote"),
-    Column("manifest", "string", "Manifest file, folder or prefix"),
+    Column("manifest", "string", "Manifest file, folder or prefix; with --images, the images' "
+           "folder or prefix"),
     Column("output", "string", "Output root"),
     Column("input_rows", "bigint", "Manifest rows read"),
     Column("blank", "bigint", "Rows with a blank URL"),

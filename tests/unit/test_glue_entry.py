@@ -119,8 +119,8 @@ def test_an_ambiguous_short_argument_names_every_candidate():
 
 
 def test_a_one_letter_argument_that_can_mean_only_one_of_ours_is_refused():
-    with pytest.raises(UsageError, match=r"--i; did you mean --id_column\?"):
-        config("--i", "key")
+    with pytest.raises(UsageError, match=r"--o; did you mean --output\?"):
+        config("--o", "s3://o/")
 
 
 def test_a_value_starting_with_a_dash_is_a_value():

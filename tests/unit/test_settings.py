@@ -283,7 +283,8 @@ def test_every_missing_required_argument_is_named_in_one_message():
 
     with pytest.raises(UsageError) as refused:
         read_job_arguments(["s"], _resolve_as_given)
-    assert str(refused.value) == ("job argument --manifest, --output is missing: set it in the "
+    assert str(refused.value) == ("job argument --manifest (or --images), --output is missing: "
+                                  "set it in the "
                                   "job's default arguments or pass it to this run")
 
 
@@ -413,3 +414,25 @@ def test_a_new_run_id_is_utc_whatever_the_machines_time_zone(monkeypatch):
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_images_with_globs_land_in_the_run_settings():
+    config = _config(manifest="", images="s3://lake/photos/", include="*.jpg, *.heic",
+                     exclude="thumbs/*")
+    assert (config.images, config.manifest) == ("s3://lake/photos/", "")
+    assert (config.include, config.exclude) == (("*.jpg", "*.heic"), ("thumbs/*",))
+
+
+def test_images_given_to_a_job_whose_default_names_a_manifest_list_the_images():
+    config = _config(images="s3://lake/photos/")  # JOB's manifest plays the job default
+    assert (config.images, config.manifest) == ("s3://lake/photos/", "")
+
+
+def test_neither_a_manifest_nor_images_is_refused():
+    with pytest.raises(UsageError, match=r"^job argument --manifest \(or --images\) is missing"):
+        _config(manifest=" ")
+
+
+def test_globs_without_images_are_refused():
+    with pytest.raises(UsageError, match="--include and --exclude choose files under --images"):
+        _config(include="*.jpg")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import logging
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -23,6 +25,7 @@ from image_metadata.job import manifest_rows as rows_mod
 log = logging.getLogger(__name__)
 
 HEAD_BYTES = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
 SAMPLE_LINES = 50
 _URL_PREFIXES = ("s3://", "http://", "https://", "file://", "/")
 # Spark reads manifests as UTF-8 text; these open text it would read as junk.
@@ -42,6 +45,9 @@ class ManifestFormat:
     columns: tuple[str, ...]  # header names, or c0, c1, ... without a header
     # The header's line: records before it (blank, or broken) are not the header.
     header_line: int | None = field(default=None, compare=False)
+    # With bucket and key columns (Athena exports, inventories) instead of URLs: the bucket's
+    # column; url_index is then the key's, and the URL is s3://bucket/key.
+    bucket_index: int | None = None
 
     @property
     def delimiter(self) -> str:
@@ -143,7 +149,85 @@ def read_head(path: str, *, s3_client: Any = None, size: int = HEAD_BYTES) -> by
 
 def chunks(path: str, *, s3_client: Any = None, limit: int | None = None,
            size: int = 1 << 20) -> Iterator[bytes]:
-    """The bytes of a manifest file, streamed (the first ``limit`` of them, if given)."""
+    """The text bytes of a manifest file, streamed (the first ``limit`` of them, if given);
+    a gzip-compressed manifest (known by its first bytes, whatever its name) is inflated as
+    it streams."""
+    raw = _raw_chunks(path, s3_client=s3_client, limit=limit, size=size)
+    first = next(raw, b"")
+    while 0 < len(first) < len(GZIP_MAGIC):  # a source may hand out one byte at a time
+        more = next(raw, b"")
+        if not more:
+            break
+        first += more
+    if not first:
+        return
+    if not first.startswith(GZIP_MAGIC):
+        yield first
+        yield from raw
+        return
+    if limit is not None:
+        # The head of the text, not of the file: read on (and inflate) until it is had.
+        raw.close()
+        first, raw = b"", _raw_chunks(path, s3_client=s3_client, size=size)
+    yield from _inflated(itertools.chain([first], raw), path, limit=limit, size=size)
+
+
+def _inflated(stream: Iterator[bytes], path: str, *, limit: int | None,
+              size: int) -> Iterator[bytes]:
+    """Every member of a gzip stream (``gzip -c a b > m.gz`` writes two), inflated in pieces
+    of at most ``size`` bytes, so that a manifest which compressed a thousandfold costs memory
+    by the piece, not by the file. With ``limit`` (the head read to sniff the format, whose
+    compressed range may end midway) the first ``limit`` bytes; without, a stream that ends
+    inside a member is an error, as ``gzip -t`` says."""
+    inflater = zlib.decompressobj(wbits=31)
+    in_member = False
+    given = 0
+    pending = b""
+    for chunk in stream:
+        pending += chunk
+        while True:
+            if not in_member:
+                if len(pending) < len(GZIP_MAGIC):
+                    if pending.strip(b"\x00"):
+                        break  # the next chunk tells
+                    pending = b""  # zero padding after the last member is allowed
+                    break
+                if not pending.startswith(GZIP_MAGIC):
+                    if not pending.strip(b"\x00"):
+                        pending = b""
+                        break
+                    raise ManifestError(f"manifest {path} has data after its gzip stream that "
+                                        "is not gzip; check it with gzip -t")
+                in_member = True
+            try:
+                out = inflater.decompress(pending, size)
+            except zlib.error as e:
+                raise ManifestError(f"manifest {path} is not valid gzip data ({e}); check it "
+                                    "with gzip -t") from None
+            pending = inflater.unconsumed_tail
+            if inflater.eof:
+                pending = inflater.unused_data + pending
+                inflater, in_member = zlib.decompressobj(wbits=31), False
+            if out:
+                if limit is not None and given + len(out) >= limit:
+                    yield out[: limit - given]
+                    return
+                given += len(out)
+                yield out
+            # A full piece may leave output inside the inflater: ask again even with no input.
+            if not pending and len(out) < size and in_member:
+                break
+            if not pending and not in_member:
+                break
+    if limit is None and in_member:
+        raise ManifestError(f"manifest {path} is cut short: its gzip stream ends inside a "
+                            "member (an interrupted upload or download?); check it with "
+                            "gzip -t")
+
+
+def _raw_chunks(path: str, *, s3_client: Any = None, limit: int | None = None,
+                size: int = 1 << 20) -> Iterator[bytes]:
+    """The stored bytes of a manifest file, streamed (the first ``limit`` of them)."""
     try:
         if path.startswith("s3://"):
             bucket, key = s3_location(path)
@@ -210,6 +294,9 @@ def sniff(
     has_header = url_column.lower() in lowered or (
         not any(looks_like_url(f) for f in fields) and all(_HEADER_WORD.fullmatch(f)
                                                            for f in fields if f))
+    bucket_index = None
+    if has_header and url_column.lower() not in lowered and {"bucket", "key"} <= set(lowered):
+        bucket_index, url_column = lowered.index("bucket"), "key"
     if has_header:
         if url_column.lower() not in lowered:
             raise ManifestError(
@@ -228,7 +315,8 @@ def sniff(
                 f"manifest {path} has no {id_column!r} id column; its header has "
                 f"{_shown(fields)}"
             )
-        return ManifestFormat(kind, True, url_index, id_index, tuple(fields), good[0].line)
+        return ManifestFormat(kind, True, url_index, id_index, tuple(fields), good[0].line,
+                              bucket_index)
     width = max(len(r) for r in rows)
     url_index = next((i for i in range(width) if any(
         looks_like_url(r[i]) for r in rows if i < len(r))), 0)
@@ -357,6 +445,13 @@ def read_rows(file: ManifestFile, *, s3_client: Any = None) -> Iterator[Row]:
         url = fields[fmt.url_index].strip() if fmt.url_index < len(fields) else ""
         image_id = fields[fmt.id_index].strip() if fmt.id_index is not None and \
             fmt.id_index < len(fields) else ""
+        if fmt.bucket_index is not None and url:
+            bucket = fields[fmt.bucket_index].strip() if fmt.bucket_index < len(fields) else ""
+            if not bucket:
+                yield Row(_cut_value(url), image_id or None, f"manifest line {record.line}: "
+                          "a key without a bucket", record.line)
+                continue
+            url = f"s3://{bucket}/{url}"
         yield Row(url, image_id or None, None, record.line)
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from image_metadata.fetch import urls
-from image_metadata.job import manifest
+from image_metadata.job import listing, manifest
 from image_metadata.job.manifest import ManifestFile
 
 BATCH_ROWS = 50_000
@@ -42,10 +42,29 @@ class StagedManifest:
 def stage(files: list[ManifestFile], folder: str, *, s3_client: Any = None,
           batch_rows: int = BATCH_ROWS) -> StagedManifest:
     """Parse every row of ``files`` and write them under ``folder`` (local or s3://)."""
+    return stage_rows(_manifest_rows(files, s3_client), folder, s3_client=s3_client,
+                      batch_rows=batch_rows)
+
+
+class RowLike(Protocol):
+    url: str
+    id: str | None
+    problem: str | None
+
+
+def listed_rows(images: Iterable[listing.Listed]) -> Iterator[RowLike]:
+    """A folder's or prefix's images as manifest rows (id: the key)."""
+    for image in images:
+        yield manifest.Row(image.url, image.id, None, 0)
+
+
+def stage_rows(rows: Iterable[RowLike], folder: str, *, s3_client: Any = None,
+               batch_rows: int = BATCH_ROWS) -> StagedManifest:
+    """Write ``rows`` (in input order) under ``folder``, one batch at a time."""
     writer = _writer(folder, s3_client)
     counted = blank = 0
     part = 0
-    for batch in _batches(files, batch_rows, s3_client):
+    for batch in _batches(rows, batch_rows):
         counted += batch.num_rows
         blank += batch.column("key").to_pylist().count("")
         writer(f"part-{part:05d}.parquet", batch)
@@ -56,24 +75,26 @@ def stage(files: list[ManifestFile], folder: str, *, s3_client: Any = None,
     return StagedManifest(folder, counted, blank, part)
 
 
-def _batches(files: list[ManifestFile], size: int, s3_client: Any) -> Iterator[pa.Table]:
-    columns: dict[str, list] = {name: [] for name in SCHEMA.names}
-    position = 0
+def _manifest_rows(files: list[ManifestFile], s3_client: Any) -> Iterator[RowLike]:
     for file in files:
-        for row in manifest.read_rows(file, s3_client=s3_client):
-            columns["url"].append(row.url)
-            columns["id"].append(row.id)
-            if row.problem is not None:
-                key = f"\x00record {position}"  # each broken record is a row of its own
-            else:
-                key = urls.identity(row.url) if row.url else ""
-            columns["key"].append(key)
-            columns["problem"].append(row.problem)
-            columns["position"].append(position)
-            position += 1
-            if len(columns["url"]) >= size:
-                yield pa.table(columns, schema=SCHEMA)
-                columns = {name: [] for name in SCHEMA.names}
+        yield from manifest.read_rows(file, s3_client=s3_client)
+
+
+def _batches(rows: Iterable[RowLike], size: int) -> Iterator[pa.Table]:
+    columns: dict[str, list] = {name: [] for name in SCHEMA.names}
+    for position, row in enumerate(rows):
+        columns["url"].append(row.url)
+        columns["id"].append(row.id)
+        if row.problem is not None:
+            key = f"\x00record {position}"  # each broken record is a row of its own
+        else:
+            key = urls.identity(row.url) if row.url else ""
+        columns["key"].append(key)
+        columns["problem"].append(row.problem)
+        columns["position"].append(position)
+        if len(columns["url"]) >= size:
+            yield pa.table(columns, schema=SCHEMA)
+            columns = {name: [] for name in SCHEMA.names}
     if columns["url"]:
         yield pa.table(columns, schema=SCHEMA)
 

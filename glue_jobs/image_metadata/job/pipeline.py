@@ -26,7 +26,7 @@ from pyspark.sql import functions as F
 
 from image_metadata.exceptions import UsageError
 from image_metadata.extract import RESULT_NAMES, ExtractSettings, extract_partition
-from image_metadata.job import accounting, manifest_stage
+from image_metadata.job import accounting, inputs
 from image_metadata.job import manifest as manifest_mod
 from image_metadata.job.settings import RunConfig, new_run_id, parse_run_id
 from image_metadata.schema import (
@@ -80,10 +80,7 @@ def run(spark: SparkSession, config: RunConfig,
     configure_timestamps(spark)
     output = _absolute(config.output)
     if files is None:
-        files = manifest_mod.inspect(
-            config.manifest, url_column=config.url_column, id_column=config.id_column,
-            encoding=config.encoding,
-        )
+        files = inputs.check(config)
     dt = datetime.now(UTC).strftime("%Y-%m-%d")
     fs = _FileSystem(spark, output)
     # One folder per attempt: two runs given the same run id must not remove each other's
@@ -94,7 +91,7 @@ def run(spark: SparkSession, config: RunConfig,
                     "each commits its own rows", run_id, staging_root)
     staging = f"{staging_root}/{uuid.uuid4().hex[:12]}"
     with _timed("reading the manifest"):  # every row, parsed once, before any Spark work
-        staged = manifest_stage.stage(files, f"{staging}/manifest")
+        staged = inputs.stage(config, files, f"{staging}/manifest")
     rows = spark.read.parquet(staged.path)
     with _timed("counting manifest rows"):
         blank_url = F.col("key") == ""
@@ -285,7 +282,8 @@ def _summary(stored: DataFrame, run_id: str, config: RunConfig, counts: dict[str
          for g in groups),
         accounting.ManifestCounts(counts["input_rows"], counts["blank"], counts["distinct"],
                                   read_back_rows, read_back_blank),
-        run={"run_id": run_id, "dt": dt, "manifest": config.manifest, "output": config.output,
+        run={"run_id": run_id, "dt": dt, "manifest": inputs.source(config),
+             "output": config.output,
              "concurrency": config.extract.concurrency, "partitions": counts["partitions"],
              "max_bytes": config.extract.max_bytes},
     )

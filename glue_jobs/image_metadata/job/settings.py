@@ -43,6 +43,11 @@ class RunConfig:
     # How often the driver logs progress while extracting (seconds).
     progress_seconds: float = 30.0
     encoding: str = "utf-8"  # of the manifest files
+    # Instead of a manifest: the images under a folder or s3:// prefix, chosen by extension
+    # or by include globs, less the exclude globs.
+    images: str = ""
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -134,6 +139,15 @@ def parse_location(value: str) -> str:
     return text
 
 
+def parse_optional_location(value: str) -> str:
+    return value.strip()
+
+
+def parse_globs(value: str) -> tuple[str, ...]:
+    """Comma-separated globs (``*.jpg,raw/**``); a glob holding a comma cannot be given."""
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
 def parse_output(value: str) -> str:
     """An output root Spark can write and list: Hadoop expands glob characters in paths and
     cannot hold ':' in a name."""
@@ -183,8 +197,14 @@ class JobArgument:
 
 
 JOB_ARGUMENTS: tuple[JobArgument, ...] = (
-    JobArgument("manifest", None, parse_location,
-                "manifest file, or a folder / s3:// prefix of manifest files"),
+    JobArgument("manifest", "", parse_optional_location,
+                "manifest file, or a folder / s3:// prefix of manifest files (this or --images)"),
+    JobArgument("images", "", parse_optional_location,
+                "instead of a manifest: every image under this s3:// prefix or folder"),
+    JobArgument("include", "", parse_globs, "with --images: comma-separated globs naming the "
+                "files to read (default: image extensions)"),
+    JobArgument("exclude", "", parse_globs,
+                "with --images: comma-separated globs of files to leave out"),
     JobArgument("output", None, parse_output, "output root (images/, failures/, runs/)"),
     JobArgument("run_id", "", parse_run_id, "run id naming the output files (default: the Glue "
                 "job run id, or a generated one)"),
@@ -308,6 +328,8 @@ def read_job_arguments(
     present = {name for name, _ in pairs}
     _refuse_unknown(present)
     missing = [a.flag for a in JOB_ARGUMENTS if a.default is None and a.name not in present]
+    if not present & {"manifest", "images"}:
+        missing.insert(0, "--manifest (or --images)")
     if missing:
         raise UsageError(f"job argument {', '.join(missing)} is missing: set it in the job's "
                          "default arguments or pass it to this run")
@@ -353,6 +375,18 @@ def _refuse_unknown(present: set[str]) -> None:
 def config_from_job_arguments(values: Mapping[str, str]) -> RunConfig:
     """The run's settings from job argument values (strings); UsageError on a bad value."""
     parsed = {name: check(name, values[name]) for name in ARGUMENTS_BY_NAME}
+    if parsed["images"] and parsed["manifest"]:
+        # The deployed job's default arguments name a manifest prefix; a run given --images
+        # lists instead (the Glue argv does not say which value was a default).
+        log.info("--images %s given: the manifest location %s is not read", parsed["images"],
+                 parsed["manifest"])
+        parsed["manifest"] = ""
+    if not (parsed["manifest"] or parsed["images"]):
+        raise UsageError("job argument --manifest (or --images) is missing: set it in the "
+                         "job's default arguments or pass it to this run")
+    if (parsed["include"] or parsed["exclude"]) and not parsed["images"]:
+        raise UsageError("job arguments --include and --exclude choose files under --images; "
+                         "a manifest names its URLs itself")
     run_id = parsed["run_id"] or check("run_id", values.get("JOB_RUN_ID", ""),
                                        flag="--JOB_RUN_ID")
     return RunConfig(
@@ -364,6 +398,9 @@ def config_from_job_arguments(values: Mapping[str, str]) -> RunConfig:
         id_column=parsed["id_column"] or None,
         progress_seconds=parsed["progress_seconds"],
         encoding=parsed["encoding"],
+        images=parsed["images"],
+        include=parsed["include"],
+        exclude=parsed["exclude"],
         extract=ExtractSettings(
             concurrency=parsed["concurrency"],
             max_bytes=parsed["max_bytes"],
