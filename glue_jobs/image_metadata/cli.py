@@ -129,7 +129,10 @@ def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--stack", default="ImageMetadata",
                         help="CloudFormation stack name (default ImageMetadata)")
-    common.add_argument("--region", default=None, help="AWS region (default: your AWS config)")
+    common.add_argument("--region", default=None,
+                        help="AWS region (default: AWS_REGION, then your profile's region)")
+    common.add_argument("--profile", default=None,
+                        help="AWS named profile (default: AWS_PROFILE, then 'default')")
     start = aws_commands.add_parser(
         "start-run", parents=[common], help="start the Glue job, optionally wait for it",
         description="Start a run of the extraction job. Arguments not given keep the job's "
@@ -137,6 +140,12 @@ def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
     )
     start.add_argument("--job-name", help="Glue job name (default: from the stack outputs)")
     start.add_argument("--manifest", help="manifest object or prefix, s3://...")
+    start.add_argument("--images", help="instead of the manifest: every image under this "
+                       "s3:// prefix")
+    start.add_argument("--include", action="append", default=None, metavar="GLOB",
+                       help="with --images: read only keys matching GLOB (repeatable)")
+    start.add_argument("--exclude", action="append", default=None, metavar="GLOB",
+                       help="with --images: leave out keys matching GLOB (repeatable)")
     start.add_argument("--output", type=_output,
                        help="output root, s3://... (default: the metadata bucket)")
     start.add_argument("--run-id", type=_run_id, help="run id (default: the Glue job run id)")
@@ -277,6 +286,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _aws(args: argparse.Namespace) -> int:
     import boto3
+    from botocore.exceptions import ProfileNotFound
 
     from image_metadata.aws import remote
     from image_metadata.explore import queries
@@ -287,7 +297,11 @@ def _aws(args: argparse.Namespace) -> int:
         except UsageError as e:
             print(f"imgmeta: error: {e}", file=sys.stderr)
             return EXIT_USAGE
-    session = boto3.session.Session(region_name=args.region)
+    try:  # boto3's order: these flags, then AWS_PROFILE / AWS_REGION, then the config files
+        session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
+    except ProfileNotFound as e:
+        print(f"imgmeta: error: {e}; see aws configure list-profiles", file=sys.stderr)
+        return EXIT_USAGE
     try:
         needs_stack = (args.aws_command == "start-run" and not args.job_name) or (
             args.aws_command == "query" and not (args.workgroup and args.database))
@@ -316,12 +330,23 @@ _S3_LOCATION = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/(?!.*//).*)?"
 
 
 def _job_run_arguments(args: argparse.Namespace) -> dict[str, str]:
-    for flag, location in (("--manifest", args.manifest), ("--output", args.output)):
+    if args.manifest and args.images:
+        raise UsageError("give --manifest or --images, one of the two, not both")
+    if (args.include or args.exclude) and not args.images:
+        raise UsageError("--include and --exclude choose keys under --images; a manifest "
+                         "names its URLs itself")
+    for glob in (args.include or []) + (args.exclude or []):
+        if "," in glob:
+            raise UsageError(f"glob {glob!r}: a Glue job argument separates globs with commas, "
+                             "so a glob cannot hold one")
+    for flag, location in (("--manifest", args.manifest), ("--images", args.images),
+                           ("--output", args.output)):
         if location is not None and not _S3_LOCATION.fullmatch(location):
             raise UsageError(f"{flag} {location!r}: a Glue run reads and writes S3, give an "
                              "s3://bucket/prefix location (no '//' in the key)")
     return settings.job_run_arguments({
-        "manifest": args.manifest, "output": args.output, "run_id": args.run_id,
+        "manifest": args.manifest, "images": args.images, "include": args.include,
+        "exclude": args.exclude, "output": args.output, "run_id": args.run_id,
         "concurrency": args.concurrency, "partitions": args.partitions,
         "url_column": args.url_column, "id_column": args.id_column,
         "max_bytes": args.max_bytes, "allow_networks": args.allow_network,

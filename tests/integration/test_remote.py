@@ -190,3 +190,38 @@ def test_plain_sql_is_sent_as_given(deployed, moto_endpoint, capsys):
                  "image-metadata", "--database", "image_metadata", "--poll-seconds", "0"])
     assert code == 0
     assert capsys.readouterr().out.splitlines() == ["n", "-", "3", "(1 row)"]
+
+
+def test_start_run_over_a_prefix_is_read_back_as_a_listing_over_the_default_manifest(deployed):
+    assert main(["aws", "start-run", "--stack", STACK, "--images", "s3://images/photos/",
+                 "--include", "*.jpg", "--include", "*.heic", "--exclude", "thumbs/*"]) == 0
+    run = last_run(deployed)
+    assert {k: run["Arguments"][k] for k in ("--images", "--include", "--exclude")} == {
+        "--images": "s3://images/photos/", "--include": "*.jpg,*.heic",
+        "--exclude": "thumbs/*"}
+    job = deployed.client("glue").get_job(JobName=JOB)["Job"]
+    argv = ["script", "--JOB_RUN_ID", run["Id"], "--output", "s3://metadata/"]
+    for name, value in {**job["DefaultArguments"], **run["Arguments"]}.items():
+        argv += [name, value]
+    config = config_from_job_arguments(read_job_arguments(argv, getResolvedOptions))
+    assert (config.images, config.manifest) == ("s3://images/photos/", "")
+    assert (config.include, config.exclude) == (("*.jpg", "*.heic"), ("thumbs/*",))
+
+
+@pytest.mark.parametrize("option", [
+    ["--manifest", "s3://images/m.csv", "--images", "s3://images/photos/"],
+    ["--include", "*.jpg"], ["--images", "s3://images/p/", "--include", "a,b"],
+    ["--images", "photos/"]])
+def test_start_run_refuses_inputs_that_do_not_go_together_before_any_aws_call(
+        option, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    assert main(["aws", "start-run", "--stack", STACK, *option]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_an_unknown_profile_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    assert main(["aws", "start-run", "--stack", STACK, "--profile", "nope"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "nope" in error and "list-profiles" in error
