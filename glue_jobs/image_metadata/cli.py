@@ -65,11 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--images", default="", metavar="LOCATION",
                          help="instead of a manifest: every image under this folder (recursive) "
                          "or s3:// prefix")
+    extract.add_argument("--inventory", default="", metavar="MANIFEST_JSON",
+                         help="instead of a manifest: an S3 Inventory report, "
+                         "s3://.../manifest.json (CSV, Parquet or ORC)")
     extract.add_argument("--include", action="append", default=[], metavar="GLOB",
-                         help="with --images: read only files matching GLOB (repeatable; "
-                         "default: image extensions)")
+                         help="with --images or --inventory: read only keys matching GLOB "
+                         "(repeatable; default: image extensions)")
     extract.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                         help="with --images: leave out files matching GLOB (repeatable)")
+                         help="with --images or --inventory: leave out keys matching GLOB "
+                         "(repeatable)")
     extract.add_argument("--output", required=True, type=_output, help="output folder")
     extract.add_argument("--run-id", default="", type=_run_id,
                          help="run id (default: generated)")
@@ -142,10 +146,14 @@ def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
     start.add_argument("--manifest", help="manifest object or prefix, s3://...")
     start.add_argument("--images", help="instead of the manifest: every image under this "
                        "s3:// prefix")
+    start.add_argument("--inventory", metavar="MANIFEST_JSON",
+                       help="instead of the manifest: an S3 Inventory report's manifest.json")
     start.add_argument("--include", action="append", default=None, metavar="GLOB",
-                       help="with --images: read only keys matching GLOB (repeatable)")
+                       help="with --images or --inventory: read only keys matching GLOB "
+                       "(repeatable)")
     start.add_argument("--exclude", action="append", default=None, metavar="GLOB",
-                       help="with --images: leave out keys matching GLOB (repeatable)")
+                       help="with --images or --inventory: leave out keys matching GLOB "
+                       "(repeatable)")
     start.add_argument("--output", type=_output,
                        help="output root, s3://... (default: the metadata bucket)")
     start.add_argument("--run-id", type=_run_id, help="run id (default: the Glue job run id)")
@@ -235,17 +243,19 @@ def _map(args: argparse.Namespace) -> int:
 
 def _extract(args: argparse.Namespace) -> int:
     from image_metadata.job import inputs, pipeline
-    if bool(args.manifest) == bool(args.images):
-        print("imgmeta: error: give a MANIFEST or --images LOCATION, one of the two"
-              + (", not both" if args.manifest else ""), file=sys.stderr)
+    given = sum(bool(v) for v in (args.manifest, args.images, args.inventory))
+    if given != 1:
+        print("imgmeta: error: give a MANIFEST, --images LOCATION or --inventory "
+              "MANIFEST_JSON, one of them" + (", not more" if given else ""), file=sys.stderr)
         return EXIT_USAGE
-    if (args.include or args.exclude) and not args.images:
-        print("imgmeta: error: --include and --exclude choose files under --images; a "
-              "manifest names its URLs itself", file=sys.stderr)
+    if (args.include or args.exclude) and args.manifest:
+        print("imgmeta: error: --include and --exclude choose keys under --images or in "
+              "--inventory; a manifest names its URLs itself", file=sys.stderr)
         return EXIT_USAGE
     config = pipeline.RunConfig(
         manifest=args.manifest,
         images=args.images,
+        inventory=args.inventory,
         include=tuple(args.include),
         exclude=tuple(args.exclude),
         output=args.output,
@@ -330,22 +340,23 @@ _S3_LOCATION = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/(?!.*//).*)?"
 
 
 def _job_run_arguments(args: argparse.Namespace) -> dict[str, str]:
-    if args.manifest and args.images:
-        raise UsageError("give --manifest or --images, one of the two, not both")
-    if (args.include or args.exclude) and not args.images:
-        raise UsageError("--include and --exclude choose keys under --images; a manifest "
-                         "names its URLs itself")
+    if sum(bool(v) for v in (args.manifest, args.images, args.inventory)) > 1:
+        raise UsageError("give --manifest, --images or --inventory, one of them, not more")
+    if (args.include or args.exclude) and not (args.images or args.inventory):
+        raise UsageError("--include and --exclude choose keys under --images or in "
+                         "--inventory; a manifest names its URLs itself")
     for glob in (args.include or []) + (args.exclude or []):
         if "," in glob:
             raise UsageError(f"glob {glob!r}: a Glue job argument separates globs with commas, "
                              "so a glob cannot hold one")
     for flag, location in (("--manifest", args.manifest), ("--images", args.images),
-                           ("--output", args.output)):
+                           ("--inventory", args.inventory), ("--output", args.output)):
         if location is not None and not _S3_LOCATION.fullmatch(location):
             raise UsageError(f"{flag} {location!r}: a Glue run reads and writes S3, give an "
                              "s3://bucket/prefix location (no '//' in the key)")
     return settings.job_run_arguments({
-        "manifest": args.manifest, "images": args.images, "include": args.include,
+        "manifest": args.manifest, "images": args.images, "inventory": args.inventory,
+        "include": args.include,
         "exclude": args.exclude, "output": args.output, "run_id": args.run_id,
         "concurrency": args.concurrency, "partitions": args.partitions,
         "url_column": args.url_column, "id_column": args.id_column,

@@ -283,9 +283,9 @@ def test_every_missing_required_argument_is_named_in_one_message():
 
     with pytest.raises(UsageError) as refused:
         read_job_arguments(["s"], _resolve_as_given)
-    assert str(refused.value) == ("job argument --manifest (or --images), --output is missing: "
-                                  "set it in the "
-                                  "job's default arguments or pass it to this run")
+    assert str(refused.value) == ("job argument --manifest (or --images, --inventory), --output "
+                                  "is missing: set it in the job's default arguments or pass "
+                                  "it to this run")
 
 
 def test_an_argument_of_ours_without_a_value_is_refused():
@@ -429,10 +429,11 @@ def test_images_given_to_a_job_whose_default_names_a_manifest_list_the_images():
 
 
 def test_neither_a_manifest_nor_images_is_refused():
-    with pytest.raises(UsageError, match=r"^job argument --manifest \(or --images\) is missing"):
+    with pytest.raises(UsageError, match=r"^job argument --manifest \(or --images, "
+                                         r"--inventory\) is missing"):
         _config(manifest=" ")
 
 
 def test_globs_without_images_are_refused():
-    with pytest.raises(UsageError, match="--include and --exclude choose files under --images"):
+    with pytest.raises(UsageError, match="--include and --exclude choose keys under --images"):
         _config(include="*.jpg")

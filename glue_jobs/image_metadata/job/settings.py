@@ -46,6 +46,7 @@ class RunConfig:
     # Instead of a manifest: the images under a folder or s3:// prefix, chosen by extension
     # or by include globs, less the exclude globs.
     images: str = ""
+    inventory: str = ""  # or an S3 Inventory report's manifest.json
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
 
@@ -201,10 +202,12 @@ JOB_ARGUMENTS: tuple[JobArgument, ...] = (
                 "manifest file, or a folder / s3:// prefix of manifest files (this or --images)"),
     JobArgument("images", "", parse_optional_location,
                 "instead of a manifest: every image under this s3:// prefix or folder"),
-    JobArgument("include", "", parse_globs, "with --images: comma-separated globs naming the "
-                "files to read (default: image extensions)"),
+    JobArgument("inventory", "", parse_optional_location,
+                "instead of a manifest: an S3 Inventory report (s3://.../manifest.json)"),
+    JobArgument("include", "", parse_globs, "with --images or --inventory: comma-separated "
+                "globs naming the keys to read (default: image extensions)"),
     JobArgument("exclude", "", parse_globs,
-                "with --images: comma-separated globs of files to leave out"),
+                "with --images or --inventory: comma-separated globs of keys to leave out"),
     JobArgument("output", None, parse_output, "output root (images/, failures/, runs/)"),
     JobArgument("run_id", "", parse_run_id, "run id naming the output files (default: the Glue "
                 "job run id, or a generated one)"),
@@ -328,8 +331,8 @@ def read_job_arguments(
     present = {name for name, _ in pairs}
     _refuse_unknown(present)
     missing = [a.flag for a in JOB_ARGUMENTS if a.default is None and a.name not in present]
-    if not present & {"manifest", "images"}:
-        missing.insert(0, "--manifest (or --images)")
+    if not present & {"manifest", "images", "inventory"}:
+        missing.insert(0, "--manifest (or --images, --inventory)")
     if missing:
         raise UsageError(f"job argument {', '.join(missing)} is missing: set it in the job's "
                          "default arguments or pass it to this run")
@@ -375,18 +378,22 @@ def _refuse_unknown(present: set[str]) -> None:
 def config_from_job_arguments(values: Mapping[str, str]) -> RunConfig:
     """The run's settings from job argument values (strings); UsageError on a bad value."""
     parsed = {name: check(name, values[name]) for name in ARGUMENTS_BY_NAME}
-    if parsed["images"] and parsed["manifest"]:
+    if parsed["images"] and parsed["inventory"]:
+        raise UsageError("give the job argument --images or --inventory, one of the two, "
+                         "not both")
+    listing = parsed["images"] or parsed["inventory"]
+    if listing and parsed["manifest"]:
         # The deployed job's default arguments name a manifest prefix; a run given --images
-        # lists instead (the Glue argv does not say which value was a default).
-        log.info("--images %s given: the manifest location %s is not read", parsed["images"],
+        # or --inventory reads that instead (the Glue argv does not say what was a default).
+        log.info("%s given: the manifest location %s is not read", listing,
                  parsed["manifest"])
         parsed["manifest"] = ""
-    if not (parsed["manifest"] or parsed["images"]):
-        raise UsageError("job argument --manifest (or --images) is missing: set it in the "
-                         "job's default arguments or pass it to this run")
-    if (parsed["include"] or parsed["exclude"]) and not parsed["images"]:
-        raise UsageError("job arguments --include and --exclude choose files under --images; "
-                         "a manifest names its URLs itself")
+    if not (parsed["manifest"] or listing):
+        raise UsageError("job argument --manifest (or --images, --inventory) is missing: set "
+                         "it in the job's default arguments or pass it to this run")
+    if (parsed["include"] or parsed["exclude"]) and not listing:
+        raise UsageError("job arguments --include and --exclude choose keys under --images or "
+                         "in --inventory; a manifest names its URLs itself")
     run_id = parsed["run_id"] or check("run_id", values.get("JOB_RUN_ID", ""),
                                        flag="--JOB_RUN_ID")
     return RunConfig(
@@ -399,6 +406,7 @@ def config_from_job_arguments(values: Mapping[str, str]) -> RunConfig:
         progress_seconds=parsed["progress_seconds"],
         encoding=parsed["encoding"],
         images=parsed["images"],
+        inventory=parsed["inventory"],
         include=parsed["include"],
         exclude=parsed["exclude"],
         extract=ExtractSettings(
