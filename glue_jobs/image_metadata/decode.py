@@ -47,36 +47,37 @@ def decode(fp: BinaryIO) -> Decoded:
     if not prefix:
         raise NotAnImage("empty file (0 bytes)")
     header = read_header(fp, prefix)
-    result = Decoded(format=header.format, mode=header.mode, width=header.width,
-                     height=header.height, warnings=list(header.warnings),
-                     container_orientation=header.orientation)
+    warnings = list(header.warnings)
     exif_data = header.exif_data
     if exif_data is None:
         blob = header.exif
         exif_data = exif_mod.read_exif(io.BytesIO(exif_mod.strip_exif_header(blob))) if blob \
             else exif_mod.ExifData()
-    result.exif = exif_data.tags
-    result.warnings.extend(exif_data.warnings)
-    result.typed = exif_mod.typed_fields(exif_data, result.warnings)
-    if result.container_orientation not in (None, result.typed.orientation or 1):
+    exif = exif_data.tags
+    warnings.extend(exif_data.warnings)
+    typed = exif_mod.typed_fields(exif_data, warnings)
+    if header.orientation not in (None, typed.orientation or 1):
         # As Pillow's AVIF plugin reports it: the container's orientation replaces the EXIF
         # one where the two differ.
-        result.typed.orientation = result.container_orientation
-        result.exif["Orientation"] = str(result.container_orientation)
-    if result.format == "HEIF" and result.typed.orientation is not None:
+        typed.orientation = header.orientation
+        exif["Orientation"] = str(header.orientation)
+    if header.format == "HEIF" and typed.orientation is not None:
         # HEIF readers apply the container's rotation (width/height are the displayed size),
         # so the EXIF orientation no longer applies: report 1, as libheif/pillow-heif do.
-        result.typed.orientation = 1
-        result.exif["Orientation"] = "1"
+        typed.orientation = 1
+        exif["Orientation"] = "1"
     packet = xmp_text.locate(header.xmp) if header.xmp else None  # read by both XMP readers
-    date_only = _fill_from_xmp(result, packet)
-    _place(result.typed, result.warnings, wall_clock_known=not date_only)
-    result.exif_labels = exif_labels.labels(result.exif)
-    result.properties = image_properties(header, exif_data, result.warnings)
-    result.provenance = c2pa.read_c2pa(header.c2pa)
-    result.descriptions = reconcile(result.exif, _iptc(header, exif_data),
-                                    xmp_text.read_xmp_text(packet))
-    return result
+    date_only = _fill_from_xmp(typed, warnings, packet)
+    _place(typed, warnings, wall_clock_known=not date_only)
+    # Built once with every part: the record's defaults (a Typed of forty fields among them)
+    # would otherwise be made for each image only to be replaced.
+    return Decoded(
+        format=header.format, mode=header.mode, width=header.width, height=header.height,
+        exif=exif, exif_labels=exif_labels.labels(exif), typed=typed,
+        properties=image_properties(header, exif_data, warnings),
+        descriptions=reconcile(exif, _iptc(header, exif_data), xmp_text.read_xmp_text(packet)),
+        provenance=c2pa.read_c2pa(header.c2pa), warnings=warnings,
+        container_orientation=header.orientation)
 
 
 def _iptc(header: Header, data: exif_mod.ExifData) -> iptc.IptcData:
@@ -153,10 +154,10 @@ def decode_bytes(data: bytes) -> Decoded:
     return decode(io.BytesIO(data))
 
 
-def _fill_from_xmp(result: Decoded, raw: xmp_text.Packet | None) -> bool:
+def _fill_from_xmp(typed: exif_mod.Typed, warnings: list[str],
+                   raw: xmp_text.Packet | None) -> bool:
     """Capture time and position from XMP where EXIF has none; True when the capture time
     so taken is a date without a time of day."""
-    typed = result.typed
     if not raw or (typed.datetime_original and typed.gps_latitude is not None
                    and typed.datetime_original_utc_source == "offset"):
         return False
@@ -165,7 +166,7 @@ def _fill_from_xmp(result: Decoded, raw: xmp_text.Packet | None) -> bool:
     if typed.datetime_original is None and facts.datetime_original is not None:
         typed.datetime_original = facts.datetime_original
         date_only = facts.date_only
-        result.warnings.append(f"datetime_original: from XMP {facts.datetime_source}"
+        warnings.append(f"datetime_original: from XMP {facts.datetime_source}"
                                + (" (a date without a time: midnight, no UTC instant)"
                                   if date_only else ""))
     if (facts.datetime_offset is not None and typed.datetime_original_utc_source != "offset"
@@ -176,7 +177,7 @@ def _fill_from_xmp(result: Decoded, raw: xmp_text.Packet | None) -> bool:
         typed.datetime_original_utc_source = "offset"
     if typed.gps_latitude is None and facts.gps_latitude is not None:
         typed.gps_latitude, typed.gps_longitude = facts.gps_latitude, facts.gps_longitude
-        result.warnings.append("gps_latitude/gps_longitude: from XMP")
+        warnings.append("gps_latitude/gps_longitude: from XMP")
         if typed.gps_altitude is None and facts.gps_altitude is not None:
             typed.gps_altitude = facts.gps_altitude
     return date_only

@@ -164,6 +164,8 @@ def _iso(data: _Lookup, check: _Checker) -> int | None:
     SensitivityType says the camera recorded in full (EXIF 2.3)."""
     rating = data.first(ISO_SPEED_RATINGS)
     if rating is not None and rating != _ISO_SATURATED:
+        if 1 <= rating <= 10_000_000:  # the usual case, without the checker's calls
+            return round(rating)
         return _whole(check.positive("ISOSpeedRatings", rating, limit=10_000_000))
     kind = data.first(SENSITIVITY_TYPE)
     preferred = {1: (STANDARD_OUTPUT_SENSITIVITY,), 2: (RECOMMENDED_EXPOSURE_INDEX,),

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from image_metadata.tags import icc
 from image_metadata.tags.exif import ExifData
-from image_metadata.tags.ifd import first_int
+from image_metadata.tags.ifd import Entry, first_int
 
 X_RESOLUTION, Y_RESOLUTION, RESOLUTION_UNIT = 0x011A, 0x011B, 0x0128
 BITS_PER_SAMPLE, ICC_PROFILE, COLOR_SPACE = 0x0102, 0x8773, 0xA001
@@ -52,9 +52,14 @@ class ImageProperties:
 def image_properties(header: HeaderFacts, data: ExifData, warnings: list[str]
                      ) -> ImageProperties:
     out = ImageProperties()
-    dpi = header.dpi or exif_dpi(data)
+    ifd0 = data.entries.get("IFD0") or _NONE
+    dpi = header.dpi or exif_dpi(data, ifd0)
     if dpi is not None:
-        out.dpi_x, out.dpi_y = _plausible_dpi(dpi, warnings)
+        x, y = dpi
+        if type(x) is float and type(y) is float and 0 < x <= MAX_DPI and 0 < y <= MAX_DPI:
+            out.dpi_x, out.dpi_y = round(x, 4), round(y, 4)  # the usual case, checked at once
+        else:
+            out.dpi_x, out.dpi_y = _plausible_dpi(dpi, warnings)
     out.bits_per_sample = header.bits_per_sample or _exif_bits(data) or \
         _MODE_BITS.get(header.mode, 8 if header.mode else None)
     profile_bytes = header.icc or _exif_icc(data)
@@ -73,13 +78,19 @@ def image_properties(header: HeaderFacts, data: ExifData, warnings: list[str]
     return out
 
 
-def exif_dpi(data: ExifData) -> tuple[float, float] | None:
+_NONE: dict = {}
+
+
+def exif_dpi(data: ExifData, ifd0: dict | None = None) -> tuple[float, float] | None:
     """IFD0's resolution as dots per inch; None when the unit is "none" (an aspect ratio)."""
-    x = _rational(data, X_RESOLUTION)
-    y = _rational(data, Y_RESOLUTION)
-    if x is None or y is None:
+    ifd0 = data.entries.get("IFD0") or _NONE if ifd0 is None else ifd0
+    x = _rational(ifd0.get(X_RESOLUTION))
+    if x is None:
         return None
-    unit = first_int(data.entry("IFD0", RESOLUTION_UNIT))
+    y = _rational(ifd0.get(Y_RESOLUTION))
+    if y is None:
+        return None
+    unit = first_int(ifd0.get(RESOLUTION_UNIT))
     if unit == 3:
         return x * CM_PER_INCH, y * CM_PER_INCH
     if unit in (None, 2):  # inches are the standard's default
@@ -87,8 +98,7 @@ def exif_dpi(data: ExifData) -> tuple[float, float] | None:
     return None
 
 
-def _rational(data: ExifData, tag: int) -> float | None:
-    entry = data.entry("IFD0", tag)
+def _rational(entry: Entry | None) -> float | None:
     if entry is None or not isinstance(entry.value, tuple) or not entry.value:
         return None
     value = entry.value[0]

@@ -81,12 +81,19 @@ class Packet:
 
     def mentions(self, usual_prefix: str) -> bool:
         """Whether any property of the namespace usually prefixed ``usual_prefix`` can be in
-        the packet: its prefix (as this packet binds it) followed by a colon occurs."""
-        prefix = self.name(f"{usual_prefix}:_").partition(":")[0] + ":"
-        from_ = self._first.get(prefix)
-        if from_ is None:
-            from_ = self._first[prefix] = self.text.find(prefix)
-        return from_ >= 0
+        the packet: its usual prefix occurs, or the namespace is bound to another one that
+        does. One scan of the text when the usual prefix is there (nearly always)."""
+        prefix = usual_prefix + ":"
+        at = self._first.get(prefix)
+        if at is None:
+            at = self._first[prefix] = self.text.find(prefix)
+        if at >= 0:
+            return True
+        uri = _NAMESPACES.get(usual_prefix)
+        if uri is None or uri not in self.text:
+            return False
+        bound = self.name(f"{usual_prefix}:_").partition(":")[0] + ":"
+        return bound != prefix and bound in self.text
 
     def start(self, name: str) -> int | None:
         """Where a search for property ``name`` may start (None: it is not there): its first
