@@ -75,14 +75,16 @@ def decode(fp: BinaryIO) -> Decoded:
         format=header.format, mode=header.mode, width=header.width, height=header.height,
         exif=exif, exif_labels=exif_labels.labels(exif), typed=typed,
         properties=image_properties(header, exif_data, warnings),
-        descriptions=reconcile(exif, _iptc(header, exif_data), xmp_text.read_xmp_text(packet)),
-        provenance=c2pa.read_c2pa(header.c2pa), warnings=warnings,
+        descriptions=reconcile(exif, _iptc(header, exif_data),
+                               xmp_text.read_xmp_text(packet) if packet else None),
+        provenance=c2pa.read_c2pa(header.c2pa) if header.c2pa else c2pa.C2paFacts(),
+        warnings=warnings,
         container_orientation=header.orientation)
 
 
-def _iptc(header: Header, data: exif_mod.ExifData) -> iptc.IptcData:
+def _iptc(header: Header, data: exif_mod.ExifData) -> iptc.IptcData | None:
     """IPTC from the container's Photoshop resources (JPEG APP13), else a TIFF's own tags
-    (34377 holds the resources, 33723 the bare IIM records)."""
+    (34377 holds the resources, 33723 the bare IIM records); None when there is none."""
     if header.resources:
         return iptc.from_resources(header.resources)
     resources = data.entry("IFD0", 0x8649)
@@ -95,7 +97,7 @@ def _iptc(header: Header, data: exif_mod.ExifData) -> iptc.IptcData:
     records = data.entry("IFD0", 0x83BB)
     if records is not None and isinstance(records.value, bytes):
         return iptc.read_iptc(records.value)
-    return iptc.IptcData()
+    return None
 
 
 _HOUR, _MINUTE = timedelta(hours=1), timedelta(minutes=1)

@@ -31,7 +31,17 @@ class Descriptions:
     digital_source_type: str | None = None
 
 
-def reconcile(exif_tags: Mapping[str, str], iptc: IptcData, xmp: XmpText) -> Descriptions:
+def reconcile(exif_tags: Mapping[str, str], iptc: IptcData | None,
+              xmp: XmpText | None) -> Descriptions:
+    """``iptc`` / ``xmp`` None: the file has none (most camera files), and EXIF alone
+    decides."""
+    if iptc is None and xmp is None:
+        return Descriptions(title=_exif_title(exif_tags),
+                            description=_exif_text(exif_tags, "ImageDescription"),
+                            creator=_exif_text(exif_tags, "Artist"),
+                            copyright=_exif_text(exif_tags, "Copyright"))
+    iptc = iptc if iptc is not None else _NO_IPTC
+    xmp = xmp if xmp is not None else _NO_XMP
     iptc_is_newer = iptc.present and iptc.digest_matches is False
 
     def pick(exif_name: str | None, iptc_value: Any, xmp_value: Any) -> Any:
@@ -56,6 +66,13 @@ def reconcile(exif_tags: Mapping[str, str], iptc: IptcData, xmp: XmpText) -> Des
         label=xmp.label,
         digital_source_type=xmp.digital_source_type,
     )
+
+
+_NO_IPTC, _NO_XMP = IptcData(), XmpText()  # read, never changed
+
+
+def _exif_text(tags: Mapping[str, str], name: str) -> str | None:
+    return (tags.get(name) or "").strip() or None
 
 
 def _exif_title(tags: Mapping[str, str]) -> str | None:
