@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="with --images or --inventory: leave out keys matching GLOB "
                          "(repeatable)")
     extract.add_argument("--output", required=True, type=_output, help="output folder")
+    extract.add_argument("--incremental", action="store_true",
+                         help="read only what is new or changed since its last successful row "
+                         "in --output, and what failed")
+    extract.add_argument("--retry-failures", choices=settings.RETRY_FAILURES, default="yes",
+                         help="with --incremental: read URLs whose last row failed again "
+                         "(yes, the default), only those (only), or not (no)")
     extract.add_argument("--run-id", default="", type=_run_id,
                          help="run id (default: generated)")
     extract.add_argument("--concurrency", type=_concurrency, default=32,
@@ -143,6 +149,10 @@ def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
         "defaults (manifest: s3://<images bucket>/manifests/).",
     )
     start.add_argument("--job-name", help="Glue job name (default: from the stack outputs)")
+    start.add_argument("--incremental", action="store_true", default=None,
+                       help="read only what is new or changed since the last successful row")
+    start.add_argument("--retry-failures", choices=settings.RETRY_FAILURES,
+                       help="with --incremental: yes (default), only, or no")
     start.add_argument("--manifest", help="manifest object or prefix, s3://...")
     start.add_argument("--images", help="instead of the manifest: every image under this "
                        "s3:// prefix")
@@ -248,6 +258,10 @@ def _extract(args: argparse.Namespace) -> int:
         print("imgmeta: error: give a MANIFEST, --images LOCATION or --inventory "
               "MANIFEST_JSON, one of them" + (", not more" if given else ""), file=sys.stderr)
         return EXIT_USAGE
+    if args.retry_failures != "yes" and not args.incremental:
+        print("imgmeta: error: --retry-failures applies to incremental runs; add "
+              "--incremental", file=sys.stderr)
+        return EXIT_USAGE
     if (args.include or args.exclude) and args.manifest:
         print("imgmeta: error: --include and --exclude choose keys under --images or in "
               "--inventory; a manifest names its URLs itself", file=sys.stderr)
@@ -256,6 +270,8 @@ def _extract(args: argparse.Namespace) -> int:
         manifest=args.manifest,
         images=args.images,
         inventory=args.inventory,
+        incremental=args.incremental,
+        retry_failures=args.retry_failures,
         include=tuple(args.include),
         exclude=tuple(args.exclude),
         output=args.output,
@@ -356,6 +372,7 @@ def _job_run_arguments(args: argparse.Namespace) -> dict[str, str]:
                              "s3://bucket/prefix location (no '//' in the key)")
     return settings.job_run_arguments({
         "manifest": args.manifest, "images": args.images, "inventory": args.inventory,
+        "incremental": args.incremental, "retry_failures": args.retry_failures,
         "include": args.include,
         "exclude": args.exclude, "output": args.output, "run_id": args.run_id,
         "concurrency": args.concurrency, "partitions": args.partitions,
@@ -399,6 +416,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         ("failed", summary["failed"]),
     ]
     rows += [(f"  {kind}", count) for kind, count in summary["failed_by_error_type"].items()]
+    if summary.get("incremental"):
+        rows += [("unchanged", summary["unchanged"]), ("skipped", summary["skipped"])]
     rows += [
         ("bytes read", f"{summary['bytes_read']:,}"),
         ("seconds", summary["seconds"]),

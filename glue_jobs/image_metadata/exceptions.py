@@ -15,6 +15,15 @@ class UsageError(ImageMetadataError):
     """A job argument or command option cannot be used: the run stops before any Spark work."""
 
 
+class NotModified(ImageMetadataError):
+    """A conditional read found the object as it was at its last successful read (HTTP 304):
+    the row is ``unchanged``, nothing more is read."""
+
+    def __init__(self, message: str, *, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
 class ImageFailure(ImageMetadataError):
     """One image could not be read. ``error_type`` is one value of ``schema.ERROR_TYPES``."""
 

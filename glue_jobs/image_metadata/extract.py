@@ -15,11 +15,17 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from image_metadata.decode import decode
-from image_metadata.exceptions import CorruptImage, FetchTimeout, ImageFailure, InvalidUrl
+from image_metadata.exceptions import (
+    CorruptImage,
+    FetchTimeout,
+    ImageFailure,
+    InvalidUrl,
+    NotModified,
+)
 from image_metadata.fetch import deadline, urls
 from image_metadata.fetch.clients import Clients, FetchSettings
 from image_metadata.fetch.rangedfile import RangedFile
-from image_metadata.fetch.source import Source
+from image_metadata.fetch.source import Condition, Source
 from image_metadata.fetch.sources import open_source
 from image_metadata.schema import result_columns
 
@@ -41,9 +47,10 @@ class ExtractSettings:
 
 def extract_one(
     url: str, image_id: str | None, clients: Clients, settings: ExtractSettings, run_id: str,
-    problem: str | None = None,
+    problem: str | None = None, condition: Condition | None = None,
 ) -> dict[str, Any]:
-    """The result row for one URL: ``status`` 'ok' with metadata, or 'failed' with a cause.
+    """The result row for one URL: ``status`` 'ok' with metadata, or 'failed' with a cause,
+    or 'unchanged' when ``condition`` (the object at its last successful read) still holds.
     Everything it does (requests, retries, waits, parsing) ends at the image's deadline.
     ``problem``: the manifest record could not be read as a row; that is its failure."""
     if problem is not None:
@@ -52,16 +59,18 @@ def extract_one(
     bound = clients.watchdog.deadline(clients.settings.image_timeout,
                                       f"reading {urls.redact(url)}")
     with deadline.active(bound):
-        return _extract(url, image_id, clients, settings, run_id, bound)
+        return _extract(url, image_id, clients, settings, run_id, bound, condition)
 
 
 def _extract(url: str, image_id: str | None, clients: Clients, settings: ExtractSettings,
-             run_id: str, bound: deadline.Deadline) -> dict[str, Any]:
+             run_id: str, bound: deadline.Deadline,
+             condition: Condition | None = None) -> dict[str, Any]:
     source: Source | None = None
     base = {"url": url, "id": image_id, "run_id": run_id}
     try:
         location = urls.parse(url, allow_local_files=settings.allow_local_files)
-        source = open_source(location, clients, max_bytes=settings.max_bytes)
+        source = open_source(location, clients, max_bytes=settings.max_bytes,
+                             condition=condition)
         handle = RangedFile(source, first_read=settings.first_read, max_bytes=settings.max_bytes,
                             deadline=bound)
         try:
@@ -96,6 +105,10 @@ def _extract(url: str, image_id: str | None, clients: Clients, settings: Extract
             "warnings": decoded.warnings,
             "extracted_at": _now(),
         })
+    except NotModified as unchanged:
+        return {**base, "status": "unchanged",
+                "http_status": source.http_status if source is not None else None,
+                "attempts": unchanged.attempts, "bytes_read": 0, "extracted_at": _now()}
     except ImageFailure as failure:
         if bound.expired and not isinstance(failure, FetchTimeout):
             failure = _timed_out(bound, failure, source)  # the cut sockets' errors, not causes

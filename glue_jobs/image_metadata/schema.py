@@ -145,13 +145,19 @@ RUNS_COLUMNS: tuple[Column, ...] = (
     Column("distinct_urls", "bigint", "Distinct non-blank URLs"),
     Column("succeeded", "bigint", "Rows written to images"),
     Column("failed", "bigint", "Rows written to failures"),
+    Column("unchanged", "bigint", "Incremental runs: URLs not read again, their object being "
+           "the one of their last successful read"),
+    Column("skipped", "bigint", "Incremental runs with retry_failures only: URLs never read "
+           "before, left for a full run"),
     Column("failed_by_error_type", "map<string,bigint>", "Failures per error_type"),
     Column("bytes_read", "bigint", "Bytes transferred for the whole run"),
     Column("file_bytes_of_successes", "bigint", "Total size of the images read"),
-    Column("accounted", "boolean", "input_rows = succeeded + failed + duplicates + blank"),
+    Column("accounted", "boolean", "input_rows = succeeded + failed + unchanged + skipped + "
+           "duplicates + blank"),
     Column("concurrency", "int", "Parallel requests per partition"),
     Column("partitions", "int", "Spark partitions used for extraction"),
     Column("max_bytes", "bigint", "Per-image read cap"),
+    Column("incremental", "boolean", "Whether the run read only what changed"),
     Column("seconds", "double", "Wall-clock duration of the run"),
     Column("finished_at", "string", "ISO 8601 UTC time the run finished"),
 )
@@ -184,7 +190,8 @@ ERROR_TYPES: dict[str, str] = {
 
 # Columns of the combined per-URL result computed once by the job: the union of both tables
 # plus a status discriminator. Kept here so the pipeline and tests agree on it.
-STATUS_COLUMN = Column("status", "string", "ok | failed")
+STATUS_COLUMN = Column("status", "string", "ok | failed | unchanged (a 304 to a conditional "
+                       "read of an incremental run)")
 
 
 def result_columns() -> tuple[Column, ...]:

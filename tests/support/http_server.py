@@ -49,6 +49,7 @@ class ImageServer(LoopbackServer):
         self.files: dict[str, bytes] = {}
         self.root = root  # files not in ``files`` are served from here, read per request
         self.requests: Counter[str] = Counter()
+        self.not_modified = 0  # conditional requests answered 304
         self.fail_first: Counter[str] = Counter()  # path -> number of 503s before success
         self.truncate_first: Counter[str] = Counter()  # path -> bodies cut short before success
         # path -> header values sent instead; None leaves the header out
@@ -124,6 +125,12 @@ class _Handler(BaseHTTPRequestHandler):
         common = {"ETag": f'"{tag}"',
                   "Last-Modified": "Tue, 14 May 2024 08:00:00 GMT",
                   "Accept-Ranges": "bytes" if range_header is not None else "none"}
+        if self.headers.get("If-None-Match") == common["ETag"]:  # as RFC 9110 answers it
+            with self.server._lock:
+                self.server.not_modified += 1
+            self.send_response(304)
+            self.send_header("ETag", common["ETag"])
+            return self.end_headers()
         if match and data:
             start = int(match.group(1))
             end = min(int(match.group(2)) if match.group(2) else len(data) - 1, len(data) - 1)

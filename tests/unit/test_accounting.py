@@ -92,8 +92,8 @@ def test_a_run_value_that_is_no_runs_column_is_refused():
         summary(elapsed=3)
 
 
-def test_a_result_status_other_than_ok_or_failed_is_refused():
-    with pytest.raises(ValueError, match="neither 'ok' nor 'failed'"):
+def test_a_result_status_other_than_ok_failed_or_unchanged_is_refused():
+    with pytest.raises(ValueError, match="is not 'ok', 'failed' or 'unchanged'"):
         summary([ResultGroup("skipped", None, 7)])
 
 
@@ -118,7 +118,7 @@ def _reads_as(value, hive_type: str) -> bool:
 def test_every_summary_value_reads_as_its_runs_column_type():
     # As the pipeline completes it: the run's own values, its duration and end time.
     result = summary(dt="2026-12-01", manifest="s3://m/manifests/", output="s3://o/",
-                     concurrency=32, partitions=4, max_bytes=33554432)
+                     concurrency=32, partitions=4, max_bytes=33554432, incremental=False)
     result.update(seconds=12.345, finished_at="2026-12-01T10:00:00+00:00")
     assert all(value is not None for value in result.values())
     wrong = {c.name: (c.type, result[c.name]) for c in RUNS_COLUMNS
@@ -135,3 +135,16 @@ def test_groups_of_one_error_type_are_added_up():
     groups = [ResultGroup("ok", None, 4), ResultGroup("failed", "timeout", 2),
               ResultGroup("failed", "timeout", 1)]
     assert summary(groups)["failed_by_error_type"] == {"timeout": 3}
+
+
+def test_an_incremental_run_accounts_unchanged_and_skipped_urls_without_result_rows():
+    groups = [ResultGroup("ok", None, 2), ResultGroup("unchanged", None, 1)]
+    result = run_summary(groups, COUNTS, run={"run_id": "r2", "incremental": True},
+                         planned_unchanged=3, skipped=1)
+    assert (result["succeeded"], result["unchanged"], result["skipped"]) == (2, 4, 1)
+    assert result["accounted"] is True and result["incremental"] is True
+
+
+def test_unchanged_urls_counted_twice_are_not_accounted():
+    groups = [ResultGroup("ok", None, 3), ResultGroup("unchanged", None, 4)]
+    assert run_summary(groups, COUNTS, run={}, planned_unchanged=4)["accounted"] is False

@@ -7,13 +7,13 @@ import stat
 from datetime import UTC, datetime
 
 from image_metadata import exceptions as exc
-from image_metadata.fetch.source import Source
+from image_metadata.fetch.source import Condition, Source, same_millisecond
 from image_metadata.fetch.urls import Location
 
 
 class FileSource(Source):
-    def __init__(self, location: Location) -> None:
-        super().__init__(location)
+    def __init__(self, location: Location, condition: Condition | None = None) -> None:
+        super().__init__(location, condition)
         path = location.url
         try:
             # O_NONBLOCK: opening a named pipe must not wait for a writer.
@@ -33,6 +33,11 @@ class FileSource(Source):
         self.size = st.st_size
         self.attempts = 1
         self.last_modified = datetime.fromtimestamp(st.st_mtime, tz=UTC)
+        if self.condition is not None and self.condition.last_modified is not None and \
+                self.condition.size in (None, self.size) and \
+                same_millisecond(self.condition.last_modified, self.last_modified):
+            os.close(self._fd)
+            raise exc.NotModified(f"{path} is unchanged since its last read")
 
     def fetch(self, start: int, length: int) -> bytes:
         data = os.pread(self._fd, length, start)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -28,6 +28,7 @@ from urllib3.util.retry import Retry
 from image_metadata import exceptions as exc
 from image_metadata.fetch import netguard
 from image_metadata.fetch.source import (
+    Condition,
     Source,
     bound_of,
     next_attempt,
@@ -57,8 +58,9 @@ class _Again(Exception):
 class HttpSource(Source):
     """Ranged GETs; falls back to reading one streamed response when Range is ignored."""
 
-    def __init__(self, location: Location, clients: Clients, max_bytes: int = 1 << 62) -> None:
-        super().__init__(location)
+    def __init__(self, location: Location, clients: Clients, max_bytes: int = 1 << 62,
+                 condition: Condition | None = None) -> None:
+        super().__init__(location, condition)
         self._clients = clients
         self._max_bytes = max_bytes  # a server ignoring Range must not fill memory
         self._stream: Any = None  # an open 200 response when the server ignores Range
@@ -86,6 +88,10 @@ class HttpSource(Source):
     def _take(self, resp: Any, start: int, length: int) -> bytes | None:
         """The requested bytes of a 206; None when a 200 became the stream to read from."""
         status = resp.status
+        if status == 304 and self.condition is not None and not self.bytes_read:
+            resp.close()
+            raise exc.NotModified(f"{redact(self.location.url)} is unchanged since its last "
+                                  "read", attempts=self.attempts)
         if status == 200:  # Range ignored: read forward from this one response
             declared = (resp.headers.get("Content-Length") or "").strip()
             self.size = int(declared) if _DIGITS.fullmatch(declared) else None
@@ -162,6 +168,12 @@ class HttpSource(Source):
         pool = self._clients.http()
         # Headers given to a request replace the pool's own (its User-Agent among them).
         headers = {**pool.headers, "Range": f"bytes={start}-{start + length - 1}"}
+        if self.condition is not None and not self.bytes_read:
+            if self.condition.etag:
+                headers["If-None-Match"] = self.condition.quoted_etag()
+            if self.condition.last_modified is not None:
+                headers["If-Modified-Since"] = format_datetime(
+                    self.condition.last_modified.astimezone(UTC), usegmt=True)
         try:
             resp = pool.request(
                 "GET", url, headers=headers,

@@ -13,6 +13,7 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from image_metadata import exceptions as exc
 from image_metadata.fetch import deadline, netguard
 from image_metadata.fetch.source import (
+    Condition,
     Source,
     bound_of,
     next_attempt,
@@ -50,8 +51,9 @@ def new_client(settings: FetchSettings) -> Any:
 
 
 class S3Source(Source):
-    def __init__(self, location: Location, clients: Clients) -> None:
-        super().__init__(location)
+    def __init__(self, location: Location, clients: Clients,
+                 condition: Condition | None = None) -> None:
+        super().__init__(location, condition)
         self._clients = clients
 
     def fetch(self, start: int, length: int) -> bytes:
@@ -70,15 +72,25 @@ class S3Source(Source):
 
         loc = self.location
         self.attempts += 1
+        extra = {}
+        if self.condition is not None and not self.bytes_read:
+            if self.condition.etag:
+                extra["IfNoneMatch"] = self.condition.quoted_etag()
+            elif self.condition.last_modified is not None:
+                extra["IfModifiedSince"] = self.condition.last_modified
         try:
             resp = self._clients.s3().get_object(
-                Bucket=loc.bucket, Key=loc.key, Range=f"bytes={start}-{start + length - 1}"
+                Bucket=loc.bucket, Key=loc.key, Range=f"bytes={start}-{start + length - 1}",
+                **extra,
             )
         except ClientError as e:
             meta = e.response.get("ResponseMetadata", {})
             self.attempts += meta.get("RetryAttempts", 0)  # a client handed in may retry
             self.http_status = meta.get("HTTPStatusCode")
             code = e.response.get("Error", {}).get("Code", "")
+            if self.http_status == 304 and extra:
+                raise exc.NotModified(f"{loc.url} is unchanged since its last read",
+                                      attempts=self.attempts) from None
             if code == "InvalidRange":  # a zero-byte object
                 self.size = 0
                 return b""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +25,37 @@ _OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-f]+>:? ?")
 _CONTENT_RANGE = re.compile(r"bytes ([0-9]{1,19})-([0-9]{1,19})/([0-9]{1,19}|\*)")
 
 
+@dataclass(frozen=True)
+class Condition:
+    """What the object was at its last successful read: its first request then asks only for
+    a changed object (If-None-Match, If-Modified-Since) and a 304 ends the read."""
+
+    etag: str | None = None  # as stored, without quotes
+    last_modified: datetime | None = None
+    size: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.etag) or self.last_modified is not None
+
+    def quoted_etag(self) -> str | None:
+        if not self.etag:
+            return None
+        return self.etag if self.etag.startswith(("W/", '"')) else f'"{self.etag}"'
+
+
+def same_millisecond(a: datetime, b: datetime) -> bool:
+    """Two instants equal as the output stores them (Parquet milliseconds)."""
+    return abs((a - b).total_seconds()) < 0.001 and \
+        int(a.timestamp() * 1000) == int(b.timestamp() * 1000)
+
+
 class Source:
     """Common bookkeeping. ``fetch`` returns up to ``length`` bytes starting at ``start``."""
 
-    def __init__(self, location: Location) -> None:
+    def __init__(self, location: Location, condition: Condition | None = None) -> None:
         self.location = location
+        # Asked on the first request only: once bytes are read the object is being read.
+        self.condition = condition if condition else None
         self.size: int | None = None
         self.etag: str | None = None
         self.last_modified: datetime | None = None

@@ -7,13 +7,15 @@ from image_metadata.fetch.clients import Clients
 from image_metadata.fetch.files import FileSource
 from image_metadata.fetch.http import HttpSource
 from image_metadata.fetch.s3 import S3Source
-from image_metadata.fetch.source import Source
+from image_metadata.fetch.source import Condition, Source
 from image_metadata.fetch.urls import Location
 
 
-def open_source(location: Location, clients: Clients, max_bytes: int = 1 << 62) -> Source:
+def open_source(location: Location, clients: Clients, max_bytes: int = 1 << 62,
+                condition: Condition | None = None) -> Source:
+    """``condition``: read only if the object changed since (NotModified otherwise)."""
     if location.scheme == "file":
-        return FileSource(location)
+        return FileSource(location, condition)
     if location.scheme == "s3":
-        return S3Source(location, clients)
-    return HttpSource(location, clients, max_bytes)
+        return S3Source(location, clients, condition)
+    return HttpSource(location, clients, max_bytes, condition)

@@ -18,7 +18,7 @@ from image_metadata.schema import RUNS_COLUMNS, names
 class ResultGroup:
     """The extraction results of one status and error type."""
 
-    status: str  # 'ok' or 'failed'
+    status: str  # 'ok', 'failed', or 'unchanged' (a conditional read answered 304)
     error_type: str | None
     rows: int
     bytes_read: int | None = 0
@@ -36,27 +36,35 @@ class ManifestCounts:
     read_back_blank: int
 
 
-def is_accounted(counts: ManifestCounts, succeeded: int, failed: int) -> bool:
-    """True when every distinct URL has exactly one result row, every input row is a result,
-    a duplicate or a blank, and Spark read exactly the rows the parser counted."""
+def is_accounted(counts: ManifestCounts, succeeded: int, failed: int, unchanged: int = 0,
+                 skipped: int = 0) -> bool:
+    """True when every distinct URL has exactly one outcome (a result row, or unchanged since
+    its last read, or skipped), every input row is such a URL, a duplicate or a blank, and
+    Spark read exactly the rows the parser counted."""
     duplicates = counts.input_rows - counts.blank - counts.distinct
+    outcomes = succeeded + failed + unchanged + skipped
     return (
         duplicates >= 0
-        and succeeded + failed == counts.distinct
-        and succeeded + failed + duplicates + counts.blank == counts.input_rows
+        and min(succeeded, failed, unchanged, skipped) >= 0
+        and outcomes == counts.distinct
+        and outcomes + duplicates + counts.blank == counts.input_rows
         and (counts.read_back_rows, counts.read_back_blank) == (counts.input_rows, counts.blank)
     )
 
 
 def run_summary(groups: Iterable[ResultGroup], counts: ManifestCounts, *,
-                run: dict[str, Any]) -> dict[str, Any]:
+                run: dict[str, Any], planned_unchanged: int = 0,
+                skipped: int = 0) -> dict[str, Any]:
     """The summary keyed exactly by ``schema.RUNS_COLUMNS``. ``run`` holds the values that
     describe the run rather than count it (run_id, dt, manifest, output, concurrency,
-    partitions, max_bytes, seconds, finished_at); the ones not given are None."""
+    partitions, max_bytes, incremental, seconds, finished_at); the ones not given are None.
+    An incremental run also hands in the URLs it left unread as unchanged (their listing
+    matched their last read) and as skipped (``--retry_failures only``)."""
     groups = list(groups)
     for g in groups:
-        if g.status not in ("ok", "failed"):
-            raise ValueError(f"result status {g.status!r} is neither 'ok' nor 'failed'")
+        if g.status not in ("ok", "failed", "unchanged"):
+            raise ValueError(f"result status {g.status!r} is not 'ok', 'failed' or "
+                             "'unchanged'")
     by_type: dict[str, int] = {}
     for g in groups:
         if g.status == "failed":
@@ -64,6 +72,7 @@ def run_summary(groups: Iterable[ResultGroup], counts: ManifestCounts, *,
             by_type[key] = by_type.get(key, 0) + g.rows
     succeeded = sum(g.rows for g in groups if g.status == "ok")
     failed = sum(by_type.values())
+    unchanged = planned_unchanged + sum(g.rows for g in groups if g.status == "unchanged")
     values = {
         **{name: None for name in names(RUNS_COLUMNS)},
         **run,
@@ -73,10 +82,12 @@ def run_summary(groups: Iterable[ResultGroup], counts: ManifestCounts, *,
         "distinct_urls": counts.distinct,
         "succeeded": succeeded,
         "failed": failed,
+        "unchanged": unchanged,
+        "skipped": skipped,
         "failed_by_error_type": dict(sorted(by_type.items())),
         "bytes_read": sum(g.bytes_read or 0 for g in groups),
         "file_bytes_of_successes": sum(g.file_bytes or 0 for g in groups if g.status == "ok"),
-        "accounted": is_accounted(counts, succeeded, failed),
+        "accounted": is_accounted(counts, succeeded, failed, unchanged, skipped),
     }
     unknown = set(run) - set(names(RUNS_COLUMNS))
     if unknown:

@@ -147,8 +147,6 @@ def _etag(value: str | None) -> str | None:
 
 
 def _listed_folder(location: str, where: Filter) -> Iterator[Listed]:
-    from datetime import UTC
-
     root = os.path.abspath(_local(location))
     real_root = os.path.realpath(root)
 
@@ -174,8 +172,15 @@ def _listed_folder(location: str, where: Filter) -> Iterator[Listed]:
             except OSError:  # a dangling link: a row, which fails as not_found
                 yield Listed(path, relative, None, None, None)
                 continue
-            yield Listed(path, relative, status.st_size, None,
-                         datetime.fromtimestamp(status.st_mtime, tz=UTC))
+            yield Listed(path, relative, status.st_size, None, _millisecond(status.st_mtime_ns))
+
+
+def _millisecond(ns: int) -> datetime:
+    """A modification time as the output keeps times (Parquet milliseconds, truncated)."""
+    from datetime import UTC
+
+    return datetime.fromtimestamp(ns // 10**9, tz=UTC).replace(
+        microsecond=ns // 10**6 % 1000 * 1000)
 
 
 def _inside(path: str, root: str) -> bool:

@@ -12,7 +12,8 @@ import io
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -28,6 +29,11 @@ SCHEMA = pa.schema([
     ("key", pa.string()),  # what counts as the same URL (urls.identity); '' for blank rows
     ("problem", pa.string()),  # why the record is not a usable row, if it is not
     ("position", pa.int64()),  # the row's place in the manifest: files in order, then lines
+    # What a listing or inventory says of the object (incremental runs compare them with the
+    # last successful read); null for manifest rows.
+    ("size", pa.int64()),
+    ("etag", pa.string()),
+    ("last_modified", pa.timestamp("ms", tz="UTC")),
 ])
 
 
@@ -52,10 +58,20 @@ class RowLike(Protocol):
     problem: str | None
 
 
+class ListedRow(NamedTuple):
+    url: str
+    id: str | None
+    problem: str | None
+    size: int | None
+    etag: str | None
+    last_modified: datetime | None
+
+
 def listed_rows(images: Iterable[listing.Listed]) -> Iterator[RowLike]:
-    """A folder's or prefix's images as manifest rows (id: the key)."""
+    """A folder's, prefix's or inventory's images as rows (id: the key), with what the
+    listing says of each object."""
     for image in images:
-        yield manifest.Row(image.url, image.id, None, 0)
+        yield ListedRow(image.url, image.id, None, image.size, image.etag, image.last_modified)
 
 
 def stage_rows(rows: Iterable[RowLike], folder: str, *, s3_client: Any = None,
@@ -92,6 +108,9 @@ def _batches(rows: Iterable[RowLike], size: int) -> Iterator[pa.Table]:
         columns["key"].append(key)
         columns["problem"].append(row.problem)
         columns["position"].append(position)
+        columns["size"].append(getattr(row, "size", None))
+        columns["etag"].append(getattr(row, "etag", None))
+        columns["last_modified"].append(getattr(row, "last_modified", None))
         if len(columns["url"]) >= size:
             yield pa.table(columns, schema=SCHEMA)
             columns = {name: [] for name in SCHEMA.names}

@@ -26,7 +26,8 @@ from pyspark.sql import functions as F
 
 from image_metadata.exceptions import UsageError
 from image_metadata.extract import RESULT_NAMES, ExtractSettings, extract_partition
-from image_metadata.job import accounting, inputs
+from image_metadata.fetch.source import Condition
+from image_metadata.job import accounting, incremental, inputs
 from image_metadata.job import manifest as manifest_mod
 from image_metadata.job.settings import RunConfig, new_run_id, parse_run_id
 from image_metadata.schema import (
@@ -106,13 +107,31 @@ def run(spark: SparkSession, config: RunConfig,
     # What Spark read must be what the parser counted: a second, independent count.
     read_back = (int(counts["input_rows"]), int(counts["blank"] or 0))
     distinct = distinct_urls(rows)
+    planned = {"unchanged": 0, "skipped": 0}
+    if config.incremental:
+        with _timed("comparing with the output's earlier rows"):
+            prior = incremental.prior_latest(spark, output, fs.exists)
+            # Written once, read for the counts and for the extraction: the join runs once.
+            incremental.classify(distinct, prior, config.retry_failures).write.mode(
+                "overwrite").parquet(f"{staging}/plan")
+            plan = spark.read.parquet(f"{staging}/plan")
+            for row in plan.groupBy("action").count().collect():
+                if row["action"] in planned:
+                    planned[row["action"]] = int(row["count"])
+        to_read = plan.where(F.col("action").isin(incremental.READ, incremental.CONDITIONAL))
+    else:
+        to_read = distinct.withColumn("action", F.lit(incremental.READ))
+    reading = distinct_count - planned["unchanged"] - planned["skipped"]
     partitions = config.partitions or partition_count(
-        input_rows - blank, spark.sparkContext.defaultParallelism
+        reading, spark.sparkContext.defaultParallelism
     )
-    log.info("run %s: %d input rows, %d blank, %d distinct URLs, %d partitions", run_id,
-             input_rows, blank, distinct_count, partitions)
-    progress = Progress(spark, distinct_count, every=config.progress_seconds)
-    results = extract_urls(spark, distinct.repartition(partitions), config.extract, run_id,
+    log.info("run %s: %d input rows, %d blank, %d distinct URLs, %d to read, %d partitions",
+             run_id, input_rows, blank, distinct_count, reading, partitions)
+    if config.incremental:
+        log.info("incremental: %d unchanged since their last successful read, %d skipped",
+                 planned["unchanged"], planned["skipped"])
+    progress = Progress(spark, reading, every=config.progress_seconds)
+    results = extract_urls(spark, to_read.repartition(partitions), config.extract, run_id,
                            progress)
     with progress, _timed("extracting"):
         results.withColumn(PARTITION_COLUMN.name, F.lit(dt)).write.mode("overwrite").parquet(
@@ -123,7 +142,7 @@ def run(spark: SparkSession, config: RunConfig,
         _write_dataset(stored, "ok", IMAGES_COLUMNS, f"{staging}/images")
         _write_dataset(stored, "failed", FAILURES_COLUMNS, f"{staging}/failures")
     counts = {"input_rows": input_rows, "blank": blank, "partitions": partitions,
-              "distinct": distinct_count, "read_back": read_back}
+              "distinct": distinct_count, "read_back": read_back, "planned": planned}
     with _timed("summarising"):
         summary = _summary(stored, run_id, config, counts, dt)
     with _timed("committing"):
@@ -221,11 +240,13 @@ def _duration(seconds: float) -> str:
 
 def distinct_urls(rows: DataFrame) -> DataFrame:
     """One row per non-blank URL (by ``urls.identity``), with the text, id and problem of its
-    first occurrence in the manifest."""
+    first occurrence in the manifest (and what a listing said of its object)."""
+    carried = [name for name in ("url", "id", "problem", "size", "etag", "last_modified")
+               if name in rows.columns]
     return (
         rows.where(F.col("key") != "")
         .groupBy("key")
-        .agg(*(F.min_by(name, "position").alias(name) for name in ("url", "id", "problem")))
+        .agg(*(F.min_by(name, "position").alias(name) for name in carried))
     )
 
 
@@ -239,8 +260,7 @@ def extract_urls(
     status = RESULT_NAMES.index("status")
 
     def partition(rows: Any) -> Any:
-        for result in extract_partition(((r.url, r.id, r.problem) for r in rows), settings,
-                                        run_id):
+        for result in extract_partition((_work(r) for r in rows), settings, run_id):
             if done is not None:
                 done.add(1)
                 if result[status] == "failed":
@@ -248,6 +268,17 @@ def extract_urls(
             yield result
 
     return spark.createDataFrame(urls.rdd.mapPartitions(partition), schema=ddl(result_columns()))
+
+
+def _work(row: Any) -> tuple:
+    """(url, id, problem, condition) for extract_partition; the condition only for a URL
+    whose latest row succeeded and that no listing vouches for."""
+    fields = row.asDict()
+    condition = None
+    if fields.get("action") == "conditional":
+        condition = Condition(fields.get("prior_etag"), fields.get("prior_last_modified"),
+                              fields.get("prior_size"))
+    return (row.url, row.id, row.problem, condition)
 
 
 def _write_dataset(stored: DataFrame, status: str, columns: tuple, path: str) -> None:
@@ -282,10 +313,12 @@ def _summary(stored: DataFrame, run_id: str, config: RunConfig, counts: dict[str
          for g in groups),
         accounting.ManifestCounts(counts["input_rows"], counts["blank"], counts["distinct"],
                                   read_back_rows, read_back_blank),
+        planned_unchanged=counts["planned"]["unchanged"],
+        skipped=counts["planned"]["skipped"],
         run={"run_id": run_id, "dt": dt, "manifest": inputs.source(config),
              "output": config.output,
              "concurrency": config.extract.concurrency, "partitions": counts["partitions"],
-             "max_bytes": config.extract.max_bytes},
+             "max_bytes": config.extract.max_bytes, "incremental": config.incremental},
     )
 
 

@@ -49,6 +49,10 @@ class RunConfig:
     inventory: str = ""  # or an S3 Inventory report's manifest.json
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    # Read only what changed since its last successful row in the output (and what failed,
+    # as retry_failures says: yes, only, no).
+    incremental: bool = False
+    retry_failures: str = "yes"
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -149,6 +153,16 @@ def parse_globs(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+RETRY_FAILURES = ("yes", "only", "no")
+
+
+def parse_retry_failures(value: str) -> str:
+    text = value.strip().lower()
+    if text not in RETRY_FAILURES:
+        raise ValueError("expected yes (read failures again), only (read nothing else) or no")
+    return text
+
+
 def parse_output(value: str) -> str:
     """An output root Spark can write and list: Hadoop expands glob characters in paths and
     cannot hold ':' in a name."""
@@ -209,6 +223,10 @@ JOB_ARGUMENTS: tuple[JobArgument, ...] = (
     JobArgument("exclude", "", parse_globs,
                 "with --images or --inventory: comma-separated globs of keys to leave out"),
     JobArgument("output", None, parse_output, "output root (images/, failures/, runs/)"),
+    JobArgument("incremental", "false", parse_bool, "read only objects new or changed since "
+                "their last successful row in the output, and earlier failures"),
+    JobArgument("retry_failures", "yes", parse_retry_failures, "with --incremental: read "
+                "URLs whose last row failed again (yes), only those (only), or not (no)"),
     JobArgument("run_id", "", parse_run_id, "run id naming the output files (default: the Glue "
                 "job run id, or a generated one)"),
     JobArgument("concurrency", "32", count_between(1, MAX_CONCURRENCY),
@@ -391,6 +409,9 @@ def config_from_job_arguments(values: Mapping[str, str]) -> RunConfig:
     if not (parsed["manifest"] or listing):
         raise UsageError("job argument --manifest (or --images, --inventory) is missing: set "
                          "it in the job's default arguments or pass it to this run")
+    if parsed["retry_failures"] != "yes" and not parsed["incremental"]:
+        raise UsageError("job argument --retry_failures applies to incremental runs; add "
+                         "--incremental true")
     if (parsed["include"] or parsed["exclude"]) and not listing:
         raise UsageError("job arguments --include and --exclude choose keys under --images or "
                          "in --inventory; a manifest names its URLs itself")
@@ -407,6 +428,8 @@ def config_from_job_arguments(values: Mapping[str, str]) -> RunConfig:
         encoding=parsed["encoding"],
         images=parsed["images"],
         inventory=parsed["inventory"],
+        incremental=parsed["incremental"],
+        retry_failures=parsed["retry_failures"],
         include=parsed["include"],
         exclude=parsed["exclude"],
         extract=ExtractSettings(
