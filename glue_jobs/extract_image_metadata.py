@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from image_metadata.exceptions import ManifestError, UsageError
-from image_metadata.job import inputs
+from image_metadata.job import inputs, run_metrics
 from image_metadata.job.settings import (
     GLUE_RESOLVED_ARGUMENTS,
     config_from_job_arguments,
@@ -117,6 +117,8 @@ def main(argv: list[str]) -> int:
         summary = pipeline.run(spark, config, files)
     except (UsageError, ManifestError) as e:
         stop(e, EXIT_USAGE)
+    if values.get("JOB_NAME"):  # in Glue: the alarms watch these
+        run_metrics.publish(summary, values["JOB_NAME"])
     if not summary["accounted"]:
         stop("not every manifest row is accounted for: see runs/"
              f"{summary['run_id']}.json ({json.dumps(summary)})", 1)

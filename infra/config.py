@@ -9,6 +9,8 @@ from typing import Any
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+_CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,17 @@ class StackConfig:
     # Days a replaced or deleted output file stays recoverable (the bucket is versioned).
     noncurrent_version_expire_days: int = 30
     destroy_data_on_delete: bool = False
+    # Running by itself: a Glue cron expression ("cron(0 3 * * ? *)") starting incremental runs
+    # over image_prefixes; and/or runs started by S3 object-created events, in batches of
+    # event_batch_size objects or after event_batch_window_seconds, whichever comes first.
+    schedule: str | None = None
+    new_image_events: bool = False
+    event_batch_size: int = 100
+    event_batch_window_seconds: int = 900
+    # Telling someone: an e-mail address subscribed to the alarms topic (confirmed by mail),
+    # and the failure share of a run above which its alarm fires.
+    alarm_email: str | None = None
+    max_failure_percent: int = 50
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> StackConfig:
@@ -81,10 +94,24 @@ class StackConfig:
             ("concurrency_per_partition", 1, 256),
             ("athena_results_expire_days", 1, 3650),
             ("noncurrent_version_expire_days", 1, 3650),
+            # Glue's event batching limits: 1..100 events, 1..900 seconds.
+            ("event_batch_size", 1, 100),
+            ("event_batch_window_seconds", 1, 900),
+            ("max_failure_percent", 0, 100),
         ):
             value = getattr(self, name)
             if not low <= value <= high:
                 raise ValueError(f"{name} = {value} is outside {low}..{high}")
+        if self.schedule is not None and not _CRON.match(self.schedule):
+            raise ValueError(f"schedule {self.schedule!r} is not a Glue cron expression: six "
+                             "fields in cron(...), e.g. cron(0 3 * * ? *) for 03:00 UTC daily")
+        if (self.schedule or self.new_image_events) and \
+                self.max_concurrent_runs < len(self.image_prefixes):
+            raise ValueError(f"max_concurrent_runs = {self.max_concurrent_runs} is less than the "
+                             f"{len(self.image_prefixes)} image prefixes a scheduled or event "
+                             "run reads at once (one run each); raise it")
+        if self.alarm_email is not None and not _EMAIL.match(self.alarm_email):
+            raise ValueError(f"alarm_email {self.alarm_email!r} is not an e-mail address")
         if self.athena_bytes_scanned_cutoff < 10 * 1024**2:
             raise ValueError("athena_bytes_scanned_cutoff must be at least 10 MB (Athena minimum)")
 

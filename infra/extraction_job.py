@@ -20,6 +20,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from image_metadata.job.run_metrics import NAMESPACE as METRIC_NAMESPACE
 from image_metadata.schema import DATASET_PREFIXES, STAGING_PREFIX
 
 from .config import StackConfig
@@ -211,7 +212,8 @@ class ExtractionJob(Construct):
         ))
         self.role.add_to_policy(iam.PolicyStatement(
             sid="PublishGlueMetrics", actions=["cloudwatch:PutMetricData"], resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": "Glue"}},
+            # Glue's own job metrics, and the run summary's (infra/operations.py).
+            conditions={"StringEquals": {"cloudwatch:namespace": ["Glue", METRIC_NAMESPACE]}},
         ))
         # CloudWatch Logs encrypts the job's log groups with the stack key.
         key.add_to_resource_policy(iam.PolicyStatement(

@@ -9,6 +9,7 @@ from .analytics import Analytics
 from .catalog import Catalog
 from .config import StackConfig
 from .extraction_job import ExtractionJob
+from .operations import Operations
 from .storage import Storage
 from .views import LatestViews
 
@@ -23,6 +24,10 @@ class ImageMetadataStack(Stack):
         self.extraction = ExtractionJob(
             self, "Extraction", config=config, images=self.storage.images,
             metadata=self.storage.metadata, key=self.storage.key,
+        )
+        self.operations = Operations(
+            self, "Operations", config=config, job_name=self.extraction.job.job_name,
+            images=self.storage.images, key=self.storage.key,
         )
         self.catalog = Catalog(self, "Catalog", config=config,
                                metadata_bucket=self.storage.metadata)
@@ -48,6 +53,7 @@ class ImageMetadataStack(Stack):
             "Tables": ",".join(self.catalog.tables),
             "Views": ",".join(self.views.views),
             "WorkGroup": config.workgroup_name,
+            "AlarmsTopic": self.operations.topic.topic_arn,
         }
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)

@@ -86,7 +86,9 @@ class Storage(Construct):
         else:
             self.images = s3.Bucket(
                 self, "Images", encryption=s3.BucketEncryption.S3_MANAGED,
-                server_access_logs_prefix="images/", versioned=True, **common,
+                server_access_logs_prefix="images/", versioned=True,
+                # Object-created events reach EventBridge, where new_image_events listens.
+                event_bridge_enabled=config.new_image_events, **common,
             )
             self.images_created = True
         self.metadata = s3.Bucket(

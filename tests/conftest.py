@@ -135,7 +135,10 @@ LAKE_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-12345
 LAKE_QUALIFIER = "lake2024"
 LAKE = {"stack_name": "DataLake", "existing_image_bucket": "corp-lake",
         "image_prefixes": ["raw/photos/"], "manifest_prefix": "manifests/",
-        "image_kms_key_arn": LAKE_KEY, "destroy_data_on_delete": True}
+        "image_kms_key_arn": LAKE_KEY, "destroy_data_on_delete": True,
+        # It runs by itself and tells someone: the schedule, the event path, the e-mail.
+        "schedule": "cron(0 3 * * ? *)", "new_image_events": True,
+        "alarm_email": "photo-ops@example.com", "max_failure_percent": 20}
 
 
 @pytest.fixture(scope="session")
