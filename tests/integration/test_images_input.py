@@ -5,6 +5,7 @@ bucket and key columns, as lakes export them."""
 from __future__ import annotations
 
 import gzip
+import logging
 
 import pyarrow.dataset as ds
 import pytest
@@ -113,3 +114,23 @@ def test_a_gzip_manifest_of_buckets_and_keys_on_s3_is_a_manifest(spark, lake, tm
     assert (summary["input_rows"], summary["succeeded"]) == (2, 2)
     assert sorted(r["url"] for r in _rows(tmp_path / "out", "images")) == [
         f"s3://{BUCKET}/other/e.jpg", f"s3://{BUCKET}/photos/2024/01/a.jpg"]
+
+
+def test_a_prefix_of_many_folders_is_listed_in_the_executors(spark, s3, tmp_path, caplog):
+    s3.create_bucket(Bucket="wide-lake")
+    for day in range(12):  # 12 folders: more than the driver lists itself
+        for i in range(3):
+            s3.put_object(Bucket="wide-lake", Key=f"cams/2026-11-{day + 1:02d}/{i}.jpg",
+                          Body=samples.encode("JPEG", (8 + i, 8)))
+        s3.put_object(Bucket="wide-lake", Key=f"cams/2026-11-{day + 1:02d}/log.txt", Body=b"x")
+    s3.put_object(Bucket="wide-lake", Key="cams/top.jpg", Body=samples.encode("JPEG", (5, 5)))
+    output = tmp_path / "out"
+    config = pipeline.RunConfig("", str(output), run_id="wide", extract=SETTINGS,
+                                images="s3://wide-lake/cams")
+    with caplog.at_level(logging.INFO, logger="image_metadata.job.inputs"):
+        summary = pipeline.run(spark, config)
+    assert "listing 12 folders in Spark tasks" in caplog.text
+    assert (summary["input_rows"], summary["succeeded"], summary["accounted"]) == (37, 37, True)
+    ids = {r["id"] for r in _rows(output, "images")}
+    assert "cams/top.jpg" in ids and "cams/2026-11-12/2.jpg" in ids
+    assert not any(i.endswith(".txt") for i in ids)

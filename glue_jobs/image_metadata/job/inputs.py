@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from image_metadata.exceptions import ManifestError
-from image_metadata.job import inventory, listing, manifest, manifest_stage
+from image_metadata.job import distributed_listing, inventory, listing, manifest, manifest_stage
 from image_metadata.job.settings import RunConfig
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,18 @@ def check(config: RunConfig, *, s3_client: Any = None) -> list[manifest.Manifest
 
 
 def stage(config: RunConfig, files: list[manifest.ManifestFile], folder: str, *,
-          s3_client: Any = None) -> manifest_stage.StagedManifest:
+          s3_client: Any = None, spark: Any = None) -> manifest_stage.StagedManifest:
+    """The run's rows, staged under ``folder``. With ``spark``, a prefix of many folders is
+    listed in the executors, a task per folder."""
     if not (config.images or config.inventory):
         return manifest_stage.stage(files, folder, s3_client=s3_client)
     where = listing.Filter(config.include, config.exclude)
+    if config.images.startswith("s3://") and spark is not None:
+        direct, folders = distributed_listing.first_level(config.images, where,
+                                                          s3_client=s3_client)
+        if len(folders) >= distributed_listing.MIN_FOLDERS:
+            return _stage_in_executors(config, direct, folders, where, folder, spark,
+                                       s3_client)
     if config.images:
         found = listing.listed(config.images, where, s3_client=s3_client)
     else:
@@ -52,8 +60,26 @@ def stage(config: RunConfig, files: list[manifest.ManifestFile], folder: str, *,
         log.warning("--images %s: %d symbolic links lead out of the folder and were left out",
                     config.images, where.skipped_links)
     if staged.input_rows == 0:
-        flag = "--images" if config.images else "--inventory"
-        what = "matches the --include globs" if config.include else \
-            "has an image extension (use --include to name others)"
-        raise ManifestError(f"{flag} {source(config)}: nothing listed there {what}")
+        _nothing_listed(config)
     return staged
+
+
+def _stage_in_executors(config: RunConfig, direct: list[listing.Listed], folders: list[str],
+                        where: listing.Filter, folder: str, spark: Any,
+                        s3_client: Any) -> manifest_stage.StagedManifest:
+    log.info("--images %s: listing %d folders in Spark tasks", config.images, len(folders))
+    staged = manifest_stage.stage_rows(manifest_stage.listed_rows(direct), folder,
+                                       s3_client=s3_client)
+    more = f"{folder.rstrip('/')}-listed"
+    listed = distributed_listing.list_in_executors(spark, config.images, folders, where, more)
+    if staged.input_rows + listed == 0:
+        _nothing_listed(config)
+    return manifest_stage.StagedManifest(staged.path, staged.input_rows + listed, 0,
+                                         staged.files, (more,))
+
+
+def _nothing_listed(config: RunConfig) -> None:
+    flag = "--images" if config.images else "--inventory"
+    what = "matches the --include globs" if config.include else \
+        "has an image extension (use --include to name others)"
+    raise ManifestError(f"{flag} {source(config)}: nothing listed there {what}")

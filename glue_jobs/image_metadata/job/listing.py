@@ -100,7 +100,7 @@ def check(location: str, *, s3_client: Any = None) -> None:
                                 "s3://bucket/prefix/")
         client = s3_client or manifest._default_s3()
         try:
-            client.list_objects_v2(Bucket=bucket, Prefix=_folder_prefix(prefix), MaxKeys=1)
+            client.list_objects_v2(Bucket=bucket, Prefix=folder_prefix(prefix), MaxKeys=1)
         except Exception as e:  # botocore's errors: one line, no stack
             raise ManifestError(f"cannot list --images {location}: {e}") from None
         return
@@ -118,28 +118,36 @@ def _local(location: str) -> str:
     return location[len("file://"):] if location.startswith("file://") else location
 
 
-def _folder_prefix(prefix: str) -> str:
+def folder_prefix(prefix: str) -> str:
     """A prefix names a folder: 'photos' lists 'photos/...', not 'photos-old/...'."""
     return prefix if not prefix or prefix.endswith("/") else prefix + "/"
 
 
 def _listed_s3(location: str, where: Filter, s3_client: Any) -> Iterator[Listed]:
     bucket, prefix = manifest.s3_location(location)
-    prefix = _folder_prefix(prefix)
+    prefix = folder_prefix(prefix)
     client = s3_client or manifest._default_s3()
     try:
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         for page in pages:
             for item in page.get("Contents", []):
-                key = item["Key"]
-                if key.endswith("/") or not where.wants(key[len(prefix):]):
-                    continue  # a console "folder" marker, or no image
-                yield Listed(f"s3://{bucket}/{key}", key, item.get("Size"),
-                             _etag(item.get("ETag")), item.get("LastModified"))
+                found = listed_item(bucket, prefix, item, where)
+                if found is not None:
+                    yield found
     except ManifestError:
         raise
     except Exception as e:  # botocore's errors midway: one line, no stack
         raise ManifestError(f"cannot list --images {location}: {e}") from None
+
+
+def listed_item(bucket: str, prefix: str, item: dict[str, Any], where: Filter
+                ) -> Listed | None:
+    """A ListObjectsV2 entry as a row; None for a console "folder" marker or no image."""
+    key = item["Key"]
+    if key.endswith("/") or not where.wants(key[len(prefix):]):
+        return None
+    return Listed(f"s3://{bucket}/{key}", key, item.get("Size"), _etag(item.get("ETag")),
+                  item.get("LastModified"))
 
 
 def _etag(value: str | None) -> str | None:

@@ -43,6 +43,12 @@ class StagedManifest:
     input_rows: int
     blank: int
     files: int
+    # Folders of rows that Spark tasks staged themselves (a prefix listed in the executors).
+    more_paths: tuple[str, ...] = ()
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.path, *self.more_paths)
 
 
 def stage(files: list[ManifestFile], folder: str, *, s3_client: Any = None,

@@ -92,8 +92,8 @@ def run(spark: SparkSession, config: RunConfig,
                     "each commits its own rows", run_id, staging_root)
     staging = f"{staging_root}/{uuid.uuid4().hex[:12]}"
     with _timed("reading the manifest"):  # every row, parsed once, before any Spark work
-        staged = inputs.stage(config, files, f"{staging}/manifest")
-    rows = spark.read.parquet(staged.path)
+        staged = inputs.stage(config, files, f"{staging}/manifest", spark=spark)
+    rows = spark.read.parquet(*staged.paths)
     with _timed("counting manifest rows"):
         blank_url = F.col("key") == ""
         counts = rows.agg(
