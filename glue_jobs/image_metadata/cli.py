@@ -312,7 +312,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _aws(args: argparse.Namespace) -> int:
     import boto3
-    from botocore.exceptions import ProfileNotFound
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
 
     from image_metadata.aws import remote
     from image_metadata.explore import queries
@@ -348,6 +348,10 @@ def _aws(args: argparse.Namespace) -> int:
     except remote.RemoteError as e:
         print(f"imgmeta: error: {e}", file=sys.stderr)
         return EXIT_FAILED
+    except (BotoCoreError, ValueError) as e:  # no region, a bad region or endpoint: set-up
+        print(f"imgmeta: error: {' '.join(str(e).split())} (check --region / --profile and "
+              "your AWS configuration)", file=sys.stderr)
+        return EXIT_USAGE
     print(render(columns, rows, args.format))
     return EXIT_OK
 
@@ -356,6 +360,8 @@ _S3_LOCATION = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/(?!.*//).*)?"
 
 
 def _job_run_arguments(args: argparse.Namespace) -> dict[str, str]:
+    if args.retry_failures not in (None, "yes") and not args.incremental:
+        raise UsageError("--retry-failures applies to incremental runs; add --incremental")
     if sum(bool(v) for v in (args.manifest, args.images, args.inventory)) > 1:
         raise UsageError("give --manifest, --images or --inventory, one of them, not more")
     if (args.include or args.exclude) and not (args.images or args.inventory):

@@ -91,7 +91,7 @@ def _extract(url: str, image_id: str | None, clients: Clients, settings: Extract
             "height": decoded.height,
             "file_size": source.size,
             "bytes_read": source.bytes_read,
-            "etag": source.etag.strip('"') if source.etag else None,
+            "etag": _etag(source.etag),
             "last_modified": source.last_modified,
             # The records' fields are columns by name; vars() copies them in C.
             **vars(typed),
@@ -177,6 +177,14 @@ def _failure_row(base: dict[str, Any], failure: ImageFailure, source: Source | N
         "warnings": None,
         "extracted_at": _now(),
     }
+
+
+def _etag(value: str | None) -> str | None:
+    """A strong ETag without its quotes (as S3 lists them); a weak one (``W/"v1"``) as sent,
+    since only that form can be asked for again."""
+    if not value:
+        return None
+    return value if value.startswith("W/") else value.strip('"')
 
 
 def _now() -> datetime:

@@ -145,8 +145,9 @@ RUNS_COLUMNS: tuple[Column, ...] = (
     Column("distinct_urls", "bigint", "Distinct non-blank URLs"),
     Column("succeeded", "bigint", "Rows written to images"),
     Column("failed", "bigint", "Rows written to failures"),
-    Column("unchanged", "bigint", "Incremental runs: URLs not read again, their object being "
-           "the one of their last successful read"),
+    Column("unchanged", "bigint", "Incremental runs: URLs not read again, their latest row "
+           "still current (the object of their last successful read, or a failure not "
+           "retried)"),
     Column("skipped", "bigint", "Incremental runs with retry_failures only: URLs never read "
            "before, left for a full run"),
     Column("failed_by_error_type", "map<string,bigint>", "Failures per error_type"),

@@ -138,3 +138,63 @@ def test_a_local_folder_is_compared_by_size_and_modification_time(spark, tmp_pat
     again = pipeline.RunConfig("", str(output), run_id="l2", extract=SETTINGS,
                                images=str(folder), incremental=True)
     assert _counts(pipeline.run(spark, again)) == (1, 0, 1, 0, True)
+
+
+def test_re_running_a_run_id_incrementally_keeps_its_rows(spark, tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(_jpeg(23))
+    output = tmp_path / "out"
+    config = pipeline.RunConfig("", str(output), run_id="nightly", extract=SETTINGS,
+                                images=str(folder), incremental=True)
+    assert pipeline.run(spark, config)["succeeded"] == 1
+    again = pipeline.run(spark, config)  # its own rows are no prior state: read, replaced
+    assert _counts(again) == (1, 0, 0, 0, True)
+    table = ds.dataset(output / "images", format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == 1
+
+
+def test_a_manifest_of_local_paths_is_compared_by_size_and_time_without_a_read(spark,
+                                                                               tmp_path):
+    image = tmp_path / "a.jpg"
+    image.write_bytes(_jpeg(24))
+    manifest = tmp_path / "m.txt"
+    manifest.write_text(f"{image}\n")
+    output = tmp_path / "out"
+    first = pipeline.RunConfig(str(manifest), str(output), run_id="p1", extract=SETTINGS)
+    assert pipeline.run(spark, first)["succeeded"] == 1
+    for run_id in ("p2", "p3"):  # every later run: unchanged, never a failure
+        config = pipeline.RunConfig(str(manifest), str(output), run_id=run_id,
+                                    extract=SETTINGS, incremental=True)
+        assert _counts(pipeline.run(spark, config)) == (0, 0, 1, 0, True)
+
+
+def test_output_written_before_the_time_columns_changed_type_is_prior_state_too(
+        spark, tmp_path):
+    from tests.unit.test_schema_evolution import _write_old
+
+    output = tmp_path / "out"
+    _write_old(output, "2025-01-01")  # datetime_original as an instant, as the old job wrote
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(_jpeg(25))
+    config = pipeline.RunConfig("", str(output), run_id="after", extract=SETTINGS,
+                                images=str(folder), incremental=True)
+    assert _counts(pipeline.run(spark, config)) == (1, 0, 0, 0, True)
+
+
+def test_a_weak_etag_is_kept_as_sent_and_asked_for_again(spark, http_server, tmp_path):
+    http_server.files["/incremental/weak.jpg"] = _jpeg(26)
+    http_server.headers["/incremental/weak.jpg"] = {"ETag": 'W/"v1"'}
+    manifest = tmp_path / "m.txt"
+    manifest.write_text(http_server.url("incremental/weak.jpg") + "\n")
+    output = tmp_path / "out"
+    pipeline.run(spark, pipeline.RunConfig(str(manifest), str(output), run_id="w1",
+                                           extract=SETTINGS))
+    table = ds.dataset(output / "images", format="parquet", partitioning="hive").to_table()
+    assert table.column("etag").to_pylist() == ['W/"v1"']
+    before = http_server.not_modified
+    again = pipeline.RunConfig(str(manifest), str(output), run_id="w2", extract=SETTINGS,
+                               incremental=True)
+    assert _counts(pipeline.run(spark, again)) == (0, 0, 1, 0, True)
+    assert http_server.not_modified == before + 1

@@ -211,12 +211,26 @@ def test_start_run_over_a_prefix_is_read_back_as_a_listing_over_the_default_mani
 @pytest.mark.parametrize("option", [
     ["--manifest", "s3://images/m.csv", "--images", "s3://images/photos/"],
     ["--include", "*.jpg"], ["--images", "s3://images/p/", "--include", "a,b"],
-    ["--images", "photos/"]])
+    ["--images", "photos/"], ["--images", "s3://images/p/", "--retry-failures", "only"]])
 def test_start_run_refuses_inputs_that_do_not_go_together_before_any_aws_call(
         option, capsys, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
     assert main(["aws", "start-run", "--stack", STACK, *option]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["extract", "--images", "s3://images/photos/", "--output", "OUT"],
+    ["extract", "s3://images/manifests/m.csv", "--output", "OUT"]])
+def test_an_unknown_profile_stops_a_local_run_in_one_line_too(argv, capsys, monkeypatch,
+                                                             tmp_path):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_PROFILE", "nope")
+    argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "nope" in error
 
 
 def test_an_unknown_profile_is_one_line_and_exit_2(capsys, monkeypatch, tmp_path):

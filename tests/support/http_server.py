@@ -125,11 +125,12 @@ class _Handler(BaseHTTPRequestHandler):
         common = {"ETag": f'"{tag}"',
                   "Last-Modified": "Tue, 14 May 2024 08:00:00 GMT",
                   "Accept-Ranges": "bytes" if range_header is not None else "none"}
-        if self.headers.get("If-None-Match") == common["ETag"]:  # as RFC 9110 answers it
+        etag = (overrides or {}).get("ETag", common["ETag"])
+        if etag and self.headers.get("If-None-Match") == etag:  # as RFC 9110 answers it
             with self.server._lock:
                 self.server.not_modified += 1
             self.send_response(304)
-            self.send_header("ETag", common["ETag"])
+            self.send_header("ETag", etag)
             return self.end_headers()
         if match and data:
             start = int(match.group(1))

@@ -104,3 +104,28 @@ def test_a_file_given_as_the_folder_points_at_the_manifest_argument(tmp_path):
 def test_an_s3_location_without_a_bucket_is_refused():
     with pytest.raises(ManifestError, match="no bucket named"):
         listing.check("s3:///photos/")
+
+
+@pytest.mark.parametrize(("glob", "name", "matches"), [
+    ("raw/*.cr3", "raw/b.cr3", True), ("raw/*.cr3", "raw/2023/b.cr3", False),
+    ("raw/**/*.cr3", "raw/2023/b.cr3", True), ("**/*.jpg", "a.jpg", True),
+    ("thumbs/", "x/thumbs/a.jpg", True), ("thumbs", "thumbs/a.jpg", True),
+    ("/raw/*", "raw/a.jpg", True), ("/raw/*", "x/raw/a.jpg", False),
+    ("[!ab].jpg", "c.jpg", True), ("[!ab].jpg", "a.jpg", False),
+])
+def test_globs_read_as_gitignore_patterns(glob, name, matches):
+    assert Filter(exclude=(glob,)).wants(name) is not matches
+
+
+def test_hidden_keys_under_a_prefix_are_skipped_as_hidden_files_are():
+    assert listing.listed_item("b", "p/", {"Key": "p/.thumbs/a.jpg"}, Filter()) is None
+    assert listing.listed_item("b", "p/", {"Key": "p/x/._IMG_1.JPG"}, Filter()) is None
+    assert listing.listed_item("b", "p/", {"Key": "p/x/IMG_1.JPG"}, Filter()).id == \
+        "p/x/IMG_1.JPG"
+
+
+def test_a_file_name_that_is_not_utf8_is_a_failure_row_not_a_stop(tmp_path):
+    os.close(os.open(os.path.join(os.fsencode(tmp_path), b"bad\xff.jpg"), os.O_CREAT))
+    (found,) = listing.listed(str(tmp_path))
+    assert found.problem.startswith("file name ") and "is not valid UTF-8" in found.problem
+    assert found.id == "bad\ufffd.jpg"

@@ -4,6 +4,7 @@ URLs; and a folder of images staged as manifest rows."""
 from __future__ import annotations
 
 import gzip
+import os
 import random
 from pathlib import Path
 
@@ -69,10 +70,10 @@ def test_gzip_data_that_is_not_deflate_is_refused(tmp_path):
 
 def test_a_manifest_of_buckets_and_keys_names_s3_objects(tmp_path):
     (tmp_path / "m.csv").write_text('bucket,key,size\nlake,photos/a b.jpg,10\n'
-                                    'lake,,0\n,photos/c.jpg,3\n')
+                                    ',,0\n,photos/c.jpg,3\n')
     assert _rows(tmp_path / "m.csv") == [
         ("s3://lake/photos/a b.jpg", None, None),
-        ("", None, None),  # no key: a blank row
+        ("", None, None),  # neither: a blank row
         ("photos/c.jpg", None, "manifest line 4: a key without a bucket"),
     ]
 
@@ -103,3 +104,51 @@ def test_a_folder_with_no_image_is_refused_with_the_include_hint(tmp_path):
     with pytest.raises(ManifestError, match="nothing listed there has an image extension "
                                             r"\(use --include"):
         inputs.stage(config, [], str(tmp_path / "staged"))
+
+
+def test_the_key_named_as_the_url_column_goes_with_its_bucket(tmp_path):
+    (tmp_path / "m.csv").write_text("bucket,key\nlake,a.jpg\n")
+    (fmt,) = inspect(str(tmp_path / "m.csv"), url_column="key")
+    assert [r.url for r in read_rows(fmt)] == ["s3://lake/a.jpg"]
+
+
+def test_a_url_column_asked_for_and_missing_is_refused_even_beside_bucket_and_key(tmp_path):
+    (tmp_path / "m.csv").write_text("bucket,key\nlake,a.jpg\n")
+    with pytest.raises(ManifestError, match="has no 'image_url' column"):
+        inspect(str(tmp_path / "m.csv"), url_column="image_url")
+
+
+def test_a_key_is_kept_as_written_and_a_bucket_without_a_key_is_a_problem(tmp_path):
+    (tmp_path / "m.csv").write_text('bucket,key\nlake," lead.jpg "\nlake,\n')
+    assert _rows(tmp_path / "m.csv") == [
+        ("s3://lake/ lead.jpg ", None, None),
+        ("s3://lake/", None, "manifest line 3: a bucket without a key")]
+
+
+def test_data_after_the_gzip_stream_is_refused_even_a_single_byte(tmp_path):
+    (tmp_path / "m.txt.gz").write_bytes(gzip.compress(b"url\nhttps://h/1.jpg\n") + b"x")
+    (fmt,) = inspect(str(tmp_path / "m.txt.gz"))
+    with pytest.raises(ManifestError, match="data after its gzip stream"):
+        list(read_rows(fmt))
+
+
+def test_zero_padding_after_the_gzip_stream_is_allowed(tmp_path):
+    (tmp_path / "m.txt.gz").write_bytes(gzip.compress(b"url\nhttps://h/1.jpg\n") + bytes(7))
+    assert [u for u, _, _ in _rows(tmp_path / "m.txt.gz")] == ["https://h/1.jpg"]
+
+
+def test_a_manifest_folder_with_a_subfolder_that_cannot_be_listed_is_refused(tmp_path,
+                                                                               monkeypatch):
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "a.txt").write_text("https://h/1.jpg\n")
+    (tmp_path / "locked").mkdir()
+    real = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(ManifestError, match=r"cannot list manifest folder .*locked"):
+        inspect(str(tmp_path))

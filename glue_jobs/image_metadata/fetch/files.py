@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import UTC, datetime
 
 from image_metadata import exceptions as exc
-from image_metadata.fetch.source import Condition, Source, same_millisecond
+from image_metadata.fetch.source import Condition, Source, same_millisecond, utc_from_ns
 from image_metadata.fetch.urls import Location
 
 
@@ -32,7 +31,7 @@ class FileSource(Source):
             raise exc.NotFound(f"not a regular file: {path}")
         self.size = st.st_size
         self.attempts = 1
-        self.last_modified = datetime.fromtimestamp(st.st_mtime, tz=UTC)
+        self.last_modified = utc_from_ns(st.st_mtime_ns)
         if self.condition is not None and self.condition.last_modified is not None and \
                 self.condition.size in (None, self.size) and \
                 same_millisecond(self.condition.last_modified, self.last_modified):

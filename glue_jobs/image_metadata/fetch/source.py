@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from urllib3.exceptions import MaxRetryError
@@ -44,9 +44,21 @@ class Condition:
 
 
 def same_millisecond(a: datetime, b: datetime) -> bool:
-    """Two instants equal as the output stores them (Parquet milliseconds)."""
-    return abs((a - b).total_seconds()) < 0.001 and \
-        int(a.timestamp() * 1000) == int(b.timestamp() * 1000)
+    """Two instants equal as the output stores them (Parquet milliseconds, truncated); a
+    time without a zone is local time, as Python (and PySpark) mean it."""
+    a, b = (t if t.tzinfo is not None else t.astimezone(UTC) for t in (a, b))
+    return _milliseconds(a) == _milliseconds(b)
+
+
+def _milliseconds(t: datetime) -> int:
+    whole = t.replace(microsecond=0)
+    return int(whole.timestamp()) * 1000 + t.microsecond // 1000
+
+
+def utc_from_ns(ns: int) -> datetime:
+    """A file system time (nanoseconds) as a UTC instant, truncated to microseconds: no float
+    rounding, so a listing's and a read's times of one file agree to the millisecond."""
+    return datetime.fromtimestamp(ns // 10**9, tz=UTC).replace(microsecond=ns // 1000 % 10**6)
 
 
 class Source:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
 log = logging.getLogger(__name__)
 
@@ -25,23 +26,38 @@ log = logging.getLogger(__name__)
 READ, CONDITIONAL, UNCHANGED, SKIPPED = "read", "conditional", "unchanged", "skipped"
 
 
-def prior_latest(spark: SparkSession, output: str, exists: Any) -> DataFrame | None:
-    """One row per URL with its latest outcome in the output: prior_status ('ok', 'failed'),
-    and for a success the ETag, size and last-modified time it was read with. None when
-    the output holds no rows yet."""
+_PRIOR_COLUMNS = {"images": StructType([
+    StructField("url", StringType()), StructField("run_id", StringType()),
+    StructField("extracted_at", TimestampType()), StructField("etag", StringType()),
+    StructField("file_size", LongType()), StructField("last_modified", TimestampType())]),
+    "failures": StructType([
+        StructField("url", StringType()), StructField("run_id", StringType()),
+        StructField("extracted_at", TimestampType())])}
+
+
+def prior_latest(spark: SparkSession, output: str, exists: Any,
+                 run_id: str) -> DataFrame | None:
+    """One row per URL with its latest outcome in the output, other than this run's own
+    (a re-run of a run id replaces its rows, so they are no prior state): prior_status
+    ('ok', 'failed'), and for a success the ETag, size and last-modified time it was read
+    with. None when the output holds no rows yet."""
     parts = []
     for dataset, status in (("images", "ok"), ("failures", "failed")):
         path = f"{output}/{dataset}"
         if not exists(path):
             continue
-        # Read by name across schema versions: older runs' files may lack a column.
-        rows = spark.read.option("mergeSchema", "true").parquet(path)
-        kept = set(rows.columns) if status == "ok" else set()
+        # Only these columns, by name, with a given schema: files of every schema version
+        # read alike (a column an old file lacks is null; one whose type changed since,
+        # such as datetime_original, is not read at all).
+        rows = spark.read.schema(_PRIOR_COLUMNS[dataset]).parquet(path).where(
+            F.col("run_id") != run_id)
+        ok = status == "ok"
         parts.append(rows.select(
             "url", F.lit(status).alias("prior_status"),
-            _column(rows, kept, "etag", "string").alias("prior_etag"),
-            _column(rows, kept, "file_size", "bigint").alias("prior_size"),
-            _column(rows, kept, "last_modified", "timestamp").alias("prior_last_modified"),
+            (F.col("etag") if ok else F.lit(None)).cast("string").alias("prior_etag"),
+            (F.col("file_size") if ok else F.lit(None)).cast("bigint").alias("prior_size"),
+            (F.col("last_modified") if ok else F.lit(None)).cast("timestamp").alias(
+                "prior_last_modified"),
             F.col("extracted_at").alias("prior_at"), F.col("run_id").alias("prior_run")))
     if not parts:
         return None
@@ -52,16 +68,14 @@ def prior_latest(spark: SparkSession, output: str, exists: Any) -> DataFrame | N
             .where(F.col("rank") == 1).drop("rank", "prior_at", "prior_run"))
 
 
-def _column(rows: DataFrame, kept: set[str], name: str, kind: str) -> Any:
-    return (rows[name] if name in kept else F.lit(None)).cast(kind)
-
-
 def classify(urls: DataFrame, prior: DataFrame | None, retry_failures: str) -> DataFrame:
     """``urls`` (this run's distinct URLs, with what the listing says of each) with an
     ``action`` (READ, CONDITIONAL, UNCHANGED, SKIPPED) and the prior ETag / last-modified a
     conditional read sends."""
+    always_read = F.col("problem").isNotNull()  # a broken record fails at once, uncounted
     if prior is None:
         action = F.lit(SKIPPED) if retry_failures == "only" else F.lit(READ)
+        action = F.when(always_read, F.lit(READ)).otherwise(action)
         return urls.withColumn("action", action).withColumn(
             "prior_etag", F.lit(None).cast("string")).withColumn(
             "prior_size", F.lit(None).cast("bigint")).withColumn(
@@ -85,6 +99,5 @@ def classify(urls: DataFrame, prior: DataFrame | None, retry_failures: str) -> D
                   .when(was_ok & same_object, F.lit(UNCHANGED))
                   .when(was_ok & listed, F.lit(READ))  # the listing says it changed
                   .otherwise(F.lit(CONDITIONAL)))
-    # The problem rows of a broken manifest record are always read (they fail at once).
-    action = F.when(F.col("problem").isNotNull(), F.lit(READ)).otherwise(action)
+    action = F.when(always_read, F.lit(READ)).otherwise(action)
     return joined.withColumn("action", action)

@@ -24,7 +24,21 @@ def source(config: RunConfig) -> str:
 
 def check(config: RunConfig, *, s3_client: Any = None) -> list[manifest.ManifestFile]:
     """The manifest files as sniffed, or [] for a listing that can be listed; ManifestError
-    when the input cannot be used."""
+    when the input cannot be used (AWS set-up errors included: an unknown profile, an
+    endpoint that is no URL, no region)."""
+    try:
+        return _check(config, s3_client)
+    except ManifestError:
+        raise
+    except Exception as e:
+        from botocore.exceptions import BotoCoreError
+
+        if isinstance(e, BotoCoreError | ValueError):
+            raise ManifestError(f"cannot reach {source(config)}: {e}") from None
+        raise
+
+
+def _check(config: RunConfig, s3_client: Any) -> list[manifest.ManifestFile]:
     if config.images:
         listing.check(config.images, s3_client=s3_client)
         return []

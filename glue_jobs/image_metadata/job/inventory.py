@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,7 +133,7 @@ def _columnar_records(report: Report, data: str, client: Any) -> Iterator[dict[s
             raise ManifestError(f"cannot read inventory file {data}: {e}") from None
         copy.flush()
         try:
-            yield from _batches(report.file_format, copy.name)
+            yield from _batches(report.file_format, copy.name, data)
         except ManifestError:
             raise
         except Exception as e:  # pyarrow's errors on a damaged file
@@ -142,7 +141,7 @@ def _columnar_records(report: Report, data: str, client: Any) -> Iterator[dict[s
                                 f"{report.file_format}: {e}") from None
 
 
-def _batches(file_format: str, path: str) -> Iterator[dict[str, Any]]:
+def _batches(file_format: str, path: str, shown: str) -> Iterator[dict[str, Any]]:
     if file_format == "Parquet":
         import pyarrow.parquet as pq
 
@@ -156,7 +155,7 @@ def _batches(file_format: str, path: str) -> Iterator[dict[str, Any]]:
         wanted = [c for c in _FIELD_NAMES.values() if c in orc_file.schema.names]
         batches = (orc_file.read_stripe(i, columns=wanted) for i in range(orc_file.nstripes))
     if "key" not in wanted:
-        raise ManifestError(f"inventory file {os.path.basename(path)} has no key column")
+        raise ManifestError(f"inventory file {shown} has no key column")
     for batch in batches:
         yield from batch.to_pylist()
 

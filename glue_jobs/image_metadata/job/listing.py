@@ -11,7 +11,6 @@ last-modified time travel with it.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from image_metadata.exceptions import ManifestError
+from image_metadata.fetch.source import utc_from_ns
 from image_metadata.job import manifest
 
 # The extensions of every format the job reads (README "Formats"), lower case.
@@ -43,6 +43,7 @@ class Listed:
     size: int | None
     etag: str | None
     last_modified: datetime | None
+    problem: str | None = None  # why this listed name cannot be read (a failure row)
 
 
 @dataclass
@@ -53,8 +54,9 @@ class Filter:
     skipped_links: int = 0
 
     def wants(self, name: str) -> bool:
-        """Whether ``name`` (a key or a relative path, '/'-separated) is listed: an image by
-        extension, or matching an include glob when there are any; and no exclude glob."""
+        """Whether ``name`` (a key below the prefix, or a path below the folder,
+        '/'-separated) is listed: an image by extension, or matching an include glob when
+        there are any; and no exclude glob."""
         base = name.rsplit("/", 1)[-1]
         if self.include:
             if not any(_matches(name, base, glob) for glob in self.include):
@@ -65,10 +67,11 @@ class Filter:
 
 
 def _matches(name: str, base: str, glob: str) -> bool:
-    """A glob with a '/' matches the whole relative name, one without matches the file name
-    (as rsync and .gitignore read them); case-insensitively, as file systems of cameras do."""
-    target = name if "/" in glob else base
-    return _glob(glob).fullmatch(target) is not None
+    """As .gitignore reads a pattern: one without a '/' matches a name at any depth (a file's
+    or a folder's); one with a '/' matches from the top ('/' in front anchors it too); one
+    ending in '/' matches a folder and so everything in it. '*' and '?' stop at '/', '**'
+    crosses folders. Case-insensitive, as camera and desktop file systems are."""
+    return _glob(glob).fullmatch(name) is not None
 
 
 _GLOBS: dict[str, re.Pattern[str]] = {}
@@ -77,8 +80,42 @@ _GLOBS: dict[str, re.Pattern[str]] = {}
 def _glob(glob: str) -> re.Pattern[str]:
     found = _GLOBS.get(glob)
     if found is None:
-        found = _GLOBS[glob] = re.compile(fnmatch.translate(glob), re.IGNORECASE)
+        found = _GLOBS[glob] = re.compile(_translate(glob), re.IGNORECASE | re.DOTALL)
     return found
+
+
+def _translate(glob: str) -> str:
+    folder = glob.endswith("/")
+    body = glob.strip("/")
+    anchored = "/" in body or glob.startswith("/")
+    out = []
+    i = 0
+    while i < len(body):
+        if body.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif body.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif body[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif body[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif body[i] == "[" and (close := body.find("]", i + 2)) > 0:
+            inner = body[i + 1:close]
+            negated = inner.startswith(("!", "^"))
+            inner = re.escape(inner[1:] if negated else inner).replace("\\-", "-")
+            out.append(f"[{'^' if negated else ''}{inner}]")
+            i = close + 1
+        else:
+            out.append(re.escape(body[i]))
+            i += 1
+    pattern = "".join(out)
+    if not anchored:
+        pattern = "(?:.*/)?" + pattern  # a bare name: at any depth
+    return pattern + ("/.*" if folder else "(?:/.*)?")
 
 
 def listed(location: str, where: Filter | None = None, *, s3_client: Any = None
@@ -144,7 +181,8 @@ def listed_item(bucket: str, prefix: str, item: dict[str, Any], where: Filter
                 ) -> Listed | None:
     """A ListObjectsV2 entry as a row; None for a console "folder" marker or no image."""
     key = item["Key"]
-    if key.endswith("/") or not where.wants(key[len(prefix):]):
+    relative = key[len(prefix):]
+    if key.endswith("/") or _hidden(relative) or not where.wants(relative):
         return None
     return Listed(f"s3://{bucket}/{key}", key, item.get("Size"), _etag(item.get("ETag")),
                   item.get("LastModified"))
@@ -170,6 +208,11 @@ def _listed_folder(location: str, where: Filter) -> Iterator[Listed]:
                 continue
             path = os.path.join(folder, name)
             relative = os.path.relpath(path, root).replace(os.sep, "/")
+            if not _is_text(path):  # bytes that are no UTF-8: a name no row can hold
+                shown = _shown(path)
+                yield Listed(shown, _shown(relative), None, None, None,
+                             f"file name {shown!r} is not valid UTF-8; rename the file")
+                continue
             if not where.wants(relative):
                 continue
             if os.path.islink(path) and not _inside(os.path.realpath(path), real_root):
@@ -185,10 +228,26 @@ def _listed_folder(location: str, where: Filter) -> Iterator[Listed]:
 
 def _millisecond(ns: int) -> datetime:
     """A modification time as the output keeps times (Parquet milliseconds, truncated)."""
-    from datetime import UTC
+    exact = utc_from_ns(ns)
+    return exact.replace(microsecond=exact.microsecond // 1000 * 1000)
 
-    return datetime.fromtimestamp(ns // 10**9, tz=UTC).replace(
-        microsecond=ns // 10**6 % 1000 * 1000)
+
+def _hidden(relative: str) -> bool:
+    """A key with a part starting with '.' ('.thumbs/', macOS '._IMG_1.JPG'), skipped as a
+    folder walk skips hidden files."""
+    return any(part.startswith(".") for part in relative.split("/"))
+
+
+def _is_text(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # os.fsdecode's surrogate escapes
+        return False
+    return True
+
+
+def _shown(path: str) -> str:
+    return os.fsencode(path).decode("utf-8", errors="replace")
 
 
 def _inside(path: str, root: str) -> bool:

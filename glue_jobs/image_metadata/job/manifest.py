@@ -75,7 +75,12 @@ def discover(path: str, *, s3_client: Any = None) -> list[str]:
     local = path[len("file://"):] if path.startswith("file://") else path
     if os.path.isdir(local):
         found = []
-        for root, dirs, files in os.walk(local):
+
+        def refuse(error: OSError) -> None:  # a folder skipped would lose its rows
+            raise ManifestError(f"cannot list manifest folder {error.filename}: "
+                                f"{error.strerror or error}")
+
+        for root, dirs, files in os.walk(local, onerror=refuse):
             dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
             found += [os.path.join(root, f) for f in sorted(files) if not f.startswith((".", "_"))]
         if not found:
@@ -223,6 +228,9 @@ def _inflated(stream: Iterator[bytes], path: str, *, limit: int | None,
         raise ManifestError(f"manifest {path} is cut short: its gzip stream ends inside a "
                             "member (an interrupted upload or download?); check it with "
                             "gzip -t")
+    if limit is None and pending.strip(b"\x00"):
+        raise ManifestError(f"manifest {path} has data after its gzip stream that is not "
+                            "gzip; check it with gzip -t")
 
 
 def _raw_chunks(path: str, *, s3_client: Any = None, limit: int | None = None,
@@ -295,7 +303,10 @@ def sniff(
         not any(looks_like_url(f) for f in fields) and all(_HEADER_WORD.fullmatch(f)
                                                            for f in fields if f))
     bucket_index = None
-    if has_header and url_column.lower() not in lowered and {"bucket", "key"} <= set(lowered):
+    if has_header and "bucket" in lowered and "key" in lowered and (
+            url_column.lower() == "key" or (url_column == "url" and "url" not in lowered)):
+        # An export of bucket and key columns: the URL is s3://bucket/key (with the default
+        # URL column absent, or the key named as the URL column).
         bucket_index, url_column = lowered.index("bucket"), "key"
     if has_header:
         if url_column.lower() not in lowered:
@@ -445,14 +456,29 @@ def read_rows(file: ManifestFile, *, s3_client: Any = None) -> Iterator[Row]:
         url = fields[fmt.url_index].strip() if fmt.url_index < len(fields) else ""
         image_id = fields[fmt.id_index].strip() if fmt.id_index is not None and \
             fmt.id_index < len(fields) else ""
-        if fmt.bucket_index is not None and url:
-            bucket = fields[fmt.bucket_index].strip() if fmt.bucket_index < len(fields) else ""
-            if not bucket:
-                yield Row(_cut_value(url), image_id or None, f"manifest line {record.line}: "
-                          "a key without a bucket", record.line)
+        if fmt.bucket_index is not None:
+            row = _bucket_key_row(fields, fmt, image_id or None, record.line)
+            if row is not None:
+                yield row
                 continue
-            url = f"s3://{bucket}/{url}"
         yield Row(url, image_id or None, None, record.line)
+
+
+def _bucket_key_row(fields: list[str], fmt: ManifestFormat, image_id: str | None,
+                    line: int) -> Row | None:
+    """The row of a bucket,key record; None for a blank one (both cells empty). The key is
+    kept as written (S3 keys may begin or end with spaces); the bucket is trimmed."""
+    key = fields[fmt.url_index] if fmt.url_index < len(fields) else ""
+    bucket = fields[fmt.bucket_index].strip() if fmt.bucket_index < len(fields) else ""
+    if not key.strip():
+        if not bucket:
+            return None
+        return Row(f"s3://{bucket}/", image_id, f"manifest line {line}: a bucket without a "
+                   "key", line)
+    if not bucket:
+        return Row(_cut_value(key), image_id, f"manifest line {line}: a key without a bucket",
+                   line)
+    return Row(f"s3://{bucket}/{key}", image_id, None, line)
 
 
 def _cut_value(text: str) -> str:

@@ -77,7 +77,8 @@ def listed_rows(images: Iterable[listing.Listed]) -> Iterator[RowLike]:
     """A folder's, prefix's or inventory's images as rows (id: the key), with what the
     listing says of each object."""
     for image in images:
-        yield ListedRow(image.url, image.id, None, image.size, image.etag, image.last_modified)
+        yield ListedRow(image.url, image.id, image.problem, image.size, image.etag,
+                        image.last_modified)
 
 
 def stage_rows(rows: Iterable[RowLike], folder: str, *, s3_client: Any = None,

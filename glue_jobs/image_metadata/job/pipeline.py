@@ -110,7 +110,7 @@ def run(spark: SparkSession, config: RunConfig,
     planned = {"unchanged": 0, "skipped": 0}
     if config.incremental:
         with _timed("comparing with the output's earlier rows"):
-            prior = incremental.prior_latest(spark, output, fs.exists)
+            prior = incremental.prior_latest(spark, output, fs.exists, run_id)
             # Written once, read for the counts and for the extraction: the join runs once.
             incremental.classify(distinct, prior, config.retry_failures).write.mode(
                 "overwrite").parquet(f"{staging}/plan")
@@ -276,8 +276,11 @@ def _work(row: Any) -> tuple:
     fields = row.asDict()
     condition = None
     if fields.get("action") == "conditional":
-        condition = Condition(fields.get("prior_etag"), fields.get("prior_last_modified"),
-                              fields.get("prior_size"))
+        modified = fields.get("prior_last_modified")
+        if modified is not None and modified.tzinfo is None:
+            # PySpark hands a stored instant out as the worker's local wall-clock time.
+            modified = modified.astimezone(UTC)
+        condition = Condition(fields.get("prior_etag"), modified, fields.get("prior_size"))
     return (row.url, row.id, row.problem, condition)
 
 
