@@ -55,7 +55,7 @@ def stage(files: list[ManifestFile], folder: str, *, s3_client: Any = None,
           batch_rows: int = BATCH_ROWS) -> StagedManifest:
     """Parse every row of ``files`` and write them under ``folder`` (local or s3://)."""
     return stage_rows(_manifest_rows(files, s3_client), folder, s3_client=s3_client,
-                      batch_rows=batch_rows)
+                      batch_rows=batch_rows, listed=False)
 
 
 class RowLike(Protocol):
@@ -82,12 +82,13 @@ def listed_rows(images: Iterable[listing.Listed]) -> Iterator[RowLike]:
 
 
 def stage_rows(rows: Iterable[RowLike], folder: str, *, s3_client: Any = None,
-               batch_rows: int = BATCH_ROWS) -> StagedManifest:
-    """Write ``rows`` (in input order) under ``folder``, one batch at a time."""
+               batch_rows: int = BATCH_ROWS, listed: bool = True) -> StagedManifest:
+    """Write ``rows`` (in input order) under ``folder``, one batch at a time. ``listed``:
+    the rows carry a listing's size, ETag and time (manifest rows do not: null columns)."""
     writer = _writer(folder, s3_client)
     counted = blank = 0
     part = 0
-    for batch in _batches(rows, batch_rows):
+    for batch in _batches(rows, batch_rows, listed):
         counted += batch.num_rows
         blank += batch.column("key").to_pylist().count("")
         writer(f"part-{part:05d}.parquet", batch)
@@ -103,7 +104,10 @@ def _manifest_rows(files: list[ManifestFile], s3_client: Any) -> Iterator[RowLik
         yield from manifest.read_rows(file, s3_client=s3_client)
 
 
-def _batches(rows: Iterable[RowLike], size: int) -> Iterator[pa.Table]:
+_LISTED = ("size", "etag", "last_modified")
+
+
+def _batches(rows: Iterable[RowLike], size: int, listed: bool) -> Iterator[pa.Table]:
     columns: dict[str, list] = {name: [] for name in SCHEMA.names}
     for position, row in enumerate(rows):
         columns["url"].append(row.url)
@@ -115,14 +119,24 @@ def _batches(rows: Iterable[RowLike], size: int) -> Iterator[pa.Table]:
         columns["key"].append(key)
         columns["problem"].append(row.problem)
         columns["position"].append(position)
-        columns["size"].append(getattr(row, "size", None))
-        columns["etag"].append(getattr(row, "etag", None))
-        columns["last_modified"].append(getattr(row, "last_modified", None))
+        if listed:
+            columns["size"].append(row.size)
+            columns["etag"].append(row.etag)
+            columns["last_modified"].append(row.last_modified)
         if len(columns["url"]) >= size:
-            yield pa.table(columns, schema=SCHEMA)
+            yield _table(columns, listed)
             columns = {name: [] for name in SCHEMA.names}
     if columns["url"]:
-        yield pa.table(columns, schema=SCHEMA)
+        yield _table(columns, listed)
+
+
+def _table(columns: dict[str, list], listed: bool) -> pa.Table:
+    if listed:
+        return pa.table(columns, schema=SCHEMA)
+    count = len(columns["url"])
+    arrays = [pa.nulls(count, SCHEMA.field(name).type) if name in _LISTED else
+              pa.array(values, SCHEMA.field(name).type) for name, values in columns.items()]
+    return pa.Table.from_arrays(arrays, schema=SCHEMA)
 
 
 def _writer(folder: str, s3_client: Any) -> Any:

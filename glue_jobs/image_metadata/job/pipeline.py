@@ -106,7 +106,7 @@ def run(spark: SparkSession, config: RunConfig,
     distinct_count = int(counts["distinct"])
     # What Spark read must be what the parser counted: a second, independent count.
     read_back = (int(counts["input_rows"]), int(counts["blank"] or 0))
-    distinct = distinct_urls(rows)
+    distinct = distinct_urls(rows, listed=bool(config.images or config.inventory))
     planned = {"unchanged": 0, "skipped": 0}
     if config.incremental:
         with _timed("comparing with the output's earlier rows"):
@@ -238,16 +238,21 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
 
 
-def distinct_urls(rows: DataFrame) -> DataFrame:
+def distinct_urls(rows: DataFrame, listed: bool = False) -> DataFrame:
     """One row per non-blank URL (by ``urls.identity``), with the text, id and problem of its
-    first occurrence in the manifest (and what a listing said of its object)."""
-    carried = [name for name in ("url", "id", "problem", "size", "etag", "last_modified")
-               if name in rows.columns]
-    return (
+    first occurrence in the manifest; with ``listed``, what the listing said of its object
+    (size, ETag, time), which manifest rows do not carry (null columns, not aggregated)."""
+    carried = ["url", "id", "problem"] + (["size", "etag", "last_modified"] if listed else [])
+    distinct = (
         rows.where(F.col("key") != "")
         .groupBy("key")
         .agg(*(F.min_by(name, "position").alias(name) for name in carried))
     )
+    if not listed:
+        distinct = (distinct.withColumn("size", F.lit(None).cast("bigint"))
+                    .withColumn("etag", F.lit(None).cast("string"))
+                    .withColumn("last_modified", F.lit(None).cast("timestamp")))
+    return distinct
 
 
 def extract_urls(
