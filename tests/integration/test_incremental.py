@@ -198,3 +198,20 @@ def test_a_weak_etag_is_kept_as_sent_and_asked_for_again(spark, http_server, tmp
                                incremental=True)
     assert _counts(pipeline.run(spark, again)) == (0, 0, 1, 0, True)
     assert http_server.not_modified == before + 1
+
+
+def test_an_s3_url_in_a_manifest_is_asked_with_its_etag_and_not_read_again(
+        spark, lake, tmp_path, caplog):
+    manifest = tmp_path / "m.txt"
+    manifest.write_text(f"s3://{BUCKET}/photos/a.jpg\n")
+    output = tmp_path / "out"
+    pipeline.run(spark, pipeline.RunConfig(str(manifest), str(output), run_id="s1",
+                                           extract=SETTINGS))
+    config = pipeline.RunConfig(str(manifest), str(output), run_id="s2", extract=SETTINGS,
+                                incremental=True)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        summary = pipeline.run(spark, config)
+    assert _counts(summary) == (0, 0, 1, 0, True)
+    answers = [r.getMessage() for r in caplog.records if "photos/a.jpg" in r.getMessage()]
+    assert len(answers) == 1 and '" 304 ' in answers[0].replace("\x1b[0m", "")
