@@ -140,7 +140,7 @@ class Gazetteer:
         here = bisect_left(lons, lon_e, first, end)
         seen = 0
         # The two walks are written out, not one loop over a direction: this is the hottest
-        # loop of a lookup, and a step variable and a sign cost it a fifth.
+        # loop of a lookup, and a step variable and a sign would add work to every place.
         k, shift = here, 0
         while seen < count:
             if k == end:
