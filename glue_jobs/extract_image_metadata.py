@@ -122,6 +122,10 @@ def main(argv: list[str]) -> int:
     if not summary["accounted"]:
         stop("not every manifest row is accounted for: see runs/"
              f"{summary['run_id']}.json ({json.dumps(summary)})", 1)
+    too_many = run_metrics.over_limit(summary, config.max_failure_rate,
+                                      f"--max_failure_rate {config.max_failure_rate:g}")
+    if too_many:
+        stop(too_many, 1)
     return 0
 
 

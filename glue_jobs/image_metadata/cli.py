@@ -41,6 +41,25 @@ _MASTER = re.compile(r"local(\[(\*|[1-9][0-9]*)(,[1-9][0-9]*)?\])?|local-cluster
                      r"(spark|k8s|mesos)://\S+")
 
 
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a share from 0 to 1, e.g. 0.05")
+    return rate
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("image-metadata")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def _master(value: str) -> str:
     if not _MASTER.fullmatch(value.strip()):
         raise argparse.ArgumentTypeError(
@@ -54,9 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="imgmeta", description="Extract image metadata from a manifest of image URLs."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument("--version", action="version", version=f"imgmeta {_version()}")
+    # -v after the subcommand too (imgmeta extract ... -v), as the AWS CLI takes --debug.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help="log progress details")
     commands = parser.add_subparsers(dest="command", required=True)
     extract = commands.add_parser(
-        "extract", help="run the extraction job with local Spark",
+        "extract", help="run the extraction job with local Spark", parents=[verbose],
         description="Read MANIFEST (a CSV/TSV/URL-list file, or a folder of them), extract "
         "metadata for every distinct URL and write Parquet under --output.",
     )
@@ -94,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="id column carried to every row (default: 'id' when present)")
     extract.add_argument("--encoding", type=_option(settings.parse_encoding), default="utf-8",
                          help="text encoding of the manifest (default utf-8; e.g. latin-1)")
+    extract.add_argument("--max-failure-rate", type=_rate, default=None, metavar="R",
+                         help="exit 1 when more than this share (0 to 1) of the images read "
+                         "failed, so a scheduler notices (default: never)")
+    extract.add_argument("--strict", action="store_true",
+                         help="exit 1 when any image failed (--max-failure-rate 0)")
     extract.add_argument("--max-bytes", type=_size, default=settings.DEFAULT_MAX_BYTES,
                          help="per-image read cap: bytes, or 32MiB / 10MB (default 32MiB)")
     extract.add_argument("--no-local-files", action="store_true",
@@ -106,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "for an on-premises image server (repeatable)")
     _add_aws_commands(commands)
     query = commands.add_parser(
-        "query", help="run a named query or Athena SQL on a local output folder (DuckDB)",
+        "query", parents=[verbose],
+        help="run a named query or Athena SQL on a local output folder (DuckDB)",
         description="Run a named query (the same files the Athena workgroup has) or SQL in "
         "Athena's dialect against the Parquet output, with the tables images, failures, runs.",
     )
@@ -118,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="images_latest/failures_latest show every run's row, not only "
                             "each URL's latest")
     gps_map = commands.add_parser(
-        "map", help="write an interactive map of the images with GPS positions",
+        "map", parents=[verbose],
+        help="write an interactive map of the images with GPS positions",
         description="Write one HTML file with a clustered Leaflet map of every image that has "
         "a GPS position, a heat layer and counts. It opens from disk; only the map tiles "
         "come from the network.",
@@ -137,6 +168,8 @@ def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
     aws = commands.add_parser("aws", help="use the deployed stack (Glue job, Athena)")
     aws_commands = aws.add_subparsers(dest="aws_command", required=True)
     common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log progress details")
     common.add_argument("--stack", default="ImageMetadata",
                         help="CloudFormation stack name (default ImageMetadata)")
     common.add_argument("--region", default=None,
@@ -252,7 +285,7 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from image_metadata.job import inputs, pipeline
+    from image_metadata.job import inputs, pipeline, run_metrics
     given = sum(bool(v) for v in (args.manifest, args.images, args.inventory))
     if given != 1:
         print("imgmeta: error: give a MANIFEST, --images LOCATION or --inventory "
@@ -307,7 +340,15 @@ def _extract(args: argparse.Namespace) -> int:
     finally:
         spark.stop()
     print(format_summary(summary))
-    return EXIT_OK if summary["accounted"] else EXIT_FAILED
+    if not summary["accounted"]:
+        return EXIT_FAILED
+    limit = 0.0 if args.strict else args.max_failure_rate
+    flag = "--strict" if args.strict else f"--max-failure-rate {limit:g}" if limit else ""
+    too_many = run_metrics.over_limit(summary, limit, flag)
+    if too_many:
+        print(f"imgmeta: error: {too_many}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def _aws(args: argparse.Namespace) -> int:

@@ -236,3 +236,26 @@ def test_a_run_that_does_not_account_for_every_row_fails_the_job_with_exit_1(
     assert error.getMessage().startswith("not every manifest row is accounted for: see runs/"
                                          "r-lost.json")
 
+
+
+def test_a_run_failing_more_images_than_allowed_fails_the_job_after_its_metrics(
+        tmp_path, caplog, monkeypatch):
+    from image_metadata.job import pipeline, run_metrics
+    from image_metadata.job.accounting import ManifestCounts, ResultGroup, run_summary
+
+    summary = run_summary([ResultGroup("ok", None, 1), ResultGroup("failed", "not_found", 3)],
+                          ManifestCounts(4, 0, 4, 4, 0), run={"run_id": "r-bad"})
+    published = []
+    monkeypatch.setattr(run_metrics, "publish", lambda s, job, **k: published.append(job))
+    monkeypatch.setattr(entry, "spark_session", _NoSparkNeeded)
+    monkeypatch.setattr(pipeline, "run", lambda *a, **k: summary)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("url\nhttp://example.com/a.jpg\n")
+    with caplog.at_level(logging.INFO), pytest.raises(SystemExit) as stopped:
+        entry.main([*GLUE_RUN, "--manifest", str(manifest), "--output", str(tmp_path / "o"),
+                    "--max_failure_rate", "0.5"])
+    assert stopped.value.code == 1
+    (error,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert error.getMessage() == ("3 of 4 images read failed (75 %), more than the "
+                                  "--max_failure_rate 0.5 allowed")
+    assert published == ["image-metadata-extract"]  # the alarm's metric went out first

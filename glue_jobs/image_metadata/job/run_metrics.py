@@ -22,6 +22,16 @@ def failed_percent(summary: dict[str, Any]) -> float:
     return round(100.0 * (summary.get("failed") or 0) / read, 3) if read else 0.0
 
 
+def over_limit(summary: dict[str, Any], max_rate: float | None, flag: str) -> str | None:
+    """Why the run failed too many images (more than ``max_rate``, a share from 0 to 1), or
+    None; ``flag`` names the limit as the caller set it."""
+    if max_rate is None or failed_percent(summary) <= 100 * max_rate:
+        return None
+    read = (summary.get("succeeded") or 0) + (summary.get("failed") or 0)
+    return (f"{summary.get('failed') or 0:,} of {read:,} images read failed "
+            f"({failed_percent(summary):g} %), more than the {flag} allowed")
+
+
 def metric_data(summary: dict[str, Any], job_name: str) -> list[dict[str, Any]]:
     dimensions = [{"Name": "JobName", "Value": job_name}]
     counts = [(name, summary.get(key) or 0) for name, key in (

@@ -53,6 +53,8 @@ class RunConfig:
     # as retry_failures says: yes, only, no).
     incremental: bool = False
     retry_failures: str = "yes"
+    # A run that failed more than this share of the images it read ends in error (exit 1).
+    max_failure_rate: float = 1.0
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -153,6 +155,16 @@ def parse_globs(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def parse_rate(value: str) -> float:
+    try:
+        rate = float(value.strip())
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError("expected a share from 0 to 1, e.g. 0.05")
+    return rate
+
+
 RETRY_FAILURES = ("yes", "only", "no")
 
 
@@ -227,6 +239,8 @@ JOB_ARGUMENTS: tuple[JobArgument, ...] = (
                 "their last successful row in the output, and earlier failures"),
     JobArgument("retry_failures", "yes", parse_retry_failures, "with --incremental: read "
                 "URLs whose last row failed again (yes), only those (only), or not (no)"),
+    JobArgument("max_failure_rate", "1", parse_rate, "fail the job run when more than this "
+                "share (0 to 1) of the images read failed, so its alarm fires (1: never)"),
     JobArgument("run_id", "", parse_run_id, "run id naming the output files (default: the Glue "
                 "job run id, or a generated one)"),
     JobArgument("concurrency", "32", count_between(1, MAX_CONCURRENCY),
@@ -430,6 +444,7 @@ def config_from_job_arguments(values: Mapping[str, str]) -> RunConfig:
         inventory=parsed["inventory"],
         incremental=parsed["incremental"],
         retry_failures=parsed["retry_failures"],
+        max_failure_rate=parsed["max_failure_rate"],
         include=parsed["include"],
         exclude=parsed["exclude"],
         extract=ExtractSettings(
