@@ -242,9 +242,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _query(args: argparse.Namespace) -> int:
     from image_metadata.explore import localsql, queries
-    if args.list:
+    if args.list:  # whole descriptions, in the format asked for
         print(render(["name", "description"],
-                     [(q.name, q.description) for q in queries.load_all()], "table"))
+                     [(q.name, q.description) for q in queries.load_all()], args.format,
+                     max_cell=None))
         return EXIT_OK
     if not args.query or not args.output:
         print("imgmeta: error: query needs a named query or SQL, and --output", file=sys.stderr)

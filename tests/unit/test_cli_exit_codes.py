@@ -90,3 +90,17 @@ def test_version_names_the_installed_package(capsys):
 def test_verbose_is_taken_after_the_subcommand_too(tmp_path, monkeypatch):
     summary = _summary(lost=False)
     assert _extract_with(tmp_path, monkeypatch, summary, "-v") == cli.EXIT_OK
+
+
+def test_the_named_queries_are_listed_whole_and_in_the_format_asked_for(capsys):
+    import json
+
+    from image_metadata.explore import queries
+
+    assert cli.main(["query", "--list", "--format", "json"]) == cli.EXIT_OK
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert listed == [{"name": q.name, "description": q.description}
+                      for q in queries.load_all()]
+    assert cli.main(["query", "--list"]) == cli.EXIT_OK
+    table = capsys.readouterr().out
+    assert all(q.description in table for q in queries.load_all())

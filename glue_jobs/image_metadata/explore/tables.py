@@ -12,7 +12,9 @@ FORMATS = ("table", "csv", "json")
 MAX_CELL = 80
 
 
-def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table") -> str:
+def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table",
+           max_cell: int | None = MAX_CELL) -> str:
+    """``max_cell``: a table's cells are cut to this many characters (None: never)."""
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -24,7 +26,7 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "ta
                          for row in rows)
     if fmt != "table":
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    cells = [[_cell(v) for v in row] for row in rows]
+    cells = [[_cell(v, max_cell) for v in row] for row in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     line = "  ".join(f"{c:<{w}}" for c, w in zip(columns, widths, strict=True)).rstrip()
     rule = "  ".join("-" * w for w in widths)
@@ -34,7 +36,7 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "ta
     return "\n".join([line, rule, *body, count])
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, limit: int | None = MAX_CELL) -> str:
     text = "NULL" if value is None else str(value)
     text = " ".join(text.split())
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
