@@ -20,11 +20,11 @@ def test_the_failed_share_counts_only_the_images_read():
 
 def test_a_run_s_metrics_reach_cloudwatch_under_the_job_s_name(moto_endpoint):
     client = boto3.session.Session().client("cloudwatch")
-    assert run_metrics.publish(SUMMARY, "image-metadata-extract", client=client) is True
+    assert run_metrics.publish(SUMMARY, "metrics-test-job", client=client) is True
     now = datetime.now(UTC)
     answer = client.get_metric_statistics(
         Namespace="ImageMetadata", MetricName="FailedPercent",
-        Dimensions=[{"Name": "JobName", "Value": "image-metadata-extract"}],
+        Dimensions=[{"Name": "JobName", "Value": "metrics-test-job"}],
         StartTime=now - timedelta(minutes=10), EndTime=now + timedelta(minutes=1),
         Period=300, Statistics=["Maximum"])
     assert [p["Maximum"] for p in answer["Datapoints"]] == [25.0]
