@@ -609,14 +609,16 @@ def test_an_s3_error_of_no_known_kind_is_an_http_error_with_its_code(s3_at_fault
 
 def test_an_s3_body_silent_after_its_headers_ends_at_the_image_bound(s3_at_faults):
     # No body byte ever comes: the cut socket ends the read with an error, not a short chunk.
+    # The bound leaves room for making the S3 client (its models load within the first
+    # image's bound: up to a second on a busy machine) before the headers come.
     bounded = ExtractSettings(fetch=FetchSettings(**{**EDGE_FETCH.__dict__, "read_timeout": 20.0,
-                                                     "image_timeout": 1.0}))
+                                                     "image_timeout": 3.0}))
     started = time.monotonic()
     row = edge_fetch("s3://headers-only/photo.jpg", bounded)
     assert (row["error_type"], row["stage"]) == ("timeout", "fetch"), row
     assert (row["http_status"], row["attempts"]) == (206, 1)
-    assert "took longer than the 1 s bound" in row["error_message"]
-    assert time.monotonic() - started < 1.0 + 1.0
+    assert "took longer than the 3 s bound" in row["error_message"]
+    assert time.monotonic() - started < 3.0 + 1.0
 
 
 def test_an_s3_endpoint_that_stops_answering_is_a_timeout_after_its_retries(s3_at_faults):
