@@ -41,16 +41,6 @@ _MASTER = re.compile(r"local(\[(\*|[1-9][0-9]*)(,[1-9][0-9]*)?\])?|local-cluster
                      r"(spark|k8s|mesos)://\S+")
 
 
-def _rate(value: str) -> float:
-    try:
-        rate = float(value)
-    except ValueError:
-        rate = -1.0
-    if not 0.0 <= rate <= 1.0:
-        raise argparse.ArgumentTypeError(f"{value!r}: expected a share from 0 to 1, e.g. 0.05")
-    return rate
-
-
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -118,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="id column carried to every row (default: 'id' when present)")
     extract.add_argument("--encoding", type=_option(settings.parse_encoding), default="utf-8",
                          help="text encoding of the manifest (default utf-8; e.g. latin-1)")
-    extract.add_argument("--max-failure-rate", type=_rate, default=None, metavar="R",
+    extract.add_argument("--max-failure-rate", type=_option(settings.parse_rate), default=None,
+                         metavar="R",
                          help="exit 1 when more than this share (0 to 1) of the images read "
                          "failed, so a scheduler notices (default: never)")
     extract.add_argument("--strict", action="store_true",
