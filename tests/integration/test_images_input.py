@@ -134,3 +134,14 @@ def test_a_prefix_of_many_folders_is_listed_in_the_executors(spark, s3, tmp_path
     ids = {r["id"] for r in _rows(output, "images")}
     assert "cams/top.jpg" in ids and "cams/2026-11-12/2.jpg" in ids
     assert not any(i.endswith(".txt") for i in ids)
+
+
+def test_a_flat_prefix_is_not_held_on_the_driver_to_look_for_folders(s3, monkeypatch):
+    from image_metadata.job import distributed_listing
+
+    s3.create_bucket(Bucket="flat-lake")
+    for i in range(5):
+        s3.put_object(Bucket="flat-lake", Key=f"all/{i}.jpg", Body=b"x")
+    monkeypatch.setattr(distributed_listing, "MAX_DIRECT", 3)
+    assert distributed_listing.first_level("s3://flat-lake/all/", listing.Filter(),
+                                           s3_client=s3) is None

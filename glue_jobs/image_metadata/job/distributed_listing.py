@@ -22,9 +22,15 @@ MAX_TASKS = 512
 _FOLDER_STRIDE = 1 << 40
 
 
+# Keys right under the prefix the driver holds while it looks for folders; past this the
+# prefix is a flat one, listed on the driver as it streams (as a small prefix is).
+MAX_DIRECT = 50_000
+
+
 def first_level(location: str, where: Filter, *, s3_client: Any = None
-                ) -> tuple[list[Listed], list[str]]:
-    """The images right under the prefix, and the folders (common prefixes) below it."""
+                ) -> tuple[list[Listed], list[str]] | None:
+    """The images right under the prefix and the folders (common prefixes) below it; None
+    for a flat prefix (more than MAX_DIRECT keys right under it), never held in memory."""
     bucket, prefix = manifest.s3_location(location)
     prefix = listing.folder_prefix(prefix)
     client = s3_client or manifest._default_s3()
@@ -37,6 +43,8 @@ def first_level(location: str, where: Filter, *, s3_client: Any = None
             folders += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
             direct += [found for item in page.get("Contents", [])
                        if (found := listing.listed_item(bucket, prefix, item, where))]
+            if len(direct) > MAX_DIRECT:
+                return None
     except Exception as e:  # botocore's errors: one line, no stack
         raise ManifestError(f"cannot list --images {location}: {e}") from None
     return direct, folders

@@ -58,11 +58,9 @@ def stage(config: RunConfig, files: list[manifest.ManifestFile], folder: str, *,
         return manifest_stage.stage(files, folder, s3_client=s3_client)
     where = listing.Filter(config.include, config.exclude)
     if config.images.startswith("s3://") and spark is not None:
-        direct, folders = distributed_listing.first_level(config.images, where,
-                                                          s3_client=s3_client)
-        if len(folders) >= distributed_listing.MIN_FOLDERS:
-            return _stage_in_executors(config, direct, folders, where, folder, spark,
-                                       s3_client)
+        level = distributed_listing.first_level(config.images, where, s3_client=s3_client)
+        if level is not None and len(level[1]) >= distributed_listing.MIN_FOLDERS:
+            return _stage_in_executors(config, *level, where, folder, spark, s3_client)
     if config.images:
         found = listing.listed(config.images, where, s3_client=s3_client)
     else:
