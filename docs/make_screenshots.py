@@ -2,13 +2,16 @@
 
     .venv/bin/python docs/make_screenshots.py     (make screenshots)
 
-Map tiles need the network; where there is none the pictures show the markers, clusters and
-heat layer over a blank background, which is what a closed network gives.
+Tile requests are refused, so the pictures are the same wherever they are made: they show
+what the file itself draws, the markers, clusters and heat layer over the inlined world outline
+(Natural Earth 1:110m), which is what a closed network gives. With a network the
+OpenStreetMap tiles cover the outline.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -57,6 +60,7 @@ def shoot(html: Path, png: Path, *, heat: bool = False, popup: bool = False) -> 
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
                                              args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1000, "height": 560})
+        page.route(re.compile(r"^https?://"), lambda route: route.abort())
         page.goto(html.resolve().as_uri())
         page.wait_for_function("window.imgmeta !== undefined")
         if heat:

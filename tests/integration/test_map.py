@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -56,6 +57,13 @@ def test_html_is_self_contained_apart_from_tiles(demo_output, tmp_path):
     assert not re.search(r"<link[^>]+href=", html)
     external = set(re.findall(r"https?://[\w.-]+", html))
     assert "https://tile.openstreetmap.org" in external
+
+
+def test_html_carries_the_shipped_world_outline_inline(demo_output, tmp_path):
+    html = gps_map.write_map(demo_output, tmp_path / "map.html").path.read_text()
+    inlined = re.search(r"const OUTLINE = (.*);\n", html).group(1)
+    assert json.loads(inlined) == json.loads(gps_map.OUTLINE.read_text())
+    assert "Outline: Natural Earth" in html  # the attribution the map shows
 
 
 def test_untrusted_text_cannot_close_the_data_script(tmp_path):

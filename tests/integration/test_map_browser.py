@@ -1,8 +1,12 @@
-"""The map in a real browser: headless Chromium, offline (tile requests fail, as expected)."""
+"""The map in a real browser: headless Chromium, offline (every tile request is refused)."""
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
+from PIL import Image
 
 from image_metadata import samples
 from image_metadata.explore import gps_map
@@ -17,6 +21,8 @@ def open_map(browser):
 
     def opener(path):
         page = browser.new_page(viewport={"width": 1100, "height": 700})
+        # Refused in the page, so no test depends on this machine having no network.
+        page.route(re.compile(r"^https?://"), lambda route: route.abort())
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error"
@@ -93,4 +99,73 @@ def test_output_without_gps_shows_a_message_not_an_error(tmp_path, open_map):
     write_images(tmp_path, [image_row(1, None, None)])
     page, errors = open_map(gps_map.write_map(tmp_path, tmp_path / "map.html").path)
     assert "No image here has a GPS position" in page.locator(".imgmeta-header").inner_text()
+    assert errors == []
+
+
+# Points well inside a continent or an ocean at the world view, clear of borders and controls.
+LAND = {"Brazil": (-10.0, -52.0), "Australia": (-25.0, 134.0), "Algeria": (27.0, 2.0),
+        "Canada": (56.0, -105.0)}
+SEA = {"South Atlantic": (-30.0, -25.0), "Pacific": (0.0, -140.0), "Indian Ocean": (-40.0, 80.0),
+       "North Atlantic": (35.0, -45.0)}
+
+
+def _pixels(page, places: dict[str, tuple[float, float]]) -> dict[str, tuple[int, ...]]:
+    shot = Image.open(io.BytesIO(page.locator("#map").screenshot())).convert("RGB")
+    found = {}
+    for name, (lat, lon) in places.items():
+        point = page.evaluate(f"window.imgmeta.map.latLngToContainerPoint([{lat}, {lon}])")
+        found[name] = shot.getpixel((round(point["x"]), round(point["y"])))
+    return found
+
+
+def test_offline_world_view_shows_land_where_the_continents_are(tmp_path, open_map):
+    write_images(tmp_path, [image_row(1, None, None)])  # no position: the whole world is shown
+    page, errors = open_map(gps_map.write_map(tmp_path, tmp_path / "map.html").path)
+    land, sea = _pixels(page, LAND), _pixels(page, SEA)
+    assert len(set(land.values())) == 1, land  # one land colour on every continent
+    assert len(set(sea.values())) == 1, sea
+    assert set(land.values()) != set(sea.values())
+    assert errors == []
+
+
+def test_outline_lies_under_the_tiles_and_the_markers(tmp_path, open_map):
+    write_images(tmp_path, [image_row(1, -25.0, 134.0), image_row(2, -24.0, 133.0)])
+    page, errors = open_map(gps_map.write_map(tmp_path, tmp_path / "map.html").path)
+    panes = page.evaluate("""["imgmeta-outline", "tilePane", "overlayPane"].map(
+        (name) => Number(getComputedStyle(window.imgmeta.map.getPane(name)).zIndex))""")
+    assert panes == sorted(panes) and len(set(panes)) == 3
+    pixels = _pixels(page, {"marker": (-25.0, 134.0), "land": (-24.5, 133.5),
+                            "more land": (-24.2, 133.8)})
+    red, _, blue = pixels["marker"]
+    assert blue > red  # the marker's blue, over the land's fill
+    assert pixels["land"] == pixels["more land"] != pixels["marker"]
+    sea = page.evaluate("getComputedStyle(document.getElementById('map')).backgroundColor")
+    assert pixels["land"] != tuple(int(v) for v in re.findall(r"\d+", sea))  # land, not sea
+    assert errors == []
+
+
+def test_popup_links_a_web_url_in_a_new_tab_without_referrer(tmp_path, open_map):
+    url = "https://images.example.test/a.jpg?w=1&h=2"
+    write_images(tmp_path, [image_row(1, 12.0, 34.0, url=url)])
+    page, errors = open_map(gps_map.write_map(tmp_path, tmp_path / "map.html").path)
+    page.evaluate("window.imgmeta.markers[0].openPopup()")
+    link = page.locator(".imgmeta-popup a")
+    assert link.inner_text() == url
+    assert (link.get_attribute("href"), link.get_attribute("target")) == (url, "_blank")
+    assert set(link.get_attribute("rel").split()) == {"noopener", "noreferrer"}
+    assert errors == []
+
+
+@pytest.mark.parametrize("url", ["javascript:window.pwned=1", "JaVaScRiPt:window.pwned=1",
+                                 "data:text/html,<script>window.pwned=1</script>",
+                                 "s3://bucket/photos/a.jpg", "/srv/photos/a.jpg"])
+def test_popup_shows_a_url_that_is_not_http_as_text_not_a_link(tmp_path, open_map, url):
+    write_images(tmp_path, [image_row(1, 12.0, 34.0, url=url)])
+    page, errors = open_map(gps_map.write_map(tmp_path, tmp_path / "map.html").path)
+    page.evaluate("window.imgmeta.markers[0].openPopup()")
+    popup = page.locator(".imgmeta-popup")
+    assert url in popup.inner_text()
+    assert popup.locator("a").count() == 0
+    popup.get_by_text(url).click()
+    assert page.evaluate("window.pwned === undefined")
     assert errors == []

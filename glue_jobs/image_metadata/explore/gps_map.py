@@ -2,9 +2,11 @@
 
 The points come from the local ``images`` table (the same view ``imgmeta query`` uses).
 Leaflet, its marker-cluster and heat plugins are inlined, so the file opens from disk with
-nothing but the map tiles coming from the network. Rows without a position, or with one that
-cannot be on Earth, are counted and left out; nothing is drawn at (0, 0) unless an image
-really says so.
+nothing but the map tiles coming from the network. Under the tiles lies a world outline that
+ships with the package (Natural Earth 1:110m land and borders, built by
+``layers/build_world_outline.py``), so that offline the points still sit on a recognisable
+Earth. Rows without a position, or with one that cannot be on Earth, are counted and left
+out; nothing is drawn at (0, 0) unless an image really says so.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ ASSETS = {
     "leaflet.markercluster.js": "leaflet.markercluster/dist/leaflet.markercluster.js",
     "leaflet-heat.js": "leaflet.heat/dist/leaflet-heat.js",
 }
+OUTLINE = Path(__file__).parent / "data" / "world-110m.json"
 VALID = ("gps_latitude BETWEEN -90 AND 90 AND gps_longitude BETWEEN -180 AND 180 "
          "AND NOT is_nan(gps_latitude) AND NOT is_nan(gps_longitude)")
 FIELDS = ("gps_latitude", "gps_longitude", "url", "id", "make", "model", "datetime_original",
@@ -70,6 +73,11 @@ def load_assets() -> dict[str, str]:
     raise MapError(f"Leaflet files not found (looked in {searched}); run `npm ci` in the "
                    "project folder (make setup does) or set IMGMETA_LEAFLET_DIR to a "
                    "node_modules folder holding leaflet, leaflet.markercluster and leaflet.heat")
+
+
+def load_outline() -> str:
+    """The world outline's GeoJSON text, as the package ships it."""
+    return OUTLINE.read_text(encoding="ascii").strip()
 
 
 def collect(output: str | Path, where: str | None = None, limit: int | None = None,
@@ -127,6 +135,7 @@ def render(points: list[list[Any]], counts: MapCounts, *, title: str,
         styles=styles,
         scripts=scripts,
         data=_script_safe(json.dumps(points, separators=(",", ":"))),
+        outline=_script_safe(load_outline()),
         fields=json.dumps(FIELDS),
         counts=json.dumps(asdict(counts)),
         title_json=_script_safe(json.dumps(title)),
@@ -168,7 +177,7 @@ _PAGE = Template("""<!DOCTYPE html>
 <style>
 $styles
 html, body { height: 100%; margin: 0; font: 14px/1.4 system-ui, sans-serif; }
-#map { position: absolute; inset: 0; }
+#map { position: absolute; inset: 0; background: #aad3df; }
 .imgmeta-header { background: rgba(255,255,255,0.94); padding: 8px 12px; border-radius: 6px;
   box-shadow: 0 1px 5px rgba(0,0,0,0.4); max-width: 320px; }
 .imgmeta-header h1 { font-size: 16px; margin: 0 0 4px; }
@@ -184,6 +193,7 @@ $scripts
 (function () {
   "use strict";
   const DATA = $data;
+  const OUTLINE = $outline;
   const FIELDS = $fields;
   const COUNTS = $counts;
   const TITLE = $title_json;
@@ -191,6 +201,16 @@ $scripts
   const at = Object.fromEntries(FIELDS.map((name, i) => [name, i]));
 
   const map = L.map("map", { preferCanvas: true, worldCopyJump: true });
+  // Below the tile pane (z-index 200): tiles that load cover it, and offline it is the map.
+  map.createPane("imgmeta-outline").style.zIndex = 150;
+  // Drawn three times, a world apart, as the tiles repeat when zoomed out or panned round.
+  const outline = L.layerGroup([-360, 0, 360].map((shift) => L.geoJSON(OUTLINE, {
+    pane: "imgmeta-outline", interactive: false, attribution: "Outline: Natural Earth",
+    coordsToLatLng: (c) => L.latLng(c[1], c[0] + shift),
+    style: (f) => f.properties.layer === "land"
+      ? { stroke: false, fillColor: "#f2efe9", fillOpacity: 1 }
+      : { color: "#b8aab8", weight: 0.8 },
+  }))).addTo(map);
   L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
     maxZoom: 19,
     attribution: "&copy; OpenStreetMap contributors",
@@ -203,7 +223,8 @@ $scripts
   }
 
   function popup(p) {
-    // Built with textContent: URLs and EXIF text come from untrusted files.
+    // Built with textContent: URLs and EXIF text come from untrusted files. Only http(s)
+    // becomes a link: a javascript: or data: URL would run or forge content when clicked.
     const list = document.createElement("dl");
     list.className = "imgmeta-popup";
     const url = String(p[at.url]);
@@ -284,7 +305,7 @@ $scripts
     map.setView([20, 0], 2);
   }
   window.imgmeta = { map: map, clusters: clusters, heat: heat, markers: markers, data: DATA,
-                     counts: COUNTS };
+                     counts: COUNTS, outline: outline };
 })();
 </script>
 </body>
