@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from image_metadata.cli import main
 from image_metadata.explore import localsql, queries
+from tests.support.contract_data import image_row, write_images
 
 pytestmark = pytest.mark.spark
 
@@ -88,7 +90,7 @@ def test_unknown_function_is_reported_by_name(con):
 
 
 def test_unparseable_sql_names_the_place(con):
-    with pytest.raises(localsql.QueryError, match="cannot parse"):
+    with pytest.raises(localsql.QueryError, match=r"cannot parse .* near 'WHERE' \(line 1"):
         localsql.run(con, "SELECT url FROM images WHERE")
 
 
@@ -100,6 +102,22 @@ def test_query_command_prints_csv_and_json(demo_output, capsys):
     assert main(["query", "SELECT count(*) AS n FROM failures", "--output", str(demo_output),
                  "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"n": 7}
+
+
+def test_query_command_prints_json_lines_with_an_unnamed_count_as_n(demo_output, capsys):
+    assert main(["query", "SELECT stage, count(*) FROM failures GROUP BY 1 ORDER BY 1",
+                 "--output", str(demo_output), "--format", "json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"stage": "decode", "n": 4}, {"stage": "fetch", "n": 2}, {"stage": "manifest", "n": 1}]
+
+
+def test_query_command_writes_the_jobs_instants_in_utc_with_z(demo_output, capsys):
+    assert main(["query", "SELECT DISTINCT extracted_at FROM images", "--output",
+                 str(demo_output), "--format", "csv"]) == 0
+    header, *values = capsys.readouterr().out.splitlines()
+    assert header == "extracted_at" and values
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", v) for v in values)
 
 
 def test_query_list_shows_every_named_query(capsys):
@@ -114,8 +132,9 @@ def test_unknown_query_name_is_a_usage_error(demo_output, capsys):
     assert "no named query 'camera_modles'" in capsys.readouterr().err
 
 
-def test_empty_output_gives_empty_tables_not_errors(tmp_path):
-    (tmp_path / "images").mkdir()
+def test_an_output_without_failures_or_runs_gives_empty_tables_not_errors(tmp_path):
+    write_images(tmp_path, [image_row(1, 48.85, 2.29)])
     con = localsql.connect(tmp_path)
     for query in queries.load_all():
         localsql.run(con, query.sql)
+    assert localsql.run(con, "SELECT count(*) FROM failures")[1] == [(0,)]
