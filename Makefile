@@ -72,16 +72,20 @@ demo: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m image_metadata.samples $(DEMO)/input
 	$(BIN)/imgmeta extract $(DEMO)/input/manifest.csv --output $(DEMO)/output --run-id demo --master 'local[2]'
 	@echo
-	$(BIN)/imgmeta query failures_by_error_type --output $(DEMO)/output
+	$(BIN)/imgmeta query failures_by_error_type $(DEMO)/output
 	@echo
-	$(BIN)/imgmeta map $(DEMO)/output --html $(DEMO)/map.html --title "image-metadata demo"
+	$(BIN)/imgmeta map $(DEMO)/output --title "image-metadata demo"
 	@echo
 	@echo "Output (Parquet, partitioned by dt):"
 	@echo "  $(DEMO)/output/images/    one row per image read"
 	@echo "  $(DEMO)/output/failures/  one row per image that could not be read, with error_type"
 	@echo "  $(DEMO)/output/runs/demo.json  the run summary"
-	@echo "  $(DEMO)/map.html          the GPS map: open it in a browser"
-	@echo "More: $(BIN)/imgmeta query --list; $(BIN)/imgmeta query camera_models --output $(DEMO)/output"
+	@echo "  $(DEMO)/output/map.html   the GPS map: open it in a browser"
+	@echo
+	@echo "Next: put imgmeta on PATH with  . $(VENV)/bin/activate  then try"
+	@echo "  imgmeta query --list"
+	@echo "  imgmeta query camera_models $(DEMO)/output"
+	@echo "  imgmeta extract --help"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
+import shutil
+import signal
 import sys
-from typing import Any
+import threading
+from pathlib import Path
+from typing import Any, NoReturn
 
 from image_metadata.exceptions import ManifestError, UsageError
 from image_metadata.explore.tables import FORMATS, render
@@ -15,6 +20,29 @@ from image_metadata.fetch.clients import FetchSettings
 from image_metadata.job import settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped with Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader (head, less) went away
+DATA_VARIABLE = "IMGMETA_DATA"  # the output folder query and map read when none is given
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line that says where to look, not the whole usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Help(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; the examples kept one command a line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def _option(parse: Any) -> Any:
@@ -59,20 +87,34 @@ def _master(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="imgmeta", description="Extract image metadata from a manifest of image URLs."
+    parser = _Parser(
+        prog="imgmeta", description="Extract image metadata from a manifest of image URLs.",
+        formatter_class=_Help,
+        epilog=_examples("imgmeta extract manifest.csv --output out/",
+                         "imgmeta query failures_by_error_type out/",
+                         "imgmeta map out/",
+                         "imgmeta aws start-run --wait"),
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument("-v", "--verbose", "--debug", action="store_true",
+                        help="log progress details, Spark's warnings and error traces")
     parser.add_argument("--version", action="version", version=f"imgmeta {_version()}")
     # -v after the subcommand too (imgmeta extract ... -v), as the AWS CLI takes --debug.
     verbose = argparse.ArgumentParser(add_help=False)
-    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                         help="log progress details")
-    commands = parser.add_subparsers(dest="command", required=True)
+    verbose.add_argument("-v", "--verbose", "--debug", action="store_true",
+                         default=argparse.SUPPRESS,
+                         help="log progress details, Spark's warnings and error traces")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    text = _Help
     extract = commands.add_parser(
         "extract", help="run the extraction job with local Spark", parents=[verbose],
+        formatter_class=text,
         description="Read MANIFEST (a CSV/TSV/URL-list file, or a folder of them), extract "
         "metadata for every distinct URL and write Parquet under --output.",
+        epilog=_examples(
+            "imgmeta extract manifest.csv --output out/",
+            "imgmeta extract exports/ --output out/ --url-column image_url --delimiter ';'",
+            "imgmeta extract --images photos/ --output out/ --exclude 'tmp/**'",
+            "imgmeta extract manifest.csv --output out/ --incremental --strict"),
     )
     extract.add_argument("manifest", nargs="?", default="",
                          help="manifest file, folder or s3:// prefix (or use --images)")
@@ -88,24 +130,30 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                          help="with --images or --inventory: leave out keys matching GLOB "
                          "(repeatable)")
-    extract.add_argument("--output", required=True, type=_output, help="output folder")
+    extract.add_argument("--output", required=True, type=_output, metavar="DIR",
+                         help="output folder (created if missing)")
     extract.add_argument("--incremental", action="store_true",
                          help="read only what is new or changed since its last successful row "
                          "in --output, and what failed")
     extract.add_argument("--retry-failures", choices=settings.RETRY_FAILURES, default="yes",
                          help="with --incremental: read URLs whose last row failed again "
                          "(yes, the default), only those (only), or not (no)")
-    extract.add_argument("--run-id", default="", type=_run_id,
-                         help="run id (default: generated)")
-    extract.add_argument("--concurrency", type=_concurrency, default=32,
+    extract.add_argument("--run-id", default="", type=_run_id, metavar="ID",
+                         help="run id (default: generated, YYYYMMDDTHHMMSSZ-xxxxxxxx)")
+    extract.add_argument("--concurrency", type=_concurrency, default=32, metavar="N",
                          help="parallel requests per Spark partition (default 32)")
-    extract.add_argument("--partitions", type=_partitions, default=None,
+    extract.add_argument("--partitions", type=_partitions, default=None, metavar="N",
                          help="Spark partitions (default: from the number of URLs)")
     extract.add_argument("--master", default="local[*]", type=_master,
-                         help="Spark master (default local[*])")
-    extract.add_argument("--url-column", default="url", help="URL column name (default url)")
-    extract.add_argument("--id-column", default=None,
+                         help="Spark master (default local[*]: every core)")
+    extract.add_argument("--url-column", default="url", metavar="NAME",
+                         help="URL column name (default url)")
+    extract.add_argument("--id-column", default=None, metavar="NAME",
                          help="id column carried to every row (default: 'id' when present)")
+    extract.add_argument("--delimiter", type=_option(settings.parse_delimiter), default="",
+                         metavar="CHAR",
+                         help="manifest column separator: ',' ';' '|' or 'tab' (default: "
+                         "found from the file)")
     extract.add_argument("--encoding", type=_option(settings.parse_encoding), default="utf-8",
                          help="text encoding of the manifest (default utf-8; e.g. latin-1)")
     extract.add_argument("--max-failure-rate", type=_option(settings.parse_rate), default=None,
@@ -115,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--strict", action="store_true",
                          help="exit 1 when any image failed (--max-failure-rate 0)")
     extract.add_argument("--max-bytes", type=_size, default=settings.DEFAULT_MAX_BYTES,
+                         metavar="SIZE",
                          help="per-image read cap: bytes, or 32MiB / 10MB (default 32MiB)")
     extract.add_argument("--no-local-files", action="store_true",
                          help="refuse file:// and local paths in the manifest")
@@ -124,53 +173,92 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
                          type=_network, help="allow one private network, e.g. 10.20.0.0/16 "
                          "for an on-premises image server (repeatable)")
-    _add_aws_commands(commands)
+    _add_aws_commands(commands, verbose)
     query = commands.add_parser(
-        "query", parents=[verbose],
+        "query", parents=[verbose], formatter_class=text,
         help="run a named query or Athena SQL on a local output folder (DuckDB)",
         description="Run a named query (the same files the Athena workgroup has) or SQL in "
-        "Athena's dialect against the Parquet output, with the tables images, failures, runs.",
+        "Athena's dialect against the Parquet output, with the tables images, failures, runs "
+        "and the views images_latest, failures_latest.",
+        epilog=_examples(
+            "imgmeta query --list",
+            "imgmeta query failures_by_error_type out/",
+            "imgmeta query \"SELECT format, count(*) FROM images GROUP BY 1\" out/",
+            "IMGMETA_DATA=out/ imgmeta query images_by_camera --format csv > cameras.csv"),
     )
     query.add_argument("query", nargs="?", help="named query or SQL text")
-    query.add_argument("--output", help="output folder of imgmeta extract")
-    query.add_argument("--format", choices=FORMATS, default="table")
+    _add_data_arguments(query)
+    query.add_argument("--format", choices=FORMATS, default="table",
+                       help="table (default; floats to 10 significant digits), csv, or json "
+                       "(JSON Lines: one object per row); csv and json keep every digit and "
+                       "write UTC instants as ISO 8601 with Z")
     query.add_argument("--list", action="store_true", help="list the named queries")
     query.add_argument("--all-runs", action="store_true",
                        help="images_latest/failures_latest show every run's row, not only "
                             "each URL's latest")
     gps_map = commands.add_parser(
-        "map", parents=[verbose],
+        "map", parents=[verbose], formatter_class=text,
         help="write an interactive map of the images with GPS positions",
         description="Write one HTML file with a clustered Leaflet map of every image that has "
         "a GPS position, a heat layer and counts. It opens from disk; only the map tiles "
-        "come from the network.",
+        "come from the network (a world outline is drawn without them).",
+        epilog=_examples("imgmeta map out/",
+                         "imgmeta map out/ --html ~/maps/holidays.html --where \"make = 'Canon'\"",
+                         "imgmeta map out/ --limit 5000 --title 'Survey 2026'"),
     )
-    gps_map.add_argument("output", help="output folder of imgmeta extract")
-    gps_map.add_argument("--html", default="map.html", help="file to write (default map.html)")
+    _add_data_arguments(gps_map)
+    gps_map.add_argument("--html", default=None, metavar="FILE",
+                         help="file (or folder) to write (default: map.html in the data "
+                         "folder)")
     gps_map.add_argument("--where", help="SQL predicate on the images table, Athena dialect")
-    gps_map.add_argument("--limit", type=_positive, default=None, help="at most N images")
-    gps_map.add_argument("--title", default="Image locations")
+    gps_map.add_argument("--limit", type=_positive, default=None, metavar="N",
+                         help="at most N images (default: all)")
+    gps_map.add_argument("--title", default="Image locations",
+                         help="the page's title (default 'Image locations')")
     gps_map.add_argument("--all-runs", action="store_true",
                          help="draw every run's row of an image, not only its latest")
     return parser
 
 
-def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
-    aws = commands.add_parser("aws", help="use the deployed stack (Glue job, Athena)")
-    aws_commands = aws.add_subparsers(dest="aws_command", required=True)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="log progress details")
+def _add_data_arguments(command: argparse.ArgumentParser) -> None:
+    """The output folder of imgmeta extract, the same way for query and map."""
+    command.add_argument("data", nargs="?", metavar="DATA",
+                         help=f"output folder of imgmeta extract (or --data, or ${DATA_VARIABLE})")
+    command.add_argument("--data", "--output", dest="data_option", metavar="DIR",
+                         help=f"output folder of imgmeta extract (default: ${DATA_VARIABLE})")
+
+
+def _data_folder(args: argparse.Namespace) -> str | None:
+    return args.data or args.data_option or os.environ.get(DATA_VARIABLE) or None
+
+
+def _add_aws_commands(commands: argparse._SubParsersAction,
+                      verbose: argparse.ArgumentParser) -> None:
+    text = _Help
+    aws = commands.add_parser(
+        "aws", help="use the deployed stack (Glue job, Athena)", parents=[verbose],
+        formatter_class=text, description="Start runs of the deployed Glue job and query its "
+        "output in Athena, with your AWS credentials (as the AWS CLI finds them).",
+        epilog=_examples("imgmeta aws start-run --wait",
+                         "imgmeta aws query failures_by_error_type --profile prod"))
+    aws_commands = aws.add_subparsers(dest="aws_command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False, parents=[verbose])
     common.add_argument("--stack", default="ImageMetadata",
                         help="CloudFormation stack name (default ImageMetadata)")
     common.add_argument("--region", default=None,
-                        help="AWS region (default: AWS_REGION, then your profile's region)")
+                        help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then your "
+                        "profile's region)")
     common.add_argument("--profile", default=None,
                         help="AWS named profile (default: AWS_PROFILE, then 'default')")
     start = aws_commands.add_parser(
         "start-run", parents=[common], help="start the Glue job, optionally wait for it",
+        formatter_class=text,
         description="Start a run of the extraction job. Arguments not given keep the job's "
         "defaults (manifest: s3://<images bucket>/manifests/).",
+        epilog=_examples(
+            "imgmeta aws start-run --wait",
+            "imgmeta aws start-run --manifest s3://my-images/manifests/2026-12.csv",
+            "imgmeta aws start-run --images s3://my-images/photos/ --incremental --wait"),
     )
     start.add_argument("--job-name", help="Glue job name (default: from the stack outputs)")
     start.add_argument("--incremental", action="store_true", default=None,
@@ -203,13 +291,21 @@ def _add_aws_commands(commands: argparse._SubParsersAction) -> None:
     start.add_argument("--wait", action="store_true", help="follow the run until it ends")
     start.add_argument("--poll-seconds", type=float, default=30.0, help=argparse.SUPPRESS)
     query = aws_commands.add_parser(
-        "query", parents=[common], help="run a named query or SQL in the Athena workgroup"
+        "query", parents=[common], help="run a named query or SQL in the Athena workgroup",
+        formatter_class=text,
+        description="Run a named query or SQL in the stack's Athena workgroup and print the "
+        "result.",
+        epilog=_examples("imgmeta aws query failures_by_error_type",
+                         "imgmeta aws query \"SELECT count(*) FROM images_latest\" "
+                         "--format csv"),
     )
     query.add_argument("query", help="a named query (see imgmeta query --list) or SQL text")
     query.add_argument("--workgroup", help="workgroup (default: from the stack outputs)")
     query.add_argument("--database", help="database (default: from the stack outputs)")
-    query.add_argument("--format", choices=FORMATS, default="table")
-    query.add_argument("--max-rows", type=_positive, default=1000)
+    query.add_argument("--format", choices=FORMATS, default="table",
+                       help="table (default), csv, or json (JSON Lines: one object per row)")
+    query.add_argument("--max-rows", type=_positive, default=1000, metavar="N",
+                       help="rows to fetch at most (default 1000)")
     query.add_argument("--poll-seconds", type=float, default=1.0, help=argparse.SUPPRESS)
 
 
@@ -220,15 +316,58 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("image_metadata.progress").setLevel(logging.INFO)
+    if not args.verbose:  # Py4J logs each broken JVM call; the one error we print says it
+        logging.getLogger("py4j").setLevel(logging.CRITICAL)
+        logging.getLogger().addFilter(_not_from_py4j)  # it logs on the root logger too
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        if args.verbose:
+            raise
+        print("imgmeta: interrupted" + ("; nothing of this run was kept"
+                                        if args.command == "extract" else ""), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Python would complain again while flushing stdout at exit: point it at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except Exception as e:  # a bug or an environment we did not foresee: one line, not a trace
+        if args.verbose:
+            raise
+        print(f"imgmeta: error: {one_line(e)} (run again with -v for the details)",
+              file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _not_from_py4j(record: logging.LogRecord) -> bool:
+    return f"{os.sep}py4j{os.sep}" not in record.pathname
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "extract":
         return _extract(args)
     if args.command == "aws":
         return _aws(args)
     if args.command == "query":
         return _query(args)
-    if args.command == "map":
-        return _map(args)
-    return EXIT_USAGE
+    return _map(args)
+
+
+_JAVA_EXCEPTION = re.compile(r"^\s*(?:Caused by: )?([\w$]+(?:\.[\w$]+)+(?:Exception|Error)): (.+)$")
+
+
+def one_line(error: BaseException, limit: int = 300) -> str:
+    """The gist of ``error`` in one line: for an error from the JVM, the Java exception's
+    first line rather than Py4J's dump of the call."""
+    text = str(error)
+    lines = [line for line in text.splitlines() if line.strip()]
+    java = next((m for m in map(_JAVA_EXCEPTION.match, lines) if m), None)
+    if java:
+        name, message = java.group(1).rsplit(".", 1)[-1], java.group(2)
+    else:
+        name, message = type(error).__name__, lines[0] if lines else ""
+    shown = " ".join(f"{name}: {message}".split()) if message else name
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _query(args: argparse.Namespace) -> int:
@@ -238,35 +377,45 @@ def _query(args: argparse.Namespace) -> int:
                      [(q.name, q.description) for q in queries.load_all()], args.format,
                      max_cell=None))
         return EXIT_OK
-    if not args.query or not args.output:
-        print("imgmeta: error: query needs a named query or SQL, and --output", file=sys.stderr)
-        return EXIT_USAGE
+    data = _data_folder(args)
+    if not args.query:
+        return _usage("query needs a named query or SQL text; see imgmeta query --list")
+    if not data:
+        return _usage(f"query needs the output folder of imgmeta extract: give it after the "
+                      f"query, as --data DIR, or in ${DATA_VARIABLE}")
     try:
         sql = queries.get(args.query).sql
     except KeyError:
         if re.fullmatch(r"[A-Za-z_]\w*", args.query.strip()):
-            print(f"imgmeta: error: no named query {args.query!r}; see imgmeta query --list",
-                  file=sys.stderr)
-            return EXIT_USAGE
+            return _usage(f"no named query {args.query!r}; see imgmeta query --list")
         sql = args.query
     try:
-        columns, rows = localsql.run(localsql.connect(args.output, all_runs=args.all_runs),
-                                     sql)
+        columns, rows = localsql.run(localsql.connect(data, all_runs=args.all_runs), sql)
     except localsql.QueryError as e:
-        print(f"imgmeta: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(str(e))
     print(render(columns, rows, args.format))
     return EXIT_OK
 
 
+def _usage(message: str) -> int:
+    print(f"imgmeta: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def _map(args: argparse.Namespace) -> int:
     from image_metadata.explore import gps_map
+    data = _data_folder(args)
+    if not data:
+        return _usage(f"map needs the output folder of imgmeta extract: give it as DATA, "
+                      f"--data DIR, or in ${DATA_VARIABLE}")
     try:
-        result = gps_map.write_map(args.output, args.html, where=args.where, limit=args.limit,
+        html = map_file(data, args.html)
+        result = gps_map.write_map(data, html, where=args.where, limit=args.limit,
                                    title=args.title, all_runs=args.all_runs)
     except gps_map.MapError as e:
-        print(f"imgmeta: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(str(e))
+    except OSError as e:
+        return _usage(f"cannot write {e.filename or args.html}: {e.strerror or e}")
     counts = result.counts
     print(f"wrote {result.path}: {counts.drawn} of {counts.images} images drawn "
           f"({counts.without_gps} without GPS, {counts.impossible} with impossible positions)")
@@ -276,61 +425,48 @@ def _map(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def map_file(data: str, html: str | None) -> Path:
+    """Where the map goes: next to the data unless named; a folder gets a map.html in it."""
+    from image_metadata.explore.gps_map import MapError
+    if not html:
+        return Path(data) / "map.html"
+    path = Path(html).expanduser()
+    if path.is_dir() or html.endswith(("/", os.sep)):
+        path = path / "map.html"
+    folder = path.parent
+    if not folder.is_dir():
+        raise MapError(f"--html {html}: folder {folder} does not exist; create it or name a "
+                       "file in an existing folder")
+    if not os.access(folder, os.W_OK):
+        raise MapError(f"--html {html}: folder {folder} is not writable")
+    return path
+
+
 def _extract(args: argparse.Namespace) -> int:
-    from image_metadata.job import inputs, pipeline, run_metrics
+    from image_metadata.job import inputs, run_metrics
     given = sum(bool(v) for v in (args.manifest, args.images, args.inventory))
     if given != 1:
-        print("imgmeta: error: give a MANIFEST, --images LOCATION or --inventory "
-              "MANIFEST_JSON, one of them" + (", not more" if given else ""), file=sys.stderr)
-        return EXIT_USAGE
+        return _usage("give a MANIFEST, --images LOCATION or --inventory MANIFEST_JSON, one "
+                      "of them" + (", not more" if given else ""))
     if args.retry_failures != "yes" and not args.incremental:
-        print("imgmeta: error: --retry-failures applies to incremental runs; add "
-              "--incremental", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage("--retry-failures applies to incremental runs; add --incremental")
     if (args.include or args.exclude) and args.manifest:
-        print("imgmeta: error: --include and --exclude choose keys under --images or in "
-              "--inventory; a manifest names its URLs itself", file=sys.stderr)
-        return EXIT_USAGE
-    config = pipeline.RunConfig(
-        manifest=args.manifest,
-        images=args.images,
-        inventory=args.inventory,
-        incremental=args.incremental,
-        retry_failures=args.retry_failures,
-        include=tuple(args.include),
-        exclude=tuple(args.exclude),
-        output=args.output,
-        run_id=args.run_id,
-        partitions=args.partitions,
-        url_column=args.url_column,
-        id_column=args.id_column,
-        encoding=args.encoding,
-        extract=ExtractSettings(
-            concurrency=args.concurrency,
-            max_bytes=args.max_bytes,
-            allow_local_files=not args.no_local_files,
-            fetch=FetchSettings(allow_private_networks=args.allow_private_networks,
-                                allowed_networks=tuple(args.allow_network)),
-        ),
-    )
-    try:  # check the input before paying for a JVM start
+        return _usage("--include and --exclude choose keys under --images or in "
+                      "--inventory; a manifest names its URLs itself")
+    if args.delimiter and not args.manifest:
+        return _usage("--delimiter is for manifests; --images and --inventory list objects")
+    # The environment before the input, the input before paying for a JVM start.
+    problem = output_problem(args.output) or java_problem()
+    if problem:
+        return _usage(problem)
+    config = _run_config(args)
+    try:
         files = inputs.check(config)
     except ManifestError as e:
-        print(f"imgmeta: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        spark = pipeline.local_session(args.master, show_progress=sys.stderr.isatty())
-    except Exception as e:  # no Java, a bad --master: the environment, not the run
-        message = " ".join(f"{type(e).__name__}: {e}".split())
-        print(f"imgmeta: error: cannot start Spark: {message}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        summary = pipeline.run(spark, config, files)
-    except (ManifestError, UsageError) as e:
-        print(f"imgmeta: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    finally:
-        spark.stop()
+        return _usage(str(e))
+    summary = _run_spark(args, config, files)
+    if isinstance(summary, int):
+        return summary
     print(format_summary(summary))
     if not summary["accounted"]:
         return EXIT_FAILED
@@ -343,9 +479,124 @@ def _extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_config(args: argparse.Namespace) -> Any:
+    from image_metadata.job import pipeline
+    return pipeline.RunConfig(
+        manifest=args.manifest,
+        images=args.images,
+        inventory=args.inventory,
+        incremental=args.incremental,
+        retry_failures=args.retry_failures,
+        include=tuple(args.include),
+        exclude=tuple(args.exclude),
+        output=args.output,
+        run_id=args.run_id,
+        partitions=args.partitions,
+        url_column=args.url_column,
+        id_column=args.id_column,
+        delimiter=args.delimiter,
+        encoding=args.encoding,
+        extract=ExtractSettings(
+            concurrency=args.concurrency,
+            max_bytes=args.max_bytes,
+            allow_local_files=not args.no_local_files,
+            fetch=FetchSettings(allow_private_networks=args.allow_private_networks,
+                                allowed_networks=tuple(args.allow_network)),
+        ),
+    )
+
+
+def _run_spark(args: argparse.Namespace, config: Any, files: list[Any]) -> dict[str, Any] | int:
+    from image_metadata import terminal
+    from image_metadata.job import pipeline
+    try:
+        spark = pipeline.local_session(args.master, quiet=not args.verbose)
+    except Exception as e:  # a JVM that would not start: the environment, not the run
+        return _usage(f"cannot start Spark: {one_line(e)}")
+    interrupts = _Interrupts(spark, quiet=not args.verbose)
+    try:
+        with interrupts:
+            return pipeline.run(spark, config, files, view=terminal.progress_bar())
+    except (ManifestError, UsageError) as e:
+        return _usage(str(e))
+    finally:
+        spark.stop()
+
+
+class _Interrupts:
+    """Ctrl-C during a run: Spark's jobs are cancelled from a thread of its own (the main
+    thread may be inside a call to the JVM, whose connection it cannot share), then the run
+    stops with KeyboardInterrupt, which removes what it staged. A second Ctrl-C quits at once."""
+
+    def __init__(self, spark: Any, quiet: bool = True) -> None:
+        self.spark = spark
+        self.quiet = quiet
+        self.seen = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _Interrupts:
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, _signum: int, _frame: Any) -> None:
+        if self.seen:
+            os._exit(EXIT_INTERRUPTED)
+        self.seen = True
+        cancel = threading.Thread(target=self._cancel, name="imgmeta-cancel", daemon=True)
+        cancel.start()
+        cancel.join(10)
+        raise KeyboardInterrupt
+
+    def _cancel(self) -> None:
+        try:
+            if self.quiet:  # cancelled tasks and writes log errors that say nothing new
+                self.spark.sparkContext.setLogLevel("OFF")
+            self.spark.sparkContext.cancelAllJobs()
+        except Exception as e:  # the JVM gone already: nothing is left to cancel
+            logging.getLogger(__name__).info("cancelling Spark jobs: %s", e)
+
+
+def output_problem(output: str) -> str | None:
+    """Why local Spark cannot write under ``output``, found before it starts; None if it can."""
+    scheme, separator, _rest = output.partition("://")
+    if separator:
+        from image_metadata.job.pipeline import has_s3_connector
+        if scheme.lower() in ("s3", "s3a", "s3n") and not has_s3_connector():
+            return (f"--output {output}: local Spark has no S3 connector (hadoop-aws); write "
+                    "to a local folder and copy it with aws s3 sync, or run on Glue with "
+                    "imgmeta aws start-run")
+        return None
+    path = Path(output).expanduser()
+    if path.exists() and not path.is_dir():
+        return f"--output {output} is a file; give a folder (it is created if missing)"
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        return f"--output {output}: {existing} is a file, so no folder can be made below it"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"--output {output}: {existing} is not writable; choose another folder"
+    return None
+
+
+def java_problem() -> str | None:
+    """Why Spark would not find Java (it runs JAVA_HOME/bin/java, else java on PATH)."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        if not os.access(Path(home) / "bin" / "java", os.X_OK):
+            return (f"JAVA_HOME is {home}, which holds no bin/java; point it at a Java 17 "
+                    "runtime or unset it")
+        return None
+    if shutil.which("java") is None:
+        return ("java not found: Spark needs a Java 17 runtime on PATH or in JAVA_HOME "
+                "(Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless)")
+    return None
+
+
 def _aws(args: argparse.Namespace) -> int:
     import boto3
-    from botocore.exceptions import BotoCoreError, ProfileNotFound
+    from botocore.exceptions import BotoCoreError, NoCredentialsError, ProfileNotFound
 
     from image_metadata.aws import remote
     from image_metadata.explore import queries
@@ -356,12 +607,20 @@ def _aws(args: argparse.Namespace) -> int:
         except UsageError as e:
             print(f"imgmeta: error: {e}", file=sys.stderr)
             return EXIT_USAGE
-    try:  # boto3's order: these flags, then AWS_PROFILE / AWS_REGION, then the config files
-        session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
+    # The AWS CLI's order: these flags, then AWS_PROFILE and AWS_REGION (which botocore
+    # itself does not read), AWS_DEFAULT_REGION, then the config files.
+    region = args.region or os.environ.get("AWS_REGION") or None
+    try:
+        session = boto3.session.Session(profile_name=args.profile, region_name=region)
     except ProfileNotFound as e:
         print(f"imgmeta: error: {e}; see aws configure list-profiles", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if session.region_name is None:
+            return _usage("no AWS region: give --region, set AWS_REGION, or set one in your "
+                          "profile with aws configure")
+        if session.get_credentials() is None:  # before a call fails with it, mid-way
+            raise NoCredentialsError
         needs_stack = (args.aws_command == "start-run" and not args.job_name) or (
             args.aws_command == "query" and not (args.workgroup and args.database))
         info = remote.stack_info(session.client("cloudformation"), args.stack) \
@@ -379,8 +638,11 @@ def _aws(args: argparse.Namespace) -> int:
             poll_seconds=args.poll_seconds, max_rows=args.max_rows,
         )
     except remote.RemoteError as e:
-        print(f"imgmeta: error: {e}", file=sys.stderr)
+        print(f"imgmeta: error: {' '.join(str(e).split())}", file=sys.stderr)
         return EXIT_FAILED
+    except NoCredentialsError:
+        return _usage("no AWS credentials found: run aws configure (or aws sso login), or "
+                      "name a profile with --profile / AWS_PROFILE")
     except (BotoCoreError, ValueError) as e:  # no region, a bad region or endpoint: set-up
         print(f"imgmeta: error: {' '.join(str(e).split())} (check --region / --profile and "
               "your AWS configuration)", file=sys.stderr)

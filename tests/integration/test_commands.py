@@ -78,7 +78,7 @@ def test_extract_with_a_master_spark_cannot_use_exits_2_before_starting_spark(tm
     assert "argument --master: 'bogus': expected local, local[N]" in done.stderr.splitlines()[-1]
 
 
-def test_extract_without_java_exits_2_in_one_line(tmp_path):
+def test_extract_with_a_java_home_without_java_exits_2_in_one_line(tmp_path):
     manifest = tmp_path / "m.txt"
     manifest.write_text("https://example.com/a.jpg\n")
     bin_dir = Path(sys.executable).parent
@@ -91,4 +91,4 @@ def test_extract_without_java_exits_2_in_one_line(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     (line,) = [x for x in done.stderr.splitlines() if x.startswith("imgmeta: error:")]
-    assert "cannot start Spark" in line
+    assert "JAVA_HOME is /nonexistent, which holds no bin/java" in line

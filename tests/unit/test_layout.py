@@ -21,7 +21,8 @@ MAY_IMPORT = {
     "job": {"extract", "fetch"},
     "explore": set(),
     "aws": set(),
-    "cli": {"job", "extract", "fetch", "explore", "aws"},
+    "terminal": set(),  # the command's progress bar: a view the job is handed, never imports
+    "cli": {"job", "extract", "fetch", "explore", "aws", "terminal"},
 }
 # Modules of formats/ that are no format's reader.
 FORMAT_SUPPORT = {"__init__", "bits", "header", "pillow", "registry"}

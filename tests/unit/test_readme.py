@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from image_metadata.job import settings
 from image_metadata.schema import markdown
 
@@ -19,6 +21,31 @@ def test_readme_job_argument_table_equals_the_job_arguments():
     documented = text.split("<!-- job-arguments:begin -->\n", 1)[1].split(
         "\n<!-- job-arguments:end -->")[0]
     assert documented == settings.markdown()
+
+
+def _readme_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "update_readme", README.parent / "docs" / "update_readme.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("command", ["", "extract", "query", "map", "aws", "aws start-run",
+                                     "aws query"])
+def test_readme_commands_section_shows_each_commands_help_as_printed(command):
+    tool = _readme_tool()
+    documented = tool.between(README.read_text(), tool.marker(command))
+    assert documented == f"```\n$ {f'imgmeta {command}'.strip()} --help\n" \
+        f"{tool.help_text(command)}\n```", "run: .venv/bin/python docs/update_readme.py"
+
+
+def test_readme_generated_parts_are_what_the_tool_writes():
+    tool = _readme_tool()
+    text = README.read_text()
+    assert tool.rewrite(text) == text, "run: .venv/bin/python docs/update_readme.py"
 
 
 def test_readme_format_table_names_every_format_read():

@@ -47,6 +47,7 @@ def _check(config: RunConfig, s3_client: Any) -> list[manifest.ManifestFile]:
         return []
     return manifest.inspect(config.manifest, url_column=config.url_column,
                             id_column=config.id_column, encoding=config.encoding,
+                            delimiter=config.delimiter,
                             s3_client=s3_client)
 
 

@@ -48,10 +48,12 @@ class ManifestFormat:
     # With bucket and key columns (Athena exports, inventories) instead of URLs: the bucket's
     # column; url_index is then the key's, and the URL is s3://bucket/key.
     bucket_index: int | None = None
+    # A CSV's separator when it is not a comma (Excel writes ';' where ',' is the decimal mark).
+    separator: str = ""
 
     @property
     def delimiter(self) -> str:
-        return "\t" if self.kind == "tsv" else ","
+        return "\t" if self.kind == "tsv" else self.separator or ","
 
 
 @dataclass(frozen=True)
@@ -266,9 +268,10 @@ def _raw_chunks(path: str, *, s3_client: Any = None, limit: int | None = None,
 
 def sniff(
     head: bytes, path: str, *, url_column: str = "url", id_column: str | None = None,
-    encoding: str = "utf-8",
+    encoding: str = "utf-8", delimiter: str = "",
 ) -> ManifestFormat:
-    """Detect the manifest format from its first bytes (content, not file extension)."""
+    """Detect the manifest format from its first bytes (content, not file extension); the
+    column separator among tab, ',', ';' and '|' unless ``delimiter`` names it."""
     cut = len(head) >= HEAD_BYTES
     head = head[:HEAD_BYTES]  # what inspect reads
     _require_text(head, path, encoding)
@@ -278,16 +281,21 @@ def sniff(
     sample = [line for line in found if line.text.strip()][:SAMPLE_LINES]
     if not sample:
         raise ManifestError(f"manifest {path} is empty (no rows)")
-    first = _QUOTED.sub("", sample[0].text)  # a tab or comma inside quotes delimits nothing
-    if "\t" in first:
-        kind = "tsv"
-    elif "," in first and not _is_url_list([line.text for line in sample]):
-        kind = "csv"
-    else:
-        kind = "list"
-    if kind == "list":
+    first = _QUOTED.sub("", sample[0].text)  # a separator inside quotes delimits nothing
+    found = _separator(first, [line.text for line in sample])
+    if delimiter and delimiter not in first:
+        if found:
+            raise ManifestError(
+                f"manifest {path}: its first line holds no {_named(delimiter)} but looks "
+                f"separated by {_named(found)}; leave out --delimiter (Glue job argument "
+                "--delimiter) or correct it")
+        delimiter = ""  # one column: the list reader reads it as well
+    elif not delimiter:
+        delimiter = found
+    if not delimiter:
         return _list_format(sample, path, url_column, cut)
-    delimiter = "\t" if kind == "tsv" else ","
+    kind = "tsv" if delimiter == "\t" else "csv"
+    separator = delimiter if delimiter in ";|" else ""
     fields_of = rows_mod.fields_of(delimiter)
     # A broken record (an unclosed quote, a runaway line) says nothing about the columns: it
     # becomes a failure row of its own, and the format is read from the records that parse.
@@ -327,14 +335,39 @@ def sniff(
                 f"{_shown(fields)}"
             )
         return ManifestFormat(kind, True, url_index, id_index, tuple(fields), good[0].line,
-                              bucket_index)
+                              bucket_index, separator)
     width = max(len(r) for r in rows)
     url_index = next((i for i in range(width) if any(
         looks_like_url(r[i]) for r in rows if i < len(r))), 0)
     others = [i for i in range(len(fields)) if i != url_index]
     id_index = others[0] if others else None
     return ManifestFormat(kind, False, url_index, id_index,
-                          tuple(f"c{i}" for i in range(len(fields))))
+                          tuple(f"c{i}" for i in range(len(fields))), separator=separator)
+
+
+SEPARATORS = ("\t", ",", ";", "|")
+
+
+def _named(separator: str) -> str:
+    return "tab" if separator == "\t" else repr(separator)
+
+
+def _separator(first: str, lines: list[str]) -> str:
+    """The column separator of a sample whose first line is ``first`` (quoted parts taken
+    out), or '' for a list of URLs. A tab always separates; of ',' ';' '|', the one that
+    splits the most lines into as many fields as the first line, in that order on a tie.
+    Inside URLs these characters are no separators (see _is_url_list)."""
+    if "\t" in first:
+        return "\t"
+    best, best_score = "", 0
+    for candidate in SEPARATORS[1:]:
+        count = first.count(candidate)
+        if not count or _is_url_list(lines, candidate):
+            continue
+        score = sum(_QUOTED.sub("", line).count(candidate) == count for line in lines)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
 
 
 def _list_format(sample: list[rows_mod.Line], path: str, url_column: str,
@@ -379,10 +412,10 @@ def _cut(text: str) -> str:
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
-def _is_url_list(lines: list[str]) -> bool:
-    """Commas inside URLs do not make a CSV: a list has one URL-like token per line. A comma
-    in a URL's query ('?crop=faces,edges') is part of it; one before any '?' followed by a
-    value without '/' or '.' ('https://h/a.jpg,id-7') is a column."""
+def _is_url_list(lines: list[str], separator: str = ",") -> bool:
+    """Commas (or ';', '|') inside URLs do not make a CSV: a list has one URL-like token per
+    line. A comma in a URL's query ('?crop=faces,edges') is part of it; one before any '?'
+    followed by a value without '/' or '.' ('https://h/a.jpg,id-7') is a column."""
     if not lines or not looks_like_url(lines[0]):
         return False  # a header holding a comma names CSV columns; a list's header is one name
     for line in lines:
@@ -391,7 +424,7 @@ def _is_url_list(lines: list[str]) -> bool:
             continue  # a blank or broken line decides nothing: it is a row of its own
         query = token.find("?")
         head = token if query < 0 else token[:query]
-        tail = head.split(",")[1:]
+        tail = head.split(separator)[1:]
         if tail and all("/" not in part and "." not in part for part in tail):
             return False  # url,id shaped
     return True
@@ -399,18 +432,35 @@ def _is_url_list(lines: list[str]) -> bool:
 
 def inspect(
     path: str, *, url_column: str = "url", id_column: str | None = None, s3_client: Any = None,
-    encoding: str = "utf-8",
+    encoding: str = "utf-8", delimiter: str = "",
 ) -> list[ManifestFile]:
     """Discover and sniff every manifest file at ``path``; raise ManifestError on any problem."""
     files = discover(path, s3_client=s3_client)
+    _refuse_images(path, files)
     result = []
     for file in files:
         head = read_head(file, s3_client=s3_client)
-        fmt = sniff(head, file, url_column=url_column, id_column=id_column, encoding=encoding)
+        fmt = sniff(head, file, url_column=url_column, id_column=id_column, encoding=encoding,
+                    delimiter=delimiter)
         log.info("manifest %s: %s, header=%s, url column %d", file, fmt.kind, fmt.header,
                  fmt.url_index)
         result.append(ManifestFile(file, fmt, encoding))
     return result
+
+
+def _refuse_images(path: str, files: list[str]) -> None:
+    """A folder of images given where a manifest goes: say how to read its images."""
+    from image_metadata.job.listing import IMAGE_EXTENSIONS
+
+    images = [f for f in files if f.rpartition(".")[2].lower() in IMAGE_EXTENSIONS]
+    if not images or len(images) * 2 < len(files):
+        return  # mostly manifests: an odd image among them fails as a manifest of its own
+    example = images[0].rsplit("/", 1)[-1]
+    if len(files) == 1 and files[0] == path.removeprefix("file://"):
+        raise ManifestError(f"{path} is an image, not a manifest; list image URLs in a CSV, "
+                            "TSV or text file, or read a folder of images with --images FOLDER")
+    raise ManifestError(f"{path} holds images ({example}, ...), not manifests; to read every "
+                        f"image under it use --images {path} (Glue job argument --images)")
 
 
 class Row(NamedTuple):

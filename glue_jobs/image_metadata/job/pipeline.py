@@ -19,7 +19,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -48,12 +49,55 @@ summary_log = logging.getLogger("image_metadata.summary")
 ROWS_PER_PARTITION = 5000  # about 5 s per task at 1,000 URLs/s: retries stay cheap
 
 
+# Spark's own start-up banner and warnings (native Hadoop, plan truncation, ...) say nothing
+# to a user of imgmeta; errors still show. -v keeps Spark's default (warnings).
+_QUIET_LOG4J2 = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+# PySpark's driver counts as a shell: with its class's level equal to the root's, Spark
+# prints no "Setting default log level" banner.
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = error
+"""
+
+
+def _quiet_log_config() -> str:
+    import hashlib
+    import tempfile
+
+    digest = hashlib.sha256(_QUIET_LOG4J2.encode()).hexdigest()[:12]
+    path = os.path.join(tempfile.gettempdir(), f"imgmeta-log4j2-{digest}.properties")
+    if not os.path.exists(path):
+        fd, partial = tempfile.mkstemp(dir=tempfile.gettempdir(), suffix=".properties")
+        with os.fdopen(fd, "w") as f:
+            f.write(_QUIET_LOG4J2)
+        os.replace(partial, path)  # whole or absent, should two runs start at once
+    return path
+
+
+def has_s3_connector() -> bool:
+    """Whether local Spark can read and write s3:// paths (hadoop-aws among its jars)."""
+    import pyspark
+
+    return any((Path(pyspark.__file__).parent / "jars").glob("hadoop-aws-*.jar"))
+
+
 def local_session(master: str = "local[*]", app_name: str = "image-metadata",
-                  show_progress: bool = False) -> SparkSession:
-    """A local SparkSession configured as the Glue job's (UTC, Python from this interpreter)."""
+                  show_progress: bool = False, quiet: bool = True) -> SparkSession:
+    """A local SparkSession configured as the Glue job's (UTC, Python from this interpreter).
+
+    ``quiet``: Spark logs errors only (no start-up banner, no warnings)."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    java_options = "-Duser.timezone=UTC"
+    if quiet:
+        java_options += f" -Dlog4j2.configurationFile=file:{_quiet_log_config()}"
     return (
         SparkSession.builder.master(master)
         .appName(app_name)
@@ -61,18 +105,20 @@ def local_session(master: str = "local[*]", app_name: str = "image-metadata",
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", str(show_progress).lower())
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.driver.extraJavaOptions", java_options)
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
         .getOrCreate()
     )
 
 
 def run(spark: SparkSession, config: RunConfig,
-        files: list[manifest_mod.ManifestFile] | None = None) -> dict[str, Any]:
+        files: list[manifest_mod.ManifestFile] | None = None, *,
+        view: ProgressView | None = None) -> dict[str, Any]:
     """Run one extraction; returns the run summary that is also written under ``runs/``.
 
     ``files`` is the manifest as ``manifest.inspect`` found it, when the caller has checked it
-    already (before starting Spark)."""
+    already (before starting Spark); ``view`` shows the extraction's progress instead of the
+    progress log lines. A run that stops midway (an error, Ctrl-C) removes what it staged."""
     started = time.monotonic()
     try:
         run_id = parse_run_id(config.run_id) or new_run_id()
@@ -91,6 +137,19 @@ def run(spark: SparkSession, config: RunConfig,
         log.warning("another run with run id %s is in progress or died midway (%s exists); "
                     "each commits its own rows", run_id, staging_root)
     staging = f"{staging_root}/{uuid.uuid4().hex[:12]}"
+    try:
+        return _staged_run(spark, config, files, run_id, output, dt, fs, staging, view,
+                           started)
+    except BaseException:
+        # Stopped midway (an error, Ctrl-C): nothing was committed, so nothing is kept.
+        _remove_staging(fs, staging, staging_root, output)
+        raise
+
+
+def _staged_run(spark: SparkSession, config: RunConfig,
+                files: list[manifest_mod.ManifestFile], run_id: str, output: str, dt: str,
+                fs: _FileSystem, staging: str, view: ProgressView | None,
+                started: float) -> dict[str, Any]:
     with _timed("reading the manifest"):  # every row, parsed once, before any Spark work
         staged = inputs.stage(config, files, f"{staging}/manifest", spark=spark)
     rows = spark.read.parquet(*staged.paths)
@@ -130,7 +189,7 @@ def run(spark: SparkSession, config: RunConfig,
     if config.incremental:
         log.info("incremental: %d unchanged since their last successful read, %d skipped",
                  planned["unchanged"], planned["skipped"])
-    progress = Progress(spark, reading, every=config.progress_seconds)
+    progress = Progress(spark, reading, every=config.progress_seconds, view=view)
     results = extract_urls(spark, to_read.repartition(partitions), config.extract, run_id,
                            progress)
     with progress, _timed("extracting"):
@@ -153,11 +212,18 @@ def run(spark: SparkSession, config: RunConfig,
     # One line: Athena's JSON SerDe reads one object per line, CloudWatch one event per line.
     line = json.dumps(summary)
     fs.write_text(f"{output}/runs/{run_id}.json", line + "\n")
-    fs.delete(staging)
-    fs.delete_if_empty(staging_root)
-    fs.delete_if_empty(f"{output}/{STAGING_PREFIX}")
+    _remove_staging(fs, staging, staging.rsplit("/", 1)[0], output)
     summary_log.info("%s", line)
     return summary
+
+
+def _remove_staging(fs: _FileSystem, staging: str, staging_root: str, output: str) -> None:
+    try:
+        fs.delete(staging)
+        fs.delete_if_empty(staging_root)
+        fs.delete_if_empty(f"{output}/{STAGING_PREFIX}")
+    except Exception as e:  # a JVM already gone: the original error is the one to report
+        log.warning("could not remove %s: %s", staging, e)
 
 
 def configure_timestamps(spark: SparkSession) -> None:
@@ -182,19 +248,36 @@ def _timed(label: str) -> Iterator[None]:
     log.info("%s took %.2f s", label, time.monotonic() - started)
 
 
+class ProgressView(Protocol):
+    """Shows the extraction's progress instead of the log lines (a terminal's progress bar)."""
+
+    every: float  # seconds between updates
+
+    def update(self, done: int, failed: int, total: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Progress:
     """Logs URLs done / total, rate, failures so far and ETA every ``every`` seconds while a
-    block runs. Counts come from accumulators, which Spark merges as each task finishes."""
+    block runs, or feeds a ``view`` at its own pace. Counts come from accumulators, which
+    Spark merges as each task finishes."""
 
-    def __init__(self, spark: SparkSession, total: int, every: float = 30.0) -> None:
+    def __init__(self, spark: SparkSession, total: int, every: float = 30.0,
+                 view: ProgressView | None = None) -> None:
         self._tracker = spark.sparkContext.statusTracker()
         self.done = spark.sparkContext.accumulator(0)
         self.failed = spark.sparkContext.accumulator(0)
         self.total = total
-        self.every = every
+        self.every = view.every if view is not None else every
+        self.view = view
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = 0.0
+
+    def counts(self) -> tuple[int, int]:
+        """(done, failed) so far."""
+        return min(self.done.value, self.total), self.failed.value
 
     def line(self, elapsed: float) -> str:
         done, failed = min(self.done.value, self.total), self.failed.value
@@ -218,18 +301,27 @@ class Progress:
 
         def report() -> None:
             while not self._stop.wait(self.every):
-                progress_log.info("%s", self.line(time.monotonic() - self._started))
+                self._report()
 
+        self._report(first=True)
         self._thread = threading.Thread(target=report, name="imgmeta-progress", daemon=True)
         self._thread.start()
         return self
+
+    def _report(self, first: bool = False) -> None:
+        if self.view is not None:
+            self.view.update(*self.counts(), self.total)
+        elif not first:
+            progress_log.info("%s", self.line(time.monotonic() - self._started))
 
     def __exit__(self, kind: object, *_: object) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
         if kind is None:
-            progress_log.info("%s", self.line(time.monotonic() - self._started))
+            self._report()
+        if self.view is not None:
+            self.view.close()
 
 
 def _duration(seconds: float) -> str:

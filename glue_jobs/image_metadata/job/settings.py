@@ -43,6 +43,7 @@ class RunConfig:
     # How often the driver logs progress while extracting (seconds).
     progress_seconds: float = 30.0
     encoding: str = "utf-8"  # of the manifest files
+    delimiter: str = ""  # of the manifest's columns; '' finds it from the file
     # Instead of a manifest: the images under a folder or s3:// prefix, chosen by extension
     # or by include globs, less the exclude globs.
     images: str = ""
@@ -187,6 +188,20 @@ def parse_output(value: str) -> str:
     return text
 
 
+DELIMITERS = {",": ",", ";": ";", "|": "|", "\t": "\t", "tab": "\t", "\\t": "\t"}
+
+
+def parse_delimiter(value: str) -> str:
+    """A manifest column separator: ',' ';' '|' or a tab ('tab' or '\\t' spell it); ''
+    leaves it to be found from the file."""
+    if value == "":
+        return ""
+    key = value if value in DELIMITERS else value.strip().lower()
+    if key not in DELIMITERS:
+        raise ValueError("expected one of , ; | or tab")
+    return DELIMITERS[key]
+
+
 def parse_encoding(value: str) -> str:
     import codecs
 
@@ -262,6 +277,8 @@ JOB_ARGUMENTS: tuple[JobArgument, ...] = (
                 "seconds between progress lines in the driver log"),
     JobArgument("encoding", "utf-8", parse_encoding,
                 "text encoding of the manifest files (e.g. latin-1, cp1252)"),
+    JobArgument("delimiter", "", parse_delimiter, "manifest column separator: , ; | or tab "
+                "(default: found from each file)"),
 )
 ARGUMENTS_BY_NAME: Mapping[str, JobArgument] = {a.name: a for a in JOB_ARGUMENTS}
 
@@ -440,6 +457,7 @@ def config_from_job_arguments(values: Mapping[str, str]) -> RunConfig:
         id_column=parsed["id_column"] or None,
         progress_seconds=parsed["progress_seconds"],
         encoding=parsed["encoding"],
+        delimiter=parsed["delimiter"],
         images=parsed["images"],
         inventory=parsed["inventory"],
         incremental=parsed["incremental"],
