@@ -353,7 +353,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     return _map(args)
 
 
-_JAVA_EXCEPTION = re.compile(r"^\s*(?:Caused by: )?([\w$]+(?:\.[\w$]+)+(?:Exception|Error)): (.+)$")
+_JAVA_EXCEPTION = re.compile(
+    r"^\s*(?::\s*|Caused by: )?([\w$]+(?:\.[\w$]+)+(?:Exception|Error)): (.+)$")
 
 
 def one_line(error: BaseException, limit: int = 300) -> str:

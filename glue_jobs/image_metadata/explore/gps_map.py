@@ -61,7 +61,9 @@ def asset_roots() -> list[Path]:
     """Where Leaflet's files are looked for: $IMGMETA_LEAFLET_DIR, then node_modules folders."""
     roots = [Path(os.environ["IMGMETA_LEAFLET_DIR"])] if os.environ.get("IMGMETA_LEAFLET_DIR") \
         else []
-    roots += [Path(__file__).resolve().parents[2] / "node_modules", Path.cwd() / "node_modules"]
+    # The checkout's own (this file is in glue_jobs/image_metadata/explore/), then the
+    # current folder's.
+    roots += [Path(__file__).resolve().parents[3] / "node_modules", Path.cwd() / "node_modules"]
     return roots
 
 
