@@ -284,6 +284,9 @@ def _add_aws_commands(commands: argparse._SubParsersAction,
     start.add_argument("--partitions", type=_partitions, help="Spark partitions")
     start.add_argument("--url-column", help="manifest column holding the URLs")
     start.add_argument("--id-column", help="manifest column carried to every row as id")
+    start.add_argument("--delimiter", type=_option(settings.parse_delimiter), metavar="CHAR",
+                       help="manifest column separator: , ; | or tab (default: found from "
+                       "each file)")
     start.add_argument("--max-bytes", type=_size, help="per-image read cap (bytes, 32MiB)")
     start.add_argument("--allow-network", action="append", default=None, metavar="CIDR",
                        type=_network, help="a private network http(s) URLs may reach "
@@ -679,7 +682,8 @@ def _job_run_arguments(args: argparse.Namespace) -> dict[str, str]:
         "exclude": args.exclude, "output": args.output, "run_id": args.run_id,
         "concurrency": args.concurrency, "partitions": args.partitions,
         "url_column": args.url_column, "id_column": args.id_column,
-        "max_bytes": args.max_bytes, "allow_networks": args.allow_network,
+        "delimiter": args.delimiter, "max_bytes": args.max_bytes,
+        "allow_networks": args.allow_network,
     })
 
 

@@ -42,6 +42,10 @@ def test_imgmeta_extract_runs_the_demo_set_and_prints_the_summary(tmp_path):
     images = ds.dataset(output / "images", partitioning="hive").to_table()
     failures = ds.dataset(output / "failures", partitioning="hive").to_table()
     assert images.num_rows == 8 and failures.num_rows == 7
+    # Off a terminal: the job's own progress line, and none of Spark's banner or warnings.
+    assert "extracting: 15 of 15 URLs (100.0 %)" in done.stderr
+    for noise in ("Setting default log level", "NativeCodeLoader", " WARN ", "[Stage "):
+        assert noise not in done.stderr
 
 
 def test_glue_entry_script_runs_with_glue_style_arguments(tmp_path, http_server):
