@@ -229,7 +229,14 @@ def _add_data_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _data_folder(args: argparse.Namespace) -> str | None:
-    return args.data or args.data_option or os.environ.get(DATA_VARIABLE) or None
+    folder = args.data or args.data_option or os.environ.get(DATA_VARIABLE) or None
+    return _local(folder) if folder else None
+
+
+def _local(path: str) -> str:
+    """``~`` expanded as a shell would have (a quoted '~' in a script, $IMGMETA_DATA), so a
+    check and the run see one path."""
+    return path if "://" in path else os.path.expanduser(path)
 
 
 def _add_aws_commands(commands: argparse._SubParsersAction,
@@ -394,15 +401,48 @@ def _query(args: argparse.Namespace) -> int:
             return _usage(f"no named query {args.query!r}; see imgmeta query --list")
         sql = args.query
     try:
-        columns, rows = localsql.run(localsql.connect(data, all_runs=args.all_runs), sql)
+        connection = localsql.connect(data, all_runs=args.all_runs)
     except localsql.QueryError as e:
+        return _usage(str(e))
+    stop = _QueryInterrupt(connection)
+    try:
+        with stop:
+            columns, rows = localsql.run(connection, sql)
+    except localsql.QueryError as e:
+        if stop.seen:  # DuckDB reports the interrupt as the query's error
+            raise KeyboardInterrupt from None
         return _usage(str(e))
     print(render(columns, rows, args.format))
     return EXIT_OK
 
 
+class _QueryInterrupt:
+    """Ctrl-C stops a running DuckDB query (DuckDB does not see Python's signal itself); a
+    second one quits at once."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.seen = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _QueryInterrupt:
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+        if self.seen:
+            raise KeyboardInterrupt
+
+    def _handle(self, _signum: int, _frame: Any) -> None:
+        if self.seen:
+            os._exit(EXIT_INTERRUPTED)
+        self.seen = True
+        self.connection.interrupt()
+
+
 def _usage(message: str) -> int:
-    print(f"imgmeta: error: {message}", file=sys.stderr)
+    print(f"imgmeta: error: {' '.join(message.split())}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -437,6 +477,9 @@ def map_file(data: str, html: str | None) -> Path:
     path = Path(html).expanduser()
     if path.is_dir() or html.endswith(("/", os.sep)):
         path = path / "map.html"
+    if path.is_file() and path.suffix.lower() not in (".html", ".htm"):
+        raise MapError(f"--html {html} exists and is no .html file; name an .html file (one "
+                       "that exists is replaced)")
     folder = path.parent
     if not folder.is_dir():
         raise MapError(f"--html {html}: folder {folder} does not exist; create it or name a "
@@ -459,8 +502,10 @@ def _extract(args: argparse.Namespace) -> int:
                       "--inventory; a manifest names its URLs itself")
     if args.delimiter and not args.manifest:
         return _usage("--delimiter is for manifests; --images and --inventory list objects")
+    args.output = _local(args.output)
+    args.manifest, args.images = _local(args.manifest), _local(args.images)
     # The environment before the input, the input before paying for a JVM start.
-    problem = output_problem(args.output) or java_problem()
+    problem = output_problem(args.output) or _output_inside_manifest(args) or java_problem()
     if problem:
         return _usage(problem)
     config = _run_config(args)
@@ -513,42 +558,83 @@ def _run_config(args: argparse.Namespace) -> Any:
 def _run_spark(args: argparse.Namespace, config: Any, files: list[Any]) -> dict[str, Any] | int:
     from image_metadata import terminal
     from image_metadata.job import pipeline
-    try:
-        spark = pipeline.local_session(args.master, quiet=not args.verbose)
-    except Exception as e:  # a JVM that would not start: the environment, not the run
-        return _usage(f"cannot start Spark: {one_line(e)}")
-    interrupts = _Interrupts(spark, quiet=not args.verbose)
-    try:
-        with interrupts:
+    interrupts = _Interrupts(quiet=not args.verbose)
+    # Installed before the JVM starts and kept until it has stopped: a signal at any moment
+    # stops the run the same way.
+    with interrupts:
+        try:
+            spark = pipeline.local_session(args.master, quiet=not args.verbose)
+        except Exception as e:  # a JVM that would not start: the environment, not the run
+            if interrupts.signum:
+                return interrupts.stopped()
+            return _usage(f"cannot start Spark: {one_line(e)}")
+        interrupts.attach(spark)  # PySpark put in its own SIGINT handler
+        try:
+            if interrupts.signum:
+                raise KeyboardInterrupt
             return pipeline.run(spark, config, files, view=terminal.progress_bar())
-    except (ManifestError, UsageError) as e:
-        return _usage(str(e))
-    finally:
+        except (ManifestError, UsageError) as e:
+            return _usage(str(e))
+        except KeyboardInterrupt:
+            if not interrupts.signum:
+                raise
+            return interrupts.stopped()
+        except Exception:
+            if interrupts.signum:  # a job cancelled under it fails with Spark's error
+                return interrupts.stopped()
+            raise
+        finally:
+            _stop(spark, interrupted=bool(interrupts.signum))
+
+
+def _stop(spark: Any, interrupted: bool) -> None:
+    try:
         spark.stop()
+    except Exception:
+        if not interrupted:
+            raise
+        # A signal to the whole process group stopped the JVM too: nothing is left to stop.
 
 
 class _Interrupts:
-    """Ctrl-C during a run: Spark's jobs are cancelled from a thread of its own (the main
-    thread may be inside a call to the JVM, whose connection it cannot share), then the run
-    stops with KeyboardInterrupt, which removes what it staged. A second Ctrl-C quits at once."""
+    """Ctrl-C or SIGTERM during a run: Spark's jobs are cancelled from a thread of its own
+    (the main thread may be inside a call to the JVM, whose connection it cannot share), then
+    the run stops with KeyboardInterrupt, which removes what it staged. A second signal quits
+    at once."""
 
-    def __init__(self, spark: Any, quiet: bool = True) -> None:
-        self.spark = spark
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, quiet: bool = True) -> None:
         self.quiet = quiet
-        self.seen = False
-        self._previous: Any = None
+        self.signum = 0
+        self._spark: Any = None
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _Interrupts:
-        self._previous = signal.signal(signal.SIGINT, self._handle)
+        self._previous = {number: signal.signal(number, self._handle) for number in self.SIGNALS}
         return self
 
     def __exit__(self, *_: object) -> None:
-        signal.signal(signal.SIGINT, self._previous)
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
 
-    def _handle(self, _signum: int, _frame: Any) -> None:
-        if self.seen:
-            os._exit(EXIT_INTERRUPTED)
-        self.seen = True
+    def attach(self, spark: Any) -> None:
+        self._spark = spark
+        for number in self.SIGNALS:
+            signal.signal(number, self._handle)
+
+    def stopped(self) -> int:
+        name = "interrupted" if self.signum == signal.SIGINT else \
+            f"stopped by {signal.Signals(self.signum).name}"
+        print(f"imgmeta: {name}; nothing of this run was kept", file=sys.stderr)
+        return 128 + self.signum
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        if self.signum:
+            os._exit(128 + self.signum)
+        self.signum = signum
+        if self._spark is None:
+            return  # the JVM is starting: the run stops as soon as it has
         cancel = threading.Thread(target=self._cancel, name="imgmeta-cancel", daemon=True)
         cancel.start()
         cancel.join(10)
@@ -557,8 +643,8 @@ class _Interrupts:
     def _cancel(self) -> None:
         try:
             if self.quiet:  # cancelled tasks and writes log errors that say nothing new
-                self.spark.sparkContext.setLogLevel("OFF")
-            self.spark.sparkContext.cancelAllJobs()
+                self._spark.sparkContext.setLogLevel("OFF")
+            self._spark.sparkContext.cancelAllJobs()
         except Exception as e:  # the JVM gone already: nothing is left to cancel
             logging.getLogger(__name__).info("cancelling Spark jobs: %s", e)
 
@@ -584,17 +670,51 @@ def output_problem(output: str) -> str | None:
     return None
 
 
+def _output_inside_manifest(args: argparse.Namespace) -> str | None:
+    """An output folder inside the manifest folder: its files would be read as manifests by
+    the next run."""
+    if not args.manifest or "://" in args.manifest or "://" in args.output:
+        return None
+    manifest, output = Path(args.manifest).resolve(), Path(args.output).resolve()
+    if manifest.is_dir() and (output == manifest or manifest in output.parents):
+        return (f"--output {args.output} is inside the manifest folder {args.manifest}, whose "
+                "files are all read as manifests; choose an output folder outside it")
+    return None
+
+
 def java_problem() -> str | None:
     """Why Spark would not find Java (it runs JAVA_HOME/bin/java, else java on PATH)."""
     home = os.environ.get("JAVA_HOME")
     if home:
-        if not os.access(Path(home) / "bin" / "java", os.X_OK):
+        java = str(Path(home) / "bin" / "java")
+        if not os.access(java, os.X_OK):
             return (f"JAVA_HOME is {home}, which holds no bin/java; point it at a Java 17 "
                     "runtime or unset it")
-        return None
-    if shutil.which("java") is None:
-        return ("java not found: Spark needs a Java 17 runtime on PATH or in JAVA_HOME "
-                "(Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless)")
+    else:
+        found = shutil.which("java")
+        if found is None:
+            return ("java not found: Spark needs a Java 17 runtime on PATH or in JAVA_HOME "
+                    "(Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless)")
+        java = found
+    return _java_version_problem(java)
+
+
+def _java_version_problem(java: str) -> str | None:
+    """Spark 3.5 on Glue 5.1 runs Java 17; an older one fails with a trace of its own."""
+    import subprocess
+
+    try:
+        done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"{java} does not run ({e}); install a Java 17 runtime or set JAVA_HOME"
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', done.stderr + done.stdout)
+    if done.returncode != 0 or not match:
+        first = next((line for line in done.stderr.splitlines() if line.strip()), "")
+        return f"{java} -version failed: {first.strip()}; install a Java 17 runtime"
+    major = int(match.group(2) if match.group(1) == "1" else match.group(1))  # 1.8 is 8
+    if major < 17:
+        return (f"{java} is Java {major}; Spark here needs Java 17 or later (as Glue 5.1 "
+                "runs): install one and point JAVA_HOME at it")
     return None
 
 
@@ -614,11 +734,15 @@ def _aws(args: argparse.Namespace) -> int:
     # The AWS CLI's order: these flags, then AWS_PROFILE and AWS_REGION (which botocore
     # itself does not read), AWS_DEFAULT_REGION, then the config files.
     region = args.region or os.environ.get("AWS_REGION") or None
+    if region is not None and not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", region):
+        return _usage(f"--region {region!r} is not an AWS region name (e.g. eu-west-1)")
     try:
         session = boto3.session.Session(profile_name=args.profile, region_name=region)
     except ProfileNotFound as e:
         print(f"imgmeta: error: {e}; see aws configure list-profiles", file=sys.stderr)
         return EXIT_USAGE
+    except BotoCoreError as e:  # a config file that does not parse
+        return _usage(f"{e} (check your AWS configuration files)")
     try:
         if session.region_name is None:
             return _usage("no AWS region: give --region, set AWS_REGION, or set one in your "

@@ -31,6 +31,8 @@ def place(tmp_path, monkeypatch):
     for name in ("a.jpg", "b.jpg"):
         (tmp_path / "photos" / name).write_bytes(samples.encode("JPEG", (8, 8)))
     (tmp_path / "empty").mkdir()
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "m.csv").write_text("url\nhttps://example.com/a.jpg\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -78,6 +80,10 @@ USAGE_ERRORS = {
                             "a-file is a file, so no folder can be made below it"),
     "output on S3 without an S3 connector": (("extract", "m.csv", "--output", "s3://b/out"),
                                              "local Spark has no S3 connector"),
+    "output with a scheme Spark cannot write": (("extract", "m.csv", "--output",
+                                                 "https://h/out"), "Spark writes to s3://"),
+    "output inside the manifest folder": (("extract", "manifests", "--output",
+                                           "manifests/out"), "inside the manifest folder"),
     "missing manifest": (("extract", "nothing.csv", "--output", "out"),
                          "manifest nothing.csv does not exist"),
     "folder of images as the manifest": (("extract", "photos", "--output", "out"),
@@ -94,6 +100,10 @@ USAGE_ERRORS = {
     "map of a missing folder": (("map", "nowhere"), "nowhere"),
     "map into a missing folder": (("map", "empty", "--html", "no/such/map.html"),
                                   "folder no/such does not exist"),
+    "map over a file that is no html page": (("map", "empty", "--html", "m.csv"),
+                                             "exists and is no .html file"),
+    "aws region that is no region": (("aws", "start-run", "--region", "not a region"),
+                                     "is not an AWS region name"),
     "aws without a region": (("aws", "start-run"), "no AWS region: give --region"),
     "aws with an unknown profile": (("aws", "query", "camera_models", "--profile", "nosuch"),
                                     "nosuch"),
@@ -114,6 +124,38 @@ def test_aws_without_credentials_says_how_to_give_them(place):
     line = the_one_line(done)
     assert done.returncode == 2
     assert "no AWS credentials" in line and "aws configure" in line
+
+
+def test_an_aws_config_file_that_does_not_parse_is_a_set_up_error(place):
+    config = place / "aws-config"
+    config.write_text("[default\nregion = eu-west-1\n")
+    done = run("aws", "start-run", env={**NO_AWS, "AWS_CONFIG_FILE": str(config)})
+    assert "check your AWS configuration files" in the_one_line(done)
+    assert done.returncode == 2
+
+
+def test_a_java_older_than_17_is_named_before_spark_starts(place):
+    java = place / "old-java" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n")
+    java.chmod(0o755)
+    done = run("extract", "m.csv", "--output", "out", env={"JAVA_HOME": str(java.parents[1])})
+    assert "is Java 11; Spark here needs Java 17 or later" in the_one_line(done)
+    assert done.returncode == 2
+
+
+def test_ctrl_c_stops_a_long_local_query_at_once(place):
+    from tests.support.contract_data import image_row, write_images
+
+    write_images(place / "data", [image_row(1, None, None)])
+    process = subprocess.Popen(
+        [str(IMGMETA), "query", "SELECT sum(i) FROM range(100000000000) t(i)", "data"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # DuckDB is summing: about ten minutes of work
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err.splitlines() == ["imgmeta: interrupted"]
 
 
 def test_no_java_anywhere_is_one_line_naming_what_to_install(place):
@@ -138,7 +180,13 @@ def test_glue_script_with_a_concurrency_that_is_no_number_is_one_line_and_exit_2
     assert "job argument --concurrency 'abc'" in line
 
 
-def test_ctrl_c_mid_run_exits_130_in_one_line_and_keeps_nothing(place):
+STOPS = {"ctrl-c": (signal.SIGINT, 130, "imgmeta: interrupted; nothing of this run was kept"),
+         "sigterm": (signal.SIGTERM, 143,
+                     "imgmeta: stopped by SIGTERM; nothing of this run was kept")}
+
+
+@pytest.mark.parametrize("signum,code,message", STOPS.values(), ids=STOPS.keys())
+def test_a_signal_mid_run_exits_in_one_line_and_keeps_nothing(place, signum, code, message):
     server = FaultServer()
     try:
         manifest = place / "held.txt"
@@ -153,13 +201,14 @@ def test_ctrl_c_mid_run_exits_130_in_one_line_and_keeps_nothing(place):
         while server.requests.total() == 0 and time.monotonic() < deadline:
             time.sleep(0.1)  # extracting: the held requests have arrived
         assert server.requests.total() > 0, "the run never reached the server"
-        os.killpg(process.pid, signal.SIGINT)
+        # The whole group, as a terminal and most schedulers do: the JVM gets it too.
+        os.killpg(process.pid, signum)
         _out, err = process.communicate(timeout=120)
     finally:
         server.release.set()
         server.stop()
-    assert process.returncode == 130, err
+    assert process.returncode == code, err
     assert "Traceback" not in err
-    assert err.splitlines() == ["imgmeta: interrupted; nothing of this run was kept"]
+    assert err.splitlines() == [message]
     assert not (place / "out" / "_staging").exists()
     assert not (place / "out" / "runs").exists()

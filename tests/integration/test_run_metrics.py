@@ -44,6 +44,6 @@ def test_cloudwatch_refusing_the_metrics_costs_a_warning_not_the_run(caplog, mon
 
 def test_a_run_over_its_failure_limit_is_named_with_the_limit():
     assert run_metrics.over_limit(SUMMARY, 0.2, "--max_failure_rate 0.2") == (
-        "10 of 40 images read failed (25 %), more than the --max_failure_rate 0.2 allowed")
+        "10 of 40 images read failed (25 %); --max_failure_rate 0.2 allows at most 20 %")
     assert run_metrics.over_limit(SUMMARY, 0.25, "x") is None
     assert run_metrics.over_limit(SUMMARY, None, "x") is None

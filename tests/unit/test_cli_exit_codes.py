@@ -60,7 +60,7 @@ def test_a_failure_share_above_the_limit_exits_1_saying_so_in_one_line(tmp_path,
     assert code == cli.EXIT_FAILED
     error = capsys.readouterr().err
     assert error.count("\n") == 1
-    assert "3 of 10 images read failed (30 %), more than the --max-failure-rate 0.2" in error
+    assert "3 of 10 images read failed (30 %); --max-failure-rate 0.2 allows at most 20 %" in error
 
 
 def test_a_failure_share_within_the_limit_exits_0(tmp_path, monkeypatch):

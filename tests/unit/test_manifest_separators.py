@@ -90,3 +90,20 @@ def test_a_manifest_folder_with_one_stray_image_is_read_as_manifests(tmp_path):
     (tmp_path / "cover.jpg").write_bytes(b"\xff\xd8\xff\x00")
     with pytest.raises(ManifestError, match="not a manifest: it holds NUL bytes"):
         inspect(str(tmp_path))  # the image itself is refused as a manifest, by its content
+
+
+def test_a_row_with_more_values_than_the_header_is_a_failure_not_a_cut_url(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("id,url\n1,https://h/a.jpg?crop=a,b\n2,https://h/b.jpg\n")
+    (file,) = inspect(str(path))
+    first, second = read_rows(file)
+    assert first.problem == ("manifest line 2 has 3 fields where the header names 2; quote a "
+                             "value holding ','")
+    assert (second.url, second.problem) == ("https://h/b.jpg", None)
+
+
+def test_empty_trailing_values_beyond_the_header_are_no_problem(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("url,id\nhttps://h/a.jpg,1,,\n")
+    (file,) = inspect(str(path))
+    assert [(r.url, r.id, r.problem) for r in read_rows(file)] == [("https://h/a.jpg", "1", None)]

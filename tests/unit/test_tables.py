@@ -223,3 +223,7 @@ def test_a_table_spells_null_and_shows_maps_as_json(con):
 
 def test_a_table_shows_bytes_escaped(con):
     assert body(query(con, "SELECT from_hex('00415c') AS b", "table")) == ["\\x00A\\x5C"]
+
+
+def test_json_keeps_both_values_of_two_columns_of_one_name():
+    assert render(["a", "a", "a_2"], [(1, 2, 3)], "json") == '{"a": 1, "a_2": 2, "a_2_2": 3}'

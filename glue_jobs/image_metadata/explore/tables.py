@@ -44,7 +44,8 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "ta
         writer.writerows([text(v) for v in row] for row in rows)
         return out.getvalue().rstrip("\n")
     if fmt == "json":
-        return "\n".join(json.dumps({c: json_value(v) for c, v in zip(columns, row, strict=True)},
+        keys = distinct_names(columns)
+        return "\n".join(json.dumps({c: json_value(v) for c, v in zip(keys, row, strict=True)},
                                     ensure_ascii=False, allow_nan=False) for row in rows)
     if fmt != "table":
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -128,6 +129,21 @@ def _rounded(value: float) -> str:
     whole = math.floor(math.log10(abs(value))) + 1  # digits before the point; <= 0 below 1
     cell = f"{value:.{max(0, TABLE_DIGITS - whole)}f}"
     return cell.rstrip("0").rstrip(".") if "." in cell else cell
+
+
+def distinct_names(columns: Sequence[str]) -> list[str]:
+    """Column names as object keys: a name seen before gets _2, _3, ... (SELECT 1 AS a, 2 AS a
+    keeps both values)."""
+    seen: set[str] = set()
+    names = []
+    for name in columns:
+        candidate, number = name, 1
+        while candidate in seen:
+            number += 1
+            candidate = f"{name}_{number}"
+        seen.add(candidate)
+        names.append(candidate)
+    return names
 
 
 def _cell(value: Any, limit: int | None = MAX_CELL) -> str:

@@ -503,6 +503,14 @@ def read_rows(file: ManifestFile, *, s3_client: Any = None) -> Iterator[Row]:
             yield Row(_cut_value(record.text), None, f"manifest line {record.line}: {e}",
                       record.line)
             continue
+        if fmt.header and len(fields) > len(fmt.columns) and any(
+                f.strip() for f in fields[len(fmt.columns):]):
+            # More values than the header names: most likely a URL holding the separator
+            # unquoted ('?crop=a,b'), whose cut-off start must not be fetched as the URL.
+            yield Row(_cut_value(record.text), None, f"manifest line {record.line} has "
+                      f"{len(fields)} fields where the header names {len(fmt.columns)}; quote "
+                      f"a value holding {_named(fmt.delimiter)}", record.line)
+            continue
         url = fields[fmt.url_index].strip() if fmt.url_index < len(fields) else ""
         image_id = fields[fmt.id_index].strip() if fmt.id_index is not None and \
             fmt.id_index < len(fields) else ""

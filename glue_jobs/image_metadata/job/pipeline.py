@@ -8,6 +8,7 @@ replace that run's rows and lets different runs accumulate side by side.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -28,7 +29,7 @@ from pyspark.sql import functions as F
 from image_metadata.exceptions import UsageError
 from image_metadata.extract import RESULT_NAMES, ExtractSettings, extract_partition
 from image_metadata.fetch.source import Condition
-from image_metadata.job import accounting, incremental, inputs
+from image_metadata.job import accounting, incremental, inputs, live_counts
 from image_metadata.job import manifest as manifest_mod
 from image_metadata.job.settings import RunConfig, new_run_id, parse_run_id
 from image_metadata.schema import (
@@ -222,8 +223,17 @@ def _remove_staging(fs: _FileSystem, staging: str, staging_root: str, output: st
         fs.delete(staging)
         fs.delete_if_empty(staging_root)
         fs.delete_if_empty(f"{output}/{STAGING_PREFIX}")
-    except Exception as e:  # a JVM already gone: the original error is the one to report
-        log.warning("could not remove %s: %s", staging, e)
+    except Exception as e:  # a JVM already gone (a signal to the whole process group)
+        if not staging.startswith("file://"):
+            log.warning("could not remove %s: %s", staging, e)
+            return
+        import shutil
+
+        local = staging[len("file://"):]
+        shutil.rmtree(local, ignore_errors=True)
+        for folder in (os.path.dirname(local), os.path.dirname(os.path.dirname(local))):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # only when empty
 
 
 def configure_timestamps(spark: SparkSession) -> None:
@@ -274,13 +284,21 @@ class Progress:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = 0.0
+        # Counted per URL as it happens where the workers can reach the driver's loopback.
+        master = spark.sparkContext.master
+        self._live = live_counts.Listener() if master.startswith("local") else None
+        self.live_address = self._live.address if self._live is not None else None
 
     def counts(self) -> tuple[int, int]:
         """(done, failed) so far."""
-        return min(self.done.value, self.total), self.failed.value
+        done, failed = self.done.value, self.failed.value
+        if self._live is not None:
+            live_done, live_failed = self._live.counts()
+            done, failed = max(done, live_done), max(failed, live_failed)
+        return min(done, self.total), min(failed, self.total)
 
     def line(self, elapsed: float) -> str:
-        done, failed = min(self.done.value, self.total), self.failed.value
+        done, failed = self.counts()
         rate = done / elapsed if elapsed > 0 else 0.0
         share = 100.0 * done / self.total if self.total else 100.0
         text = (f"extracting: {done:,} of {self.total:,} URLs ({share:.1f} %), {failed:,} "
@@ -322,6 +340,8 @@ class Progress:
             self._report()
         if self.view is not None:
             self.view.close()
+        if self._live is not None:
+            self._live.close()
 
 
 def _duration(seconds: float) -> str:
@@ -354,15 +374,24 @@ def extract_urls(
     """The per-URL results (``schema.result_columns()``), computed in ``mapPartitions``."""
     done = progress.done if progress is not None else None
     failed = progress.failed if progress is not None else None
+    live = progress.live_address if progress is not None else None
     status = RESULT_NAMES.index("status")
 
     def partition(rows: Any) -> Any:
-        for result in extract_partition((_work(r) for r in rows), settings, run_id):
-            if done is not None:
-                done.add(1)
-                if result[status] == "failed":
-                    failed.add(1)
-            yield result
+        reporter = live_counts.Reporter(live, uuid.uuid4().bytes) if live else None
+        try:
+            for result in extract_partition((_work(r) for r in rows), settings, run_id):
+                if done is not None:
+                    is_failure = result[status] == "failed"
+                    done.add(1)
+                    if is_failure:
+                        failed.add(1)
+                    if reporter is not None:
+                        reporter.add(is_failure)
+                yield result
+        finally:
+            if reporter is not None:
+                reporter.close()
 
     return spark.createDataFrame(urls.rdd.mapPartitions(partition), schema=ddl(result_columns()))
 

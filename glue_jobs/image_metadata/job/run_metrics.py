@@ -29,7 +29,7 @@ def over_limit(summary: dict[str, Any], max_rate: float | None, flag: str) -> st
         return None
     read = (summary.get("succeeded") or 0) + (summary.get("failed") or 0)
     return (f"{summary.get('failed') or 0:,} of {read:,} images read failed "
-            f"({failed_percent(summary):g} %), more than the {flag} allowed")
+            f"({failed_percent(summary):g} %); {flag} allows at most {100 * max_rate:g} %")
 
 
 def metric_data(summary: dict[str, Any], job_name: str) -> list[dict[str, Any]]:

@@ -176,11 +176,17 @@ def parse_retry_failures(value: str) -> str:
     return text
 
 
+OUTPUT_SCHEMES = ("s3", "s3a", "file")
+
+
 def parse_output(value: str) -> str:
     """An output root Spark can write and list: Hadoop expands glob characters in paths and
     cannot hold ':' in a name."""
     text = parse_location(value)
-    _scheme, separator, rest = text.partition("://")
+    scheme, separator, rest = text.partition("://")
+    if separator and scheme.lower() not in OUTPUT_SCHEMES:
+        raise ValueError("Spark writes to s3:// (on Glue), or a local folder; give one of "
+                         "those")
     path = rest if separator else text
     if re.search(r"[{}\[\]*?\\:]", path):
         raise ValueError("Spark cannot write below a path holding { } [ ] * ? \\ or ':'; "
