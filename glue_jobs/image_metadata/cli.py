@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from image_metadata.exceptions import ManifestError, UsageError
+from image_metadata.explore import tables
 from image_metadata.explore.tables import FORMATS, render
 from image_metadata.extract import ExtractSettings
 from image_metadata.fetch.clients import FetchSettings
@@ -22,6 +23,7 @@ from image_metadata.job import settings
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped with Ctrl-C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader (head, less) went away
+TABLE_ROWS = 1000  # a table is for reading; csv and json are for everything
 DATA_VARIABLE = "IMGMETA_DATA"  # the output folder query and map read when none is given
 
 
@@ -192,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="table (default; floats to 10 significant digits), csv, or json "
                        "(JSON Lines: one object per row); csv and json keep every digit and "
                        "write UTC instants as ISO 8601 with Z")
+    query.add_argument("--max-rows", type=_positive, default=None, metavar="N",
+                       help=f"rows to show at most (default: {TABLE_ROWS:,} in a table, every "
+                       "row in csv and json)")
     query.add_argument("--list", action="store_true", help="list the named queries")
     query.add_argument("--all-runs", action="store_true",
                        help="images_latest/failures_latest show every run's row, not only "
@@ -407,12 +412,19 @@ def _query(args: argparse.Namespace) -> int:
     stop = _QueryInterrupt(connection)
     try:
         with stop:
-            columns, rows = localsql.run(connection, sql)
+            if args.format == "table" or args.max_rows:
+                limit = args.max_rows or TABLE_ROWS
+                columns, rows = localsql.run(connection, sql, max_rows=limit + 1)
+                print(render(columns, rows[:limit], args.format,
+                             more=len(rows) > limit and args.format == "table"))
+            else:  # every row, written as it is read: a result of millions is never held
+                columns, batches = localsql.run_in_batches(connection, sql)
+                for text in tables.stream(columns, batches, args.format):
+                    sys.stdout.write(text)
     except localsql.QueryError as e:
         if stop.seen:  # DuckDB reports the interrupt as the query's error
             raise KeyboardInterrupt from None
         return _usage(str(e))
-    print(render(columns, rows, args.format))
     return EXIT_OK
 
 

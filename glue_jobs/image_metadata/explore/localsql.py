@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +218,30 @@ def run(con: duckdb.DuckDBPyConnection, sql: str,
     except duckdb.Error as e:
         raise _engine_error(e, translated) from None
     return columns, rows
+
+
+def run_in_batches(con: duckdb.DuckDBPyConnection, sql: str, batch: int = 10_000,
+           ) -> tuple[list[str], Iterator[list[tuple[Any, ...]]]]:
+    """Translate and run ``sql``; column names and the rows in batches, fetched as they are
+    read, so a result of millions of rows is never held whole."""
+    translated = translate(sql)
+    try:
+        cursor = con.execute(translated)
+        columns = [d[0] for d in cursor.description or []]
+    except duckdb.Error as e:
+        raise _engine_error(e, translated) from None
+
+    def batches() -> Iterator[list[tuple[Any, ...]]]:
+        while True:
+            try:
+                rows = cursor.fetchmany(batch)
+            except duckdb.Error as e:
+                raise _engine_error(e, translated) from None
+            if not rows:
+                return
+            yield rows
+
+    return columns, batches()
 
 
 def _engine_error(error: duckdb.Error, translated: str) -> QueryError:

@@ -24,7 +24,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,8 +35,9 @@ TABLE_DIGITS = 10
 
 
 def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "table",
-           max_cell: int | None = MAX_CELL) -> str:
-    """``max_cell``: a table's cells are cut to this many characters (None: never)."""
+           max_cell: int | None = MAX_CELL, more: bool = False) -> str:
+    """``max_cell``: a table's cells are cut to this many characters (None: never); ``more``:
+    the rows are the first of a longer result, which the table's last line says."""
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -55,7 +56,8 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "ta
     rule = "  ".join("-" * w for w in widths)
     body = ["  ".join(f"{v:<{w}}" for v, w in zip(row, widths, strict=True)).rstrip()
             for row in cells]
-    count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+    count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})" if not more else \
+        f"(first {len(rows):,} rows shown; --max-rows N for more, --format csv for all)"
     return "\n".join([line, rule, *body, count])
 
 
@@ -129,6 +131,23 @@ def _rounded(value: float) -> str:
     whole = math.floor(math.log10(abs(value))) + 1  # digits before the point; <= 0 below 1
     cell = f"{value:.{max(0, TABLE_DIGITS - whole)}f}"
     return cell.rstrip("0").rstrip(".") if "." in cell else cell
+
+
+def stream(columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]],
+           fmt: str) -> Iterator[str]:
+    """CSV or JSON Lines text, a batch of rows at a time (as ``render`` writes them)."""
+    if fmt == "csv":
+        yield render(columns, [], "csv") + "\n"
+        for rows in batches:
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows([text(v) for v in row]
+                                                           for row in rows)
+            yield out.getvalue()
+    elif fmt == "json":
+        for rows in batches:
+            yield render(columns, rows, "json") + "\n"
+    else:
+        raise ValueError(f"stream writes csv or json, not {fmt!r}")
 
 
 def distinct_names(columns: Sequence[str]) -> list[str]:
