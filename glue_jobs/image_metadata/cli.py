@@ -234,6 +234,9 @@ def _add_data_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _data_folder(args: argparse.Namespace) -> str | None:
+    if args.data and args.data_option and args.data != args.data_option:
+        raise UsageError(f"two data folders: {args.data} and --data {args.data_option}; give "
+                         "one")
     folder = args.data or args.data_option or os.environ.get(DATA_VARIABLE) or None
     return _local(folder) if folder else None
 
@@ -393,7 +396,10 @@ def _query(args: argparse.Namespace) -> int:
                      [(q.name, q.description) for q in queries.load_all()], args.format,
                      max_cell=None))
         return EXIT_OK
-    data = _data_folder(args)
+    try:
+        data = _data_folder(args)
+    except UsageError as e:
+        return _usage(str(e))
     if not args.query:
         return _usage("query needs a named query or SQL text; see imgmeta query --list")
     if not data:
@@ -402,6 +408,9 @@ def _query(args: argparse.Namespace) -> int:
     try:
         sql = queries.get(args.query).sql
     except KeyError:
+        if os.path.isdir(_local(args.query)) and args.data:
+            return _usage(f"{args.query!r} is a folder: the query comes first, then the "
+                          "folder (imgmeta query QUERY DATA)")
         if re.fullmatch(r"[A-Za-z_]\w*", args.query.strip()):
             return _usage(f"no named query {args.query!r}; see imgmeta query --list")
         sql = args.query
@@ -460,7 +469,10 @@ def _usage(message: str) -> int:
 
 def _map(args: argparse.Namespace) -> int:
     from image_metadata.explore import gps_map
-    data = _data_folder(args)
+    try:
+        data = _data_folder(args)
+    except UsageError as e:
+        return _usage(str(e))
     if not data:
         return _usage(f"map needs the output folder of imgmeta extract: give it as DATA, "
                       f"--data DIR, or in ${DATA_VARIABLE}")

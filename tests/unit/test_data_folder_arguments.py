@@ -71,3 +71,13 @@ def test_map_into_a_folder_writes_map_html_in_it(data, tmp_path):
 def test_map_into_a_folder_that_does_not_exist_is_refused_before_reading(tmp_path):
     with pytest.raises(MapError, match="does not exist"):
         map_file(str(tmp_path), str(tmp_path / "no" / "such" / "map.html"))
+
+
+def test_two_different_folders_are_refused(data, capsys, tmp_path):
+    assert main(["query", COUNT, str(data), "--data", str(tmp_path)]) == 2
+    assert "two data folders" in capsys.readouterr().err
+
+
+def test_the_folder_given_before_the_query_gets_the_order_explained(data, capsys):
+    assert main(["query", str(data), COUNT]) == 2
+    assert "the query comes first, then the folder" in capsys.readouterr().err

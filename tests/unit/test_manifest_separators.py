@@ -107,3 +107,13 @@ def test_empty_trailing_values_beyond_the_header_are_no_problem(tmp_path):
     path.write_text("url,id\nhttps://h/a.jpg,1,,\n")
     (file,) = inspect(str(path))
     assert [(r.url, r.id, r.problem) for r in read_rows(file)] == [("https://h/a.jpg", "1", None)]
+
+
+def test_excels_sep_line_names_the_separator_and_is_no_row(tmp_path):
+    data = codecs.BOM_UTF8 + b"sep=;\r\nurl;id\r\nhttps://h/a.jpg;1\r\n"
+    assert rows(tmp_path, data) == [("https://h/a.jpg", "1")]
+
+
+def test_a_delimiter_given_against_excels_sep_line_is_refused():
+    with pytest.raises(ManifestError, match="says sep=; in its first line"):
+        sniff(b"sep=;\nurl;id\nhttps://h/a.jpg;1\n", "m.csv", delimiter=",")

@@ -34,9 +34,11 @@ class StackInfo:
 
 def stack_info(cloudformation: Any, stack_name: str) -> StackInfo:
     """Names of the deployed resources, from the stack's outputs."""
+    from botocore.exceptions import ClientError
+
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
-    except Exception as e:  # botocore ClientError: the stack is missing or not visible
+    except ClientError as e:  # the stack is missing, or not visible to these credentials
         raise RemoteError(
             f"cannot read stack {stack_name!r}: {e}. Deploy it with `npx cdk deploy`, or pass "
             "--stack with its name and --region with its region."

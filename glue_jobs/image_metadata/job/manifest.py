@@ -16,7 +16,7 @@ import os
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from image_metadata.exceptions import ManifestError
@@ -34,6 +34,7 @@ BINARY_PROBE = 8000  # a NUL this early means binary data, as git decides
 SHOWN_CHARS = 48  # of each header field or line quoted in an error, so messages stay short
 _HEADER_WORD = re.compile(r"[^\W\d][\w .()#-]*")  # a column name, not a value
 _QUOTED = re.compile(r'"(?:[^"]|"")*"')
+_EXCEL_SEPARATOR = re.compile(r"sep=([,;|\t])")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class ManifestFormat:
     bucket_index: int | None = None
     # A CSV's separator when it is not a comma (Excel writes ';' where ',' is the decimal mark).
     separator: str = ""
+    # Excel's "sep=;" line before everything: no record.
+    preamble_line: int | None = field(default=None, compare=False)
 
     @property
     def delimiter(self) -> str:
@@ -278,7 +281,22 @@ def sniff(
     found = list(rows_mod.lines(rows_mod.decoded([head], path, encoding, complete=not cut)))
     if cut and len(found) > 1:
         found.pop()  # a possibly cut last line (a first line longer than the head is kept)
-    sample = [line for line in found if line.text.strip()][:SAMPLE_LINES]
+    sample = [line for line in found if line.text.strip()][:SAMPLE_LINES + 1]
+    excel = _EXCEL_SEPARATOR.fullmatch(sample[0].text.strip()) if sample else None
+    preamble = None
+    if excel:  # Excel's "sep=;" first line names the separator and is no record
+        given = delimiter
+        delimiter = excel.group(1)
+        if given and given != delimiter:
+            raise ManifestError(f"manifest {path} says sep={delimiter} in its first line, "
+                                f"not {_named(given)}; leave out --delimiter")
+        preamble, sample = sample[0].number, sample[1:]
+    fmt = _format_of(sample[:SAMPLE_LINES], path, url_column, id_column, delimiter, cut)
+    return replace(fmt, preamble_line=preamble) if preamble is not None else fmt
+
+
+def _format_of(sample: list[rows_mod.Line], path: str, url_column: str, id_column: str | None,
+               delimiter: str, cut: bool) -> ManifestFormat:
     if not sample:
         raise ManifestError(f"manifest {path} is empty (no rows)")
     first = _QUOTED.sub("", sample[0].text)  # a separator inside quotes delimits nothing
@@ -480,6 +498,8 @@ def read_rows(file: ManifestFile, *, s3_client: Any = None) -> Iterator[Row]:
     header_line = fmt.header_line if fmt.header else None
     guess = fmt.header and header_line is None  # a format made by hand: the first record
     for record in rows_mod.records(rows_mod.lines(text), delimiter):
+        if record.line == fmt.preamble_line:
+            continue
         if guess:  # blank lines before the header are no rows, as when it was sniffed
             if not record.text.strip():
                 continue
