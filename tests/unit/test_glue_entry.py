@@ -256,6 +256,6 @@ def test_a_run_failing_more_images_than_allowed_fails_the_job_after_its_metrics(
                     "--max_failure_rate", "0.5"])
     assert stopped.value.code == 1
     (error,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert error.getMessage() == ("3 of 4 images read failed (75 %), more than the "
-                                  "--max_failure_rate 0.5 allowed")
+    assert error.getMessage() == ("3 of 4 images read failed (75 %); --max_failure_rate 0.5 "
+                                  "allows at most 50 %")
     assert published == ["image-metadata-extract"]  # the alarm's metric went out first
