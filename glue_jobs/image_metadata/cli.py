@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--master", default="local[*]", type=_master,
                          help="Spark master (default local[*]: every core)")
     extract.add_argument("--url-column", default="url", metavar="NAME",
+                         type=_option(settings.parse_name),
                          help="URL column name (default url)")
     extract.add_argument("--id-column", default=None, metavar="NAME",
                          help="id column carried to every row (default: 'id' when present)")

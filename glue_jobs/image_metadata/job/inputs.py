@@ -33,6 +33,9 @@ def check(config: RunConfig, *, s3_client: Any = None) -> list[manifest.Manifest
     except Exception as e:
         from botocore.exceptions import BotoCoreError
 
+        if isinstance(e, UnicodeError):  # a ValueError too: the encoding, not the place
+            raise ManifestError(f"cannot read {source(config)} as {config.encoding}: {e}; name "
+                                "its encoding with --encoding") from None
         if isinstance(e, BotoCoreError | ValueError):
             raise ManifestError(f"cannot reach {source(config)}: {e}") from None
         raise
