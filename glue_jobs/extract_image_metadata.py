@@ -94,7 +94,23 @@ def configure_logging() -> None:
     logging.getLogger("image_metadata").setLevel(logging.INFO)
 
 
+def usage() -> str:
+    """The job arguments, for ``--help`` when the script is run by hand (Glue never asks)."""
+    from image_metadata.job.settings import JOB_ARGUMENTS
+
+    width = max(len(a.flag) for a in JOB_ARGUMENTS)
+    lines = [f"usage: {Path(__file__).name} --manifest LOCATION --output LOCATION [--name "
+             "value ...]", "", "Glue job arguments (default in brackets):"]
+    for argument in JOB_ARGUMENTS:
+        default = "required" if argument.default is None else argument.default or "none"
+        lines.append(f"  {argument.flag:<{width}}  {argument.help} [{default}]")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in argv[1:]):
+        print(usage())
+        return 0
     configure_logging()
     resolve, reader = options_reader()
     log.info("%s; job arguments read by %s", runtime_description(), reader)

@@ -329,6 +329,9 @@ def _add_aws_commands(commands: argparse._SubParsersAction,
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.stdout is None:  # started with stdout closed (>&-): what it prints would be lost
+        print("imgmeta: error: standard output is closed", file=sys.stderr)
+        return EXIT_FAILED
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

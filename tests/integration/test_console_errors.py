@@ -216,3 +216,19 @@ def test_a_signal_mid_run_exits_in_one_line_and_keeps_nothing(place, signum, cod
     assert err.splitlines() == [message]
     assert not (place / "out" / "_staging").exists()
     assert not (place / "out" / "runs").exists()
+
+
+def test_closed_standard_output_is_an_error_not_a_silent_success(place):
+    done = subprocess.run([str(IMGMETA), "query", "--list"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, timeout=60,
+                          preexec_fn=lambda: os.close(1))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["imgmeta: error: standard output is closed"]
+
+
+def test_glue_script_help_lists_every_job_argument(place):
+    from image_metadata.job.settings import JOB_ARGUMENTS
+
+    done = run(str(GLUE_SCRIPT), "--help", program=Path(sys.executable))
+    assert done.returncode == 0 and done.stderr == ""
+    assert all(f"  {a.flag} " in done.stdout for a in JOB_ARGUMENTS)
