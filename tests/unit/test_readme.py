@@ -6,6 +6,7 @@ import pytest
 
 from image_metadata.job import settings
 from image_metadata.schema import markdown
+from tests.support.scripts import load_script
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -24,13 +25,7 @@ def test_readme_job_argument_table_equals_the_job_arguments():
 
 
 def _readme_tool():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "update_readme", README.parent / "docs" / "update_readme.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("docs/update_readme.py")
 
 
 @pytest.mark.parametrize("command", ["", "extract", "query", "map", "aws", "aws start-run",

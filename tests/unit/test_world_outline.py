@@ -3,7 +3,6 @@ shipped file is what the build makes from the pinned package."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 from pathlib import Path
@@ -11,16 +10,13 @@ from pathlib import Path
 import pytest
 
 from image_metadata.explore import gps_map
+from tests.support.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _build_module():
-    spec = importlib.util.spec_from_file_location("build_world_outline",
-                                                  ROOT / "layers" / "build_world_outline.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("layers/build_world_outline.py")
 
 
 build = _build_module()
