@@ -96,3 +96,16 @@ def test_extract_with_a_java_home_without_java_exits_2_in_one_line(tmp_path):
     assert "Traceback" not in done.stderr
     (line,) = [x for x in done.stderr.splitlines() if x.startswith("imgmeta: error:")]
     assert "JAVA_HOME is /nonexistent, which holds no bin/java" in line
+
+
+def test_verbose_brings_back_sparks_own_log_lines(tmp_path):
+    manifest = tmp_path / "m.txt"
+    manifest.write_text("ftp://example.invalid/a.jpg\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "image_metadata.cli", "extract", str(manifest), "--output",
+         str(tmp_path / "out"), "--master", "local[1]", "-v"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Setting default log level" in done.stderr  # Spark's own banner, as it prints it
+    assert "INFO image_metadata" in done.stderr
